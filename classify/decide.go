@@ -1,0 +1,216 @@
+package classify
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/esaflow/esaflow/flow"
+)
+
+// Close implements flow.Stream: the connection is decided here, once, with
+// everything the capture showed of it.
+func (s *session) Close(c *flow.Conn, why flow.CloseReason) {
+	if s.first == firstNone && s.srvData {
+		// The capture ended inside the server's first line: decide by
+		// its code if it has one.
+		if r, ok := parseReplyLine(s.srv.partial()); ok {
+			s.first = firstReply
+			s.rec.BannerCode = r.code
+			s.rec.Banner = Escape(r.text)
+		}
+	}
+	r := &s.rec
+	r.ID = c.ID
+	r.Client, r.ClientPort = c.Client.Addr(), c.Client.Port()
+	r.Server, r.ServerPort = c.Server.Addr(), c.Server.Port()
+	r.History = c.History()
+	r.ConnState = c.State()
+	r.ClosedBy = c.ClosedBy()
+	r.Start, r.End = c.Start, c.End
+	r.ClientPackets = c.Packets(flow.ClientToServer)
+	r.ServerPackets = c.Packets(flow.ServerToClient)
+	r.ClientBytes = c.Bytes(flow.ClientToServer)
+	r.ServerBytes = c.Bytes(flow.ServerToClient)
+	if r.Replies == nil {
+		r.Replies = []Reply{}
+	}
+	r.Verdict, r.Reason = s.verdict(c, why)
+	if r.Verdict == VerdictAccept {
+		r.Outcome = s.outcome(why)
+		r.Reason += "; " + s.outcomeReason(r.Outcome)
+	}
+	r.StartTLS.Attempted = s.tlsAttempted
+	r.StartTLS.Result = s.tlsResult(why)
+	if s.emit != nil {
+		s.emit(r)
+	}
+}
+
+// verdict decides the connection's verdict. The transitions, first match
+// wins:
+//
+//	condition                                             verdict
+//	server RST answered the SYN                           PORT_CLOSED
+//	client SYN seen, nothing at all from the server       NO_ANSWER
+//	no SYN,ACK and no SYN seen (mid-session capture)      INCOMPLETE
+//	first server payload is a TLS record                  ACCEPT (implicit TLS)
+//	first server payload is a reply, code 2xx             ACCEPT
+//	first server payload is a reply, code 4xx             TEMPFAIL
+//	first server payload is a reply, code 5xx             REJECT
+//	first server payload is anything else                 NOT_SMTP
+//	before any server payload: server RST                 TCPREFUSE
+//	before any server payload: server FIN                 SILENT_CLOSE
+//	before any server payload: client FIN or RST          ABANDONED
+//	otherwise (input ended or went idle first)            INCOMPLETE
+func (s *session) verdict(c *flow.Conn, why flow.CloseReason) (Verdict, string) {
+	cl := c.Packets(flow.ClientToServer)
+	switch {
+	case c.Refused():
+		return VerdictPortClosed, "SYN answered by RST" + after(s.synAt, s.preClose.at)
+	case c.SawSYN() && !c.SawSYNACK() && c.Packets(flow.ServerToClient) == 0:
+		return VerdictNoAnswer, fmt.Sprintf("%d SYN packet(s) over %s, no answer", cl, dur(c.End.Sub(c.Start)))
+	case !c.SawSYN() && !c.SawSYNACK():
+		return VerdictIncomplete, "no handshake in the capture: it started mid-session"
+	}
+	switch s.first {
+	case firstTLS:
+		return VerdictAccept, "server answered with TLS (implicit TLS)"
+	case firstReply:
+		code := s.rec.BannerCode
+		msg := fmt.Sprintf("greeting %d%s", code, after(s.estAt, s.firstAt))
+		switch code / 100 {
+		case 2:
+			return VerdictAccept, msg
+		case 4:
+			return VerdictTempfail, msg + s.thenWhat()
+		case 5:
+			return VerdictReject, msg + s.thenWhat()
+		}
+		return VerdictNotSMTP, fmt.Sprintf("first server reply %d is not a greeting code", code)
+	case firstOther:
+		return VerdictNotSMTP, "first server payload is not an SMTP reply"
+	}
+	if s.preClose.set {
+		base := s.estAt
+		if base.IsZero() {
+			base = s.synackAt
+		}
+		switch {
+		case s.preClose.dir == flow.ServerToClient && s.preClose.rst:
+			return VerdictTCPRefuse, "server RST" + after(base, s.preClose.at) + " after the handshake, no server payload"
+		case s.preClose.dir == flow.ServerToClient:
+			return VerdictSilentClose, "server FIN" + after(base, s.preClose.at) + " after the handshake, no server payload"
+		}
+		how := "FIN"
+		if s.preClose.rst {
+			how = "RST"
+		}
+		return VerdictAbandoned, "client " + how + " before any server payload"
+	}
+	if s.srvData {
+		return VerdictIncomplete, "the server's first line is cut off in the capture"
+	}
+	return VerdictIncomplete, "no server payload and no close before the " + why.String()
+}
+
+// thenWhat tells how a refusing server ended the session.
+func (s *session) thenWhat() string {
+	switch {
+	case s.preClose.set:
+		return ""
+	case s.quit:
+		return ", the server waited for the client's QUIT"
+	}
+	return ""
+}
+
+// outcome decides what happened after an ACCEPT greeting, by the
+// precedence documented on Outcome.
+func (s *session) outcome(why flow.CloseReason) Outcome {
+	switch {
+	case s.delivered:
+		return OutcomeDelivered
+	case s.tlsAnswered && s.tlsServerHello, s.first == firstTLS && !s.tlsAlert:
+		return OutcomeTLS
+	case s.tlsRefused, s.tlsAnswered, s.first == firstTLS:
+		return OutcomeTLSFailed
+	case s.tlsRequired:
+		return OutcomeTLSRequired
+	case s.dataRejected:
+		return OutcomeDataRejected
+	case s.senderRejected:
+		return OutcomeSenderRejected
+	case s.rcptReplies > 0 && s.rcpt5xx == s.rcptReplies:
+		return OutcomeRecipientRejected
+	case s.deferred:
+		return OutcomeDeferred
+	case s.resetAfter:
+		return OutcomeReset
+	case s.quit || s.finAfter:
+		return OutcomeQuit
+	}
+	_ = why
+	return OutcomeIncomplete
+}
+
+func (s *session) outcomeReason(o Outcome) string {
+	switch o {
+	case OutcomeDelivered:
+		return "message accepted"
+	case OutcomeTLS:
+		return "STARTTLS answered 220, TLS handshake went on"
+	case OutcomeTLSFailed:
+		if s.tlsRefused {
+			return "STARTTLS refused"
+		}
+		return "TLS handshake failed"
+	case OutcomeTLSRequired:
+		return "530: TLS required, client did not switch"
+	case OutcomeDataRejected:
+		return "message refused after DATA"
+	case OutcomeSenderRejected:
+		return "sender refused"
+	case OutcomeRecipientRejected:
+		return fmt.Sprintf("all %d RCPT refused", s.rcptReplies)
+	case OutcomeDeferred:
+		return "deferred with a 4xx reply"
+	case OutcomeReset:
+		return "reset mid-session"
+	case OutcomeQuit:
+		return "ended without a message"
+	}
+	return "capture ended mid-session"
+}
+
+// tlsResult is StartTLS.Result.
+func (s *session) tlsResult(why flow.CloseReason) string {
+	switch {
+	case !s.tlsAttempted:
+		return ""
+	case s.tlsRefused:
+		return "refused"
+	case s.tlsServerHello:
+		return "ok"
+	case s.tlsAlert:
+		return "handshake_failed"
+	case s.tlsAnswered && (s.finAfter || s.resetAfter):
+		return "handshake_failed"
+	}
+	return "unknown"
+}
+
+// after formats " 1.2ms after" style gaps; empty when a time is missing.
+func after(from, to time.Time) string {
+	if from.IsZero() || to.IsZero() {
+		return ""
+	}
+	return " in " + dur(to.Sub(from))
+}
+
+// dur formats a duration rounded to the microsecond.
+func dur(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	return d.Round(time.Microsecond).String()
+}

@@ -1,0 +1,94 @@
+package classify
+
+import "bytes"
+
+// maxLine is the longest line kept whole; longer lines are cut to it
+// (their full length is still counted). RFC 5321 allows 512 octets for a
+// command line and 1000 for a text line.
+const maxLine = 2048
+
+// lineBuf joins a byte stream into lines across segment boundaries. It
+// keeps at most maxLine bytes of a partial line.
+type lineBuf struct {
+	buf  []byte
+	full int // full length of the partial line so far
+}
+
+// next returns the next complete line from p (without its LF) and the
+// rest of p. ok is false when p ended inside a line; the partial line is
+// then kept for the next call. The returned line aliases either p or the
+// buffer and is valid until the next call. n is the line's full length
+// on the wire.
+func (l *lineBuf) next(p []byte) (line []byte, n int, rest []byte, ok bool) {
+	i := bytes.IndexByte(p, '\n')
+	if i < 0 {
+		l.keep(p)
+		return nil, 0, nil, false
+	}
+	if l.full == 0 {
+		return p[:i], i, p[i+1:], true
+	}
+	l.keep(p[:i])
+	line, n = l.buf, l.full
+	l.buf, l.full = l.buf[:0], 0
+	return line, n, p[i+1:], true
+}
+
+func (l *lineBuf) keep(p []byte) {
+	if room := maxLine - len(l.buf); room > 0 {
+		if len(p) > room {
+			l.buf = append(l.buf, p[:room]...)
+		} else {
+			l.buf = append(l.buf, p...)
+		}
+	}
+	l.full += len(p)
+}
+
+// partial returns the bytes of an unfinished line.
+func (l *lineBuf) partial() []byte { return l.buf }
+
+// trimCR drops one trailing CR.
+func trimCR(b []byte) []byte {
+	if len(b) > 0 && b[len(b)-1] == '\r' {
+		return b[:len(b)-1]
+	}
+	return b
+}
+
+// bodyScanner finds the end of a DATA body, the line holding a single
+// dot, without keeping the body: it remembers only how far into the
+// current line it is and that line's first two bytes.
+type bodyScanner struct {
+	lineLen int
+	head    [2]byte
+	lines   int
+}
+
+// scan consumes body bytes from p. It returns the bytes after the final
+// dot line and true when the body ended in p.
+func (b *bodyScanner) scan(p []byte) (rest []byte, done bool) {
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		seg := p
+		if i >= 0 {
+			seg = p[:i]
+		}
+		for k := 0; k < len(seg) && b.lineLen+k < 2; k++ {
+			b.head[b.lineLen+k] = seg[k]
+		}
+		b.lineLen += len(seg)
+		if i < 0 {
+			return nil, false
+		}
+		p = p[i+1:]
+		end := (b.lineLen == 1 && b.head[0] == '.') ||
+			(b.lineLen == 2 && b.head[0] == '.' && b.head[1] == '\r')
+		b.lineLen = 0
+		b.lines++
+		if end {
+			return p, true
+		}
+	}
+	return nil, false
+}

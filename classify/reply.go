@@ -1,0 +1,105 @@
+package classify
+
+import (
+	"strings"
+	"time"
+)
+
+// finishReply pairs the completed reply with the command it answers (the
+// oldest one waiting: RFC 2920 pipelining keeps replies in command order)
+// and updates the facts the outcome is decided from.
+func (s *session) finishReply(t time.Time) {
+	cur := &s.cur
+	cur.started = false
+	code, class := cur.code, cur.code/100
+	var cmd command
+	greeting := !s.greeted
+	if greeting {
+		s.greeted = true
+		s.rec.BannerCode = code
+		if len(cur.lines) > 0 {
+			s.rec.Banner = cur.lines[0]
+		}
+	} else if len(s.queue) > 0 {
+		cmd = s.queue[0]
+		s.queue = s.queue[1:]
+	}
+	if len(s.rec.Replies) < MaxReplies {
+		s.rec.Replies = append(s.rec.Replies, Reply{
+			Command:  cmd.text,
+			Code:     code,
+			Enhanced: cur.enhanced,
+			Text:     strings.Join(cur.lines, "\n"),
+			Time:     t,
+		})
+	} else {
+		s.rec.RepliesOmitted++
+	}
+	s.lastReply.code, s.lastReply.cmd = code, cmd.text
+	s.authing = code == 334
+	if greeting {
+		return
+	}
+	if code == 421 {
+		s.deferred = true
+	}
+	if code == 530 {
+		s.tlsRequired = true
+	}
+	if class == 5 && senderRefused(cur.enhanced, cur.text) {
+		s.senderRejected = true
+	}
+	switch cmd.v {
+	case verbMAIL:
+		switch class {
+		case 5:
+			if code != 530 {
+				s.senderRejected = true
+			}
+		case 4:
+			s.deferred = true
+		}
+	case verbRCPT:
+		s.rcptReplies++
+		switch class {
+		case 2:
+			s.rcptOK++
+		case 5:
+			s.rcpt5xx++
+		case 4:
+			s.deferred = true
+		}
+	case verbDATA:
+		if code != 354 {
+			if s.cmode == clientBody {
+				s.cmode = clientCommands
+			}
+			switch class {
+			case 4:
+				s.deferred = true
+			case 5:
+				if s.rcptOK > 0 {
+					s.dataRejected = true
+				}
+			}
+		}
+	case verbDataEnd, verbBDAT:
+		switch class {
+		case 2:
+			if cmd.v == verbDataEnd || cmd.last {
+				s.delivered = true
+			}
+		case 5:
+			s.dataRejected = true
+		case 4:
+			s.deferred = true
+		}
+	case verbSTARTTLS:
+		if code == 220 {
+			s.tlsAnswered = true
+			s.smode, s.cmode = serverTLS, clientTLS
+		} else {
+			s.tlsRefused = true
+		}
+	}
+}

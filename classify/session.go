@@ -1,0 +1,307 @@
+package classify
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/esaflow/esaflow/flow"
+)
+
+// Classifier turns connections into Records. It is a flow.StreamFactory:
+// it makes one session per connection and calls Emit with the connection's
+// Record when the connection is decided (its teardown seen, or the input
+// ended, or it went idle).
+//
+// The *Record passed to Emit is the caller's to keep.
+type Classifier struct {
+	emit func(*Record)
+}
+
+// New returns a Classifier that reports each decided connection to emit.
+func New(emit func(*Record)) *Classifier { return &Classifier{emit: emit} }
+
+// New implements flow.StreamFactory.
+func (c *Classifier) New(conn *flow.Conn) flow.Stream {
+	return &session{emit: c.emit}
+}
+
+type clientMode uint8
+
+const (
+	clientCommands clientMode = iota
+	clientBody                // DATA body, up to the final dot
+	clientChunk               // BDAT chunk bytes
+	clientTLS                 // after STARTTLS, or TLS from the start
+	clientOpaque              // nothing more to read
+)
+
+type serverMode uint8
+
+const (
+	serverReplies serverMode = iota
+	serverTLS
+	serverOpaque
+)
+
+// first is what the server's first payload was.
+type first uint8
+
+const (
+	firstNone first = iota
+	firstReply
+	firstTLS
+	firstOther
+)
+
+type command struct {
+	v    verb
+	last bool // BDAT ... LAST
+	text string
+}
+
+// maxQueued bounds the commands waiting for a reply.
+const maxQueued = 1024
+
+// session follows the SMTP dialogue of one connection.
+type session struct {
+	emit func(*Record)
+	rec  Record
+
+	cli, srv lineBuf
+	cmode    clientMode
+	smode    serverMode
+	body     bodyScanner
+	bdatLeft int64
+	queue    []command
+	authing  bool
+
+	// The reply being assembled.
+	cur struct {
+		started  bool
+		code     int
+		enhanced string
+		lines    []string
+		text     []byte // raw text of all lines, for the heuristics (bounded)
+	}
+
+	// Facts for the verdict.
+	first     first
+	greeted   bool
+	firstAt   time.Time
+	srvData   bool
+	preClose  struct {
+		set bool
+		dir flow.Direction
+		rst bool
+		at  time.Time
+	}
+	synAt, synackAt, estAt time.Time
+
+	// Facts for the outcome.
+	delivered, dataRejected, senderRejected, deferred, tlsRequired bool
+	rcptOK, rcpt5xx, rcptReplies                                  int
+	mails                                                         int
+	quit, resetAfter, finAfter                                    bool
+	tlsAttempted, tlsAnswered, tlsRefused                          bool
+	tlsServerHello, tlsAlert, clientTLSFirst                       bool
+	lastReply                                                      struct {
+		code int
+		cmd  string
+	}
+}
+
+// Event implements flow.Stream.
+func (s *session) Event(c *flow.Conn, e *flow.Event) {
+	switch e.Kind {
+	case flow.EventSYN:
+		s.synAt = e.Time
+	case flow.EventSYNACK:
+		s.synackAt = e.Time
+	case flow.EventEstablished:
+		s.estAt = e.Time
+	case flow.EventData:
+		if e.Dir == flow.ClientToServer {
+			s.client(e.Payload, e.Gap)
+		} else {
+			s.server(e.Payload, e.Time, e.Gap)
+		}
+	case flow.EventFIN, flow.EventRST:
+		rst := e.Kind == flow.EventRST
+		if !s.srvData && !s.preClose.set {
+			s.preClose.set, s.preClose.dir, s.preClose.rst, s.preClose.at = true, e.Dir, rst, e.Time
+		}
+		if s.first != firstNone {
+			if rst && !s.quit {
+				s.resetAfter = true
+			} else if !rst {
+				s.finAfter = true
+			}
+		}
+	}
+}
+
+// client consumes in-order client bytes.
+func (s *session) client(p []byte, gap bool) {
+	if gap && s.cmode == clientCommands {
+		s.cli = lineBuf{buf: s.cli.buf[:0]}
+	}
+	if !s.srvData && s.cmode == clientCommands && len(s.cli.buf) == 0 && isTLSRecord(p) && s.rec.ClientBytes == 0 {
+		// TLS from the first byte: implicit TLS (port 465 and the like).
+		s.clientTLSFirst, s.tlsAttempted = true, true
+		s.cmode, s.smode = clientTLS, serverTLS
+	}
+	s.rec.ClientBytes += uint64(len(p))
+	for len(p) > 0 {
+		switch s.cmode {
+		case clientCommands:
+			line, _, rest, ok := s.cli.next(p)
+			if !ok {
+				return
+			}
+			p = rest
+			s.clientLine(line)
+		case clientBody:
+			rest, done := s.body.scan(p)
+			if !done {
+				return
+			}
+			p = rest
+			s.cmode = clientCommands
+			s.push(command{v: verbDataEnd, text: "."})
+		case clientChunk:
+			if int64(len(p)) < s.bdatLeft {
+				s.bdatLeft -= int64(len(p))
+				return
+			}
+			p = p[s.bdatLeft:]
+			s.bdatLeft = 0
+			s.cmode = clientCommands
+		default:
+			return
+		}
+	}
+}
+
+// clientLine handles one complete client command line.
+func (s *session) clientLine(line []byte) {
+	v := parseVerb(line)
+	if s.authing {
+		v = verbAuthData
+	}
+	cmd := command{v: v}
+	if len(s.rec.Replies)+len(s.queue) < MaxReplies+4 {
+		cmd.text = commandText(v, line)
+	}
+	switch v {
+	case verbDATA:
+		s.cmode, s.body = clientBody, bodyScanner{}
+	case verbBDAT:
+		if n, last, ok := bdatArgs(line); ok {
+			cmd.last = last
+			if n > 0 {
+				s.cmode, s.bdatLeft = clientChunk, n
+			}
+		}
+	case verbQUIT:
+		s.quit = true
+	case verbSTARTTLS:
+		s.tlsAttempted = true
+	case verbMAIL:
+		s.mails++
+	}
+	s.push(cmd)
+}
+
+func (s *session) push(c command) {
+	if len(s.queue) >= maxQueued {
+		s.queue = s.queue[1:]
+	}
+	s.queue = append(s.queue, c)
+}
+
+// server consumes in-order server bytes.
+func (s *session) server(p []byte, t time.Time, gap bool) {
+	if !s.srvData {
+		s.srvData = true
+		s.firstAt = t
+		if isTLSRecord(p) {
+			s.first = firstTLS
+			s.smode, s.cmode = serverTLS, clientOpaque
+		}
+	}
+	if gap && s.smode == serverReplies {
+		s.srv = lineBuf{buf: s.srv.buf[:0]}
+		s.cur.started = false
+	}
+	s.rec.ServerBytes += uint64(len(p))
+	for len(p) > 0 {
+		switch s.smode {
+		case serverReplies:
+			line, _, rest, ok := s.srv.next(p)
+			if !ok {
+				return
+			}
+			p = rest
+			s.serverLine(line, t)
+		case serverTLS:
+			s.tlsRecord(p)
+			s.smode = serverOpaque
+			return
+		default:
+			return
+		}
+	}
+}
+
+// tlsRecord looks at the server's first bytes after the switch to TLS.
+func (s *session) tlsRecord(p []byte) {
+	switch {
+	case len(p) >= 1 && p[0] == 22 && isTLSRecord(p):
+		s.tlsServerHello = true
+	default:
+		s.tlsAlert = true // an alert, or not TLS at all
+	}
+}
+
+// serverLine handles one complete server line.
+func (s *session) serverLine(line []byte, t time.Time) {
+	r, ok := parseReplyLine(line)
+	if s.first == firstNone {
+		if !ok {
+			s.first = firstOther
+			s.smode, s.cmode = serverOpaque, clientOpaque
+			s.rec.Banner = Escape(trimCR(line))
+			return
+		}
+		s.first = firstReply
+	}
+	if !ok {
+		return // a stray line mid-session: ignored
+	}
+	cur := &s.cur
+	if !cur.started {
+		cur.started = true
+		cur.code = r.code
+		cur.enhanced = parseEnhanced(r.text)
+		cur.lines = cur.lines[:0]
+		cur.text = cur.text[:0]
+	}
+	if len(cur.lines) < 32 {
+		cur.lines = append(cur.lines, Escape(r.text))
+	}
+	if len(cur.text) < 4096 {
+		cur.text = append(append(cur.text, r.text...), ' ')
+	}
+	if s.greeted && len(s.queue) > 0 && s.queue[0].v == verbEHLO && r.code == 250 {
+		kw := r.text
+		if i := bytes.IndexByte(kw, ' '); i >= 0 {
+			kw = kw[:i]
+		}
+		if bytes.EqualFold(kw, []byte("STARTTLS")) {
+			s.rec.StartTLS.Offered = true
+		}
+	}
+	if r.last {
+		s.finishReply(t)
+	}
+}

@@ -1,0 +1,209 @@
+package classify
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// replyLine is one parsed server line.
+type replyLine struct {
+	code int
+	last bool   // "ddd " or "ddd": the final line of a reply
+	text []byte // after the code and separator
+}
+
+// parseReplyLine parses "ddd-text", "ddd text" or "ddd". ok is false when
+// the line is not a reply line.
+func parseReplyLine(line []byte) (r replyLine, ok bool) {
+	line = trimCR(line)
+	if len(line) < 3 {
+		return r, false
+	}
+	for _, c := range line[:3] {
+		if c < '0' || c > '9' {
+			return r, false
+		}
+	}
+	if line[0] < '1' || line[0] > '5' {
+		return r, false
+	}
+	r.code = int(line[0]-'0')*100 + int(line[1]-'0')*10 + int(line[2]-'0')
+	switch {
+	case len(line) == 3:
+		r.last = true
+	case line[3] == ' ':
+		r.last, r.text = true, line[4:]
+	case line[3] == '-':
+		r.text = line[4:]
+	default:
+		return r, false
+	}
+	return r, true
+}
+
+// parseEnhanced returns the RFC 3463 enhanced status code at the start of
+// a reply text ("5.1.8 ..." or the Cisco form "#5.1.8 ..."), or "".
+// The class digit must be 2, 4 or 5; subject and detail are 1 to 3 digits.
+func parseEnhanced(text []byte) string {
+	t := text
+	if len(t) > 0 && t[0] == '#' {
+		t = t[1:]
+	}
+	if len(t) < 5 || (t[0] != '2' && t[0] != '4' && t[0] != '5') || t[1] != '.' {
+		return ""
+	}
+	i := 2
+	for part := 0; part < 2; part++ {
+		start := i
+		for i < len(t) && i-start < 3 && t[i] >= '0' && t[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return ""
+		}
+		if part == 0 {
+			if i >= len(t) || t[i] != '.' {
+				return ""
+			}
+			i++
+		}
+	}
+	if i < len(t) && t[i] != ' ' && t[i] != '\r' {
+		return ""
+	}
+	return string(t[:i])
+}
+
+// verb is an SMTP command, as far as the verdict needs to tell them apart.
+type verb uint8
+
+const (
+	verbOther verb = iota
+	verbHELO
+	verbEHLO
+	verbMAIL
+	verbRCPT
+	verbDATA
+	verbBDAT
+	verbRSET
+	verbNOOP
+	verbQUIT
+	verbSTARTTLS
+	verbAUTH
+	verbAuthData // a client line in an AUTH exchange
+	verbDataEnd  // the final "." of a DATA body
+)
+
+var verbs = map[string]verb{
+	"HELO": verbHELO, "EHLO": verbEHLO, "MAIL": verbMAIL, "RCPT": verbRCPT,
+	"DATA": verbDATA, "BDAT": verbBDAT, "RSET": verbRSET, "NOOP": verbNOOP,
+	"QUIT": verbQUIT, "STARTTLS": verbSTARTTLS, "AUTH": verbAUTH,
+}
+
+// parseVerb returns the command verb of a client line (case-insensitive).
+func parseVerb(line []byte) verb {
+	w := line
+	if i := bytes.IndexAny(w, " \r"); i >= 0 {
+		w = w[:i]
+	}
+	if len(w) < 4 || len(w) > 8 {
+		return verbOther
+	}
+	var up [8]byte
+	for i, c := range w {
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up[i] = c
+	}
+	return verbs[string(up[:len(w)])]
+}
+
+// bdatArgs parses "BDAT <size> [LAST]".
+func bdatArgs(line []byte) (size int64, last bool, ok bool) {
+	f := bytes.Fields(trimCR(line))
+	if len(f) < 2 || len(f) > 3 {
+		return 0, false, false
+	}
+	n, err := strconv.ParseInt(string(f[1]), 10, 64)
+	if err != nil || n < 0 {
+		return 0, false, false
+	}
+	if len(f) == 3 {
+		if !bytes.EqualFold(f[2], []byte("LAST")) {
+			return 0, false, false
+		}
+		last = true
+	}
+	return n, last, true
+}
+
+// commandText is the command as recorded: escaped, with AUTH credentials
+// hidden.
+func commandText(v verb, line []byte) string {
+	line = trimCR(line)
+	switch v {
+	case verbAuthData:
+		return "***"
+	case verbAUTH:
+		f := bytes.Fields(line)
+		if len(f) > 2 {
+			return Escape(f[0]) + " " + Escape(f[1]) + " ***"
+		}
+	}
+	return Escape(line)
+}
+
+// Heuristics on reply texts.
+var (
+	senderPhrases = [][]byte{
+		[]byte("sender address rejected"),
+		[]byte("envelope sender"),
+		[]byte("domain of sender address"),
+		[]byte("sender rejected"),
+		[]byte("sender refused"),
+	}
+)
+
+// senderRefused reports whether a reply says the envelope sender was
+// refused: enhanced code X.1.7 (bad sender mailbox syntax) or X.1.8 (bad
+// sender system address), or a well-known phrase.
+func senderRefused(enhanced string, text []byte) bool {
+	if len(enhanced) >= 5 && (enhanced[1:] == ".1.7" || enhanced[1:] == ".1.8") {
+		return true
+	}
+	for _, p := range senderPhrases {
+		if containsFold(text, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains the lower-case ASCII sub, case
+// insensitively.
+func containsFold(s, sub []byte) bool {
+	n := len(sub)
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for ; j < n; j++ {
+			c := s[i+j]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
+}
+
+// isTLSRecord reports whether b starts like a TLS record: a content type
+// (20-23), then major version 3.
+func isTLSRecord(b []byte) bool {
+	return len(b) >= 2 && b[0] >= 20 && b[0] <= 23 && b[1] == 3
+}

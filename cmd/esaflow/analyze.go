@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/esaflow/esaflow/capture"
+	"github.com/esaflow/esaflow/flow"
+	"github.com/esaflow/esaflow/report"
+)
+
+// AnalyzeOptions are the settings of "esaflow analyze".
+type AnalyzeOptions struct {
+	Files       []string
+	Format      string
+	GroupBy     string
+	Flows       bool
+	Ports       string
+	IdleTimeout time.Duration
+	MaxConns    int
+}
+
+func newAnalyzeCmd(stdio IO) *cobra.Command {
+	opts := AnalyzeOptions{}
+	cmd := &cobra.Command{
+		Use:   "analyze [flags] FILE... (- for standard input)",
+		Short: "Give each SMTP connection and host in capture files a verdict",
+		Long: `Read one or more capture files (pcap or pcapng, gzip-compressed or not; "-"
+reads standard input) in the order given, as one continuous capture, and
+print per-host verdicts (and with --flows, per-connection ones).
+
+Verdicts: ACCEPT, REJECT, TEMPFAIL, TCPREFUSE, SILENT_CLOSE, PORT_CLOSED,
+NO_ANSWER, ABANDONED, INCOMPLETE, NOT_SMTP; see the README for the packet
+signature of each.
+
+Exit codes: 0 analysed; 1 some input could not be analysed (not a capture,
+unsupported link type, truncated or corrupt: what could be decided is still
+printed); 2 usage error.`,
+		Example: `  esaflow analyze capture.pcap
+  esaflow analyze --flows rotated-*.pcap.gz
+  tcpdump -r big.pcap -w - 'port 25' | esaflow analyze --format jsonl -`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErr(errors.New("analyze needs at least one capture file (or - for standard input)"))
+			}
+			opts.Files = args
+			return runAnalyze(cmd.Context(), &opts, stdio)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Format, "format", "o", "table", "output format: table, json, jsonl or csv")
+	f.StringVar(&opts.GroupBy, "group-by", "client", "which side is the host in the per-host table: client (inbound mail) or server (outbound delivery)")
+	f.BoolVar(&opts.Flows, "flows", false, "table format: also print one row per connection")
+	f.StringVar(&opts.Ports, "ports", flow.DefaultPorts, "SMTP server ports, comma-separated, ranges allowed")
+	f.DurationVar(&opts.IdleTimeout, "idle-timeout", flow.DefaultIdleTimeout, "decide a connection after this long without packets (packet time)")
+	f.IntVar(&opts.MaxConns, "max-conns", flow.DefaultMaxConns, "most open connections tracked at once; the least recently active is decided early past it")
+	return cmd
+}
+
+// runAnalyze is the analyze command without cobra: testable with buffers.
+func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
+	format, err := report.ParseFormat(opts.Format)
+	if err != nil {
+		return usageErr(err)
+	}
+	group, err := report.ParseGroupBy(opts.GroupBy)
+	if err != nil {
+		return usageErr(err)
+	}
+	ports, err := flow.ParsePorts(opts.Ports)
+	if err != nil {
+		return usageErr(fmt.Errorf("--ports: %w", err))
+	}
+	if opts.IdleTimeout <= 0 {
+		return usageErr(errors.New("--idle-timeout must be positive"))
+	}
+	if opts.MaxConns <= 0 {
+		return usageErr(errors.New("--max-conns must be positive"))
+	}
+	stdins := 0
+	for _, name := range opts.Files {
+		if name == "-" {
+			stdins++
+		}
+	}
+	if stdins > 1 {
+		return usageErr(errors.New("standard input (-) can be read only once"))
+	}
+
+	// Open every file first, so that a wrong name fails before any output.
+	var sources []*capture.File
+	defer func() {
+		for _, s := range sources {
+			s.Close()
+		}
+	}()
+	failed := false
+	for _, name := range opts.Files {
+		src, err := capture.Open(name, stdio.In)
+		if err != nil {
+			fmt.Fprintf(stdio.Err, "esaflow: %v\n", err)
+			failed = true
+			continue
+		}
+		sources = append(sources, src)
+	}
+	if len(sources) == 0 {
+		return silentExit(ExitInput)
+	}
+
+	out := bufio.NewWriterSize(stdio.Out, 64<<10)
+	rend := report.New(out, report.Options{Format: format, GroupBy: group, Flows: opts.Flows})
+	p := newPipeline(flow.Config{Ports: ports, IdleTimeout: opts.IdleTimeout, MaxConns: opts.MaxConns}, rend)
+	for _, src := range sources {
+		if !p.readFile(ctx, src, stdio.Err) {
+			p.warn(stdio.Err, "interrupted: the report covers the input read so far")
+			break
+		}
+	}
+	if err := p.finish(); err != nil {
+		return err
+	}
+	if err := out.Flush(); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	if failed || p.failed {
+		return silentExit(ExitInput)
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/esaflow/esaflow/capture"
+	"github.com/esaflow/esaflow/classify"
+	"github.com/esaflow/esaflow/flow"
+	"github.com/esaflow/esaflow/report"
+)
+
+// pipeline wires capture → flow → classify → report for one run.
+type pipeline struct {
+	tracker  *flow.Tracker
+	renderer report.Renderer
+	stats    report.Stats
+	failed   bool // some input could not be (fully) read
+	err      error
+}
+
+func newPipeline(cfg flow.Config, r report.Renderer) *pipeline {
+	p := &pipeline{renderer: r}
+	cls := classify.New(func(rec *classify.Record) {
+		if err := p.renderer.Connection(rec); err != nil && p.err == nil {
+			p.err = fmt.Errorf("writing output: %w", err)
+		}
+	})
+	p.tracker = flow.NewTracker(cfg, cls)
+	return p
+}
+
+// warn records a problem with the input; it shows in the report's stats
+// and on stderr.
+func (p *pipeline) warn(w io.Writer, msg string) {
+	p.failed = true
+	p.stats.Warnings = append(p.stats.Warnings, msg)
+	fmt.Fprintf(w, "esaflow: warning: %s\n", msg)
+}
+
+// readFile feeds every frame of one source to the tracker. It returns
+// false when the context was cancelled.
+func (p *pipeline) readFile(ctx context.Context, src *capture.File, errw io.Writer) bool {
+	var pkt capture.Packet
+	fs := report.FileStat{Name: src.Name(), Format: src.Format()}
+	defer func() {
+		for _, l := range src.LinkTypes() {
+			fs.LinkTypes = append(fs.LinkTypes, l.String())
+		}
+		fs.Packets = src.Packets()
+		fs.Bytes = src.Offset()
+		p.stats.Files = append(p.stats.Files, fs)
+	}()
+	for n := 0; ; n++ {
+		if n&4095 == 0 && ctx.Err() != nil {
+			return false
+		}
+		err := src.Next(&pkt)
+		if err == io.EOF {
+			return true
+		}
+		if err != nil {
+			var re *capture.ReadError
+			if errors.As(err, &re) {
+				fs.Warning = fmt.Sprintf("truncated or corrupt at byte %d (packet %d): %v; the verdicts before it are kept", re.Offset, re.Packet, re.Err)
+				p.warn(errw, re.File+": "+fs.Warning)
+			} else {
+				fs.Warning = err.Error()
+				p.warn(errw, err.Error())
+			}
+			return true
+		}
+		if p.stats.First.IsZero() || pkt.Time.Before(p.stats.First) {
+			p.stats.First = pkt.Time
+		}
+		if pkt.Time.After(p.stats.Last) {
+			p.stats.Last = pkt.Time
+		}
+		p.tracker.Packet(&pkt)
+	}
+}
+
+// finish closes the open connections and renders the end of the report.
+func (p *pipeline) finish() error {
+	p.tracker.Flush()
+	st := p.tracker.Stats()
+	p.stats.Packets = st.Packets
+	p.stats.TCPPackets = st.TCPPackets
+	p.stats.Ignored = st.Ignored
+	p.stats.Malformed = st.Malformed
+	p.stats.Connections = st.Connections
+	p.stats.Evicted = st.Evicted
+	if p.err != nil {
+		return p.err
+	}
+	if err := p.renderer.Finish(&p.stats); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return nil
+}

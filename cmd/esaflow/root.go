@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, documented in the README.
+const (
+	// ExitOK: the input was analysed.
+	ExitOK = 0
+	// ExitInput: some input could not be analysed: a file that is not a
+	// capture, an unsupported link type, or a truncated or corrupt file (in
+	// that case every verdict that could be decided is still printed).
+	ExitInput = 1
+	// ExitUsage: the command line is wrong.
+	ExitUsage = 2
+)
+
+// IO is where a command reads and writes; tests pass buffers.
+type IO struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(err error) error { return &exitError{code: ExitUsage, err: err} }
+
+// silentExit is returned when the command already told the user what went
+// wrong and only the exit code remains to be set.
+type silentExit int
+
+func (s silentExit) Error() string { return fmt.Sprintf("exit %d", int(s)) }
+
+// Main runs esaflow with args and returns the process exit code.
+func Main(ctx context.Context, args []string, stdio IO) int {
+	root := newRootCmd(stdio)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var s silentExit
+	if errors.As(err, &s) {
+		return int(s)
+	}
+	fmt.Fprintf(stdio.Err, "esaflow: %v\n", err)
+	var e *exitError
+	if errors.As(err, &e) {
+		if e.code == ExitUsage {
+			fmt.Fprintln(stdio.Err, "Run 'esaflow --help' for usage.")
+		}
+		return e.code
+	}
+	return ExitUsage // cobra's own errors: unknown command or flag
+}
+
+func newRootCmd(stdio IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "esaflow",
+		Short: "Tell from packet captures how a mail server treated each SMTP peer",
+		Long: `esaflow reads packet captures (pcap, pcapng, gzip-compressed or not) of SMTP
+traffic, reassembles each TCP connection and tells, per connection and per
+remote host, whether the mail server accepted it, REJECTed it (a 5xx
+greeting), TCPREFUSEd it (handshake then RST), and what happened after.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdio.In)
+	root.SetOut(stdio.Out)
+	root.SetErr(stdio.Err)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.AddCommand(newAnalyzeCmd(stdio))
+	return root
+}

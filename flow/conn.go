@@ -1,0 +1,170 @@
+package flow
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Conn is one TCP connection between a client and an SMTP server port, as
+// tracked by a Tracker. Its accessors give the TCP-level facts that a
+// Stream needs to explain a verdict.
+type Conn struct {
+	// ID numbers connections from 1 in the order their first packet was
+	// seen.
+	ID     uint64
+	Client netip.AddrPort
+	Server netip.AddrPort
+	// Start and End are the timestamps of the first and last packet.
+	Start, End time.Time
+
+	half        [2]half
+	hist        history
+	synack      bool // the server's SYN,ACK was seen
+	established bool // the handshake completed (client ACK or data after SYN,ACK)
+	refused     bool // the SYN was answered by RST
+	closer      closeMark
+	done        bool // teardown seen: decided
+	stream      Stream
+	ev          *Event // the tracker's scratch event, reused for every delivery
+	key         connKey
+	prev, next  *Conn // position in the tracker's open or done list
+	inDone      bool
+}
+
+// closeMark remembers the first FIN or RST.
+type closeMark struct {
+	set bool
+	dir Direction
+	rst bool
+}
+
+// half is one direction of a connection.
+type half struct {
+	syn        bool // SYN (client) or SYN,ACK (server) seen
+	isn        uint32
+	nextKnown  bool
+	next       uint32 // next expected sequence number
+	gapPending bool   // bytes before the next delivery are missing
+	fin        bool   // FIN seen
+	finSeq     uint32
+	finSent    bool // EventFIN delivered
+	rst        bool
+	packets    uint64
+	bytes      uint64 // payload bytes delivered
+	ooo        []pending
+	oooBytes   int
+}
+
+// pending is an out-of-order segment held until the bytes before it come.
+type pending struct {
+	seq  uint32
+	data []byte
+	wire int
+}
+
+// History returns the connection's history in Zeek notation (see history).
+func (c *Conn) History() string { return c.hist.String() }
+
+// SawSYN reports whether the client's SYN was captured.
+func (c *Conn) SawSYN() bool { return c.half[ClientToServer].syn }
+
+// SawSYNACK reports whether the server's SYN,ACK was captured.
+func (c *Conn) SawSYNACK() bool { return c.synack }
+
+// Established reports whether the handshake completed: a SYN,ACK followed
+// by the client's ACK or data.
+func (c *Conn) Established() bool { return c.established }
+
+// Refused reports whether the server answered the SYN with RST.
+func (c *Conn) Refused() bool { return c.refused }
+
+// Packets returns the number of packets sent in direction d.
+func (c *Conn) Packets(d Direction) uint64 { return c.half[d].packets }
+
+// Bytes returns the payload bytes delivered in direction d (each byte once,
+// retransmissions not counted).
+func (c *Conn) Bytes(d Direction) uint64 { return c.half[d].bytes }
+
+// ClosedBy returns who closed first and how: "client FIN", "server RST",
+// or "" if neither side closed in the capture.
+func (c *Conn) ClosedBy() string {
+	if !c.closer.set {
+		return ""
+	}
+	how := "FIN"
+	if c.closer.rst {
+		how = "RST"
+	}
+	return c.closer.dir.String() + " " + how
+}
+
+// FirstClose returns the direction and kind of the first FIN or RST, and
+// whether there was one.
+func (c *Conn) FirstClose() (dir Direction, rst bool, ok bool) {
+	return c.closer.dir, c.closer.rst, c.closer.set
+}
+
+// State returns the conn_state Zeek would assign to the connection.
+//
+//	S0     client SYN, no reply
+//	REJ    client SYN answered by RST
+//	RSTOS0 client SYN then client RST, no SYN,ACK
+//	SH     client SYN then client FIN, no SYN,ACK
+//	SHR    server SYN,ACK then server FIN, no client SYN seen
+//	RSTRH  server SYN,ACK then server RST, no client SYN seen
+//	S1     established, not closed
+//	SF     established, FIN from both sides
+//	S2     established, only the client's FIN
+//	S3     established, only the server's FIN
+//	RSTO   established, the client reset
+//	RSTR   established, the server reset
+//	OTH    no SYN seen: mid-stream traffic
+func (c *Conn) State() string {
+	cl, sv := &c.half[ClientToServer], &c.half[ServerToClient]
+	switch {
+	case cl.syn && !c.synack:
+		switch {
+		case c.refused || sv.rst:
+			return "REJ"
+		case cl.rst:
+			return "RSTOS0"
+		case cl.fin:
+			return "SH"
+		case sv.packets == 0:
+			return "S0"
+		}
+		return "OTH"
+	case !cl.syn && c.synack:
+		if c.closer.set && c.closer.dir == ServerToClient {
+			if c.closer.rst {
+				return "RSTRH"
+			}
+			if !cl.fin {
+				return "SHR"
+			}
+		}
+	case !cl.syn && !c.synack:
+		return "OTH"
+	}
+	if c.closer.set && c.closer.rst {
+		if c.closer.dir == ClientToServer {
+			return "RSTO"
+		}
+		return "RSTR"
+	}
+	if cl.rst {
+		return "RSTO"
+	}
+	if sv.rst {
+		return "RSTR"
+	}
+	switch {
+	case cl.fin && sv.fin:
+		return "SF"
+	case cl.fin:
+		return "S2"
+	case sv.fin:
+		return "S3"
+	}
+	return "S1"
+}

@@ -1,0 +1,228 @@
+package flow
+
+import (
+	"encoding/binary"
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/esaflow/esaflow/capture"
+)
+
+// TCP flag bits as they appear in the TCP header's flags byte.
+const (
+	FlagFIN uint8 = 0x01
+	FlagSYN uint8 = 0x02
+	FlagRST uint8 = 0x04
+	FlagPSH uint8 = 0x08
+	FlagACK uint8 = 0x10
+	FlagURG uint8 = 0x20
+)
+
+// Segment is one decoded TCP segment. Payload aliases the frame's bytes
+// and is valid only as long as the frame is.
+type Segment struct {
+	Src, Dst netip.AddrPort
+	Seq, Ack uint32
+	Flags    uint8
+	Window   uint16
+	TTL      uint8  // IPv4 TTL or IPv6 hop limit
+	IPID     uint16 // IPv4 identification (0 for IPv6)
+	Payload  []byte
+	Time     time.Time
+	// Truncated is set when the snap length cut the segment's payload:
+	// Payload holds fewer bytes than the segment carried.
+	Truncated bool
+	// WireLen is the payload length the segment carried on the wire.
+	WireLen int
+}
+
+var (
+	// errNotTCP marks a well-formed frame that is not TCP over IP (ARP,
+	// UDP, ICMP, a non-first IP fragment): it is ignored, not malformed.
+	errNotTCP = errors.New("not TCP")
+	// errMalformed marks a frame whose headers cannot be parsed.
+	errMalformed = errors.New("malformed frame")
+)
+
+// Decode parses one frame of the given link type into seg. It allocates
+// nothing. It returns errNotTCP for frames that are not TCP and
+// errMalformed for frames whose headers are cut short or inconsistent.
+// Checksums are not verified: captures taken on the sending host with
+// checksum offload carry wrong ones, and the packets are still real.
+func Decode(lt capture.LinkType, data []byte, seg *Segment) error {
+	var etype uint16
+	switch lt {
+	case capture.LinkEthernet:
+		if len(data) < 14 {
+			return errMalformed
+		}
+		etype = binary.BigEndian.Uint16(data[12:14])
+		data = data[14:]
+		for etype == 0x8100 || etype == 0x88a8 || etype == 0x9100 {
+			if len(data) < 4 {
+				return errMalformed
+			}
+			etype = binary.BigEndian.Uint16(data[2:4])
+			data = data[4:]
+		}
+	case capture.LinkLinuxSLL:
+		if len(data) < 16 {
+			return errMalformed
+		}
+		etype = binary.BigEndian.Uint16(data[14:16])
+		data = data[16:]
+	case capture.LinkLinuxSLL2:
+		if len(data) < 20 {
+			return errMalformed
+		}
+		etype = binary.BigEndian.Uint16(data[0:2])
+		data = data[20:]
+	case capture.LinkNull, capture.LinkLoop:
+		if len(data) < 4 {
+			return errMalformed
+		}
+		af := binary.LittleEndian.Uint32(data[:4])
+		if af > 0xffff {
+			af = binary.BigEndian.Uint32(data[:4])
+		}
+		data = data[4:]
+		switch af {
+		case 2:
+			etype = 0x0800
+		case 10, 24, 28, 30:
+			etype = 0x86dd
+		default:
+			return errNotTCP
+		}
+	case capture.LinkRaw, capture.LinkIPv4, capture.LinkIPv6:
+		if len(data) < 1 {
+			return errMalformed
+		}
+		switch data[0] >> 4 {
+		case 4:
+			etype = 0x0800
+		case 6:
+			etype = 0x86dd
+		default:
+			return errMalformed
+		}
+	default:
+		return errNotTCP
+	}
+	switch etype {
+	case 0x0800:
+		return decodeIPv4(data, seg)
+	case 0x86dd:
+		return decodeIPv6(data, seg)
+	}
+	return errNotTCP
+}
+
+func decodeIPv4(b []byte, seg *Segment) error {
+	if len(b) < 20 || b[0]>>4 != 4 {
+		return errMalformed
+	}
+	ihl := int(b[0]&0x0f) * 4
+	total := int(binary.BigEndian.Uint16(b[2:4]))
+	if ihl < 20 || len(b) < ihl {
+		return errMalformed
+	}
+	if total == 0 {
+		// TSO captures on the sending host record 0; trust the frame.
+		total = len(b)
+	}
+	if total < ihl {
+		return errMalformed
+	}
+	if frag := binary.BigEndian.Uint16(b[6:8]); frag&0x3fff != 0 {
+		// A fragment (MF set or a non-zero offset): SMTP over a path
+		// that fragments TCP is not worth reassembling.
+		return errNotTCP
+	}
+	if b[9] != 6 {
+		return errNotTCP
+	}
+	seg.Src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(b[12:16])), 0)
+	seg.Dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(b[16:20])), 0)
+	seg.TTL = b[8]
+	seg.IPID = binary.BigEndian.Uint16(b[4:6])
+	wire := total - ihl
+	if total > len(b) {
+		total = len(b)
+	}
+	return decodeTCP(b[ihl:total], wire, seg)
+}
+
+func decodeIPv6(b []byte, seg *Segment) error {
+	if len(b) < 40 || b[0]>>4 != 6 {
+		return errMalformed
+	}
+	plen := int(binary.BigEndian.Uint16(b[4:6]))
+	next := b[6]
+	seg.Src = netip.AddrPortFrom(netip.AddrFrom16([16]byte(b[8:24])), 0)
+	seg.Dst = netip.AddrPortFrom(netip.AddrFrom16([16]byte(b[24:40])), 0)
+	seg.TTL = b[7]
+	seg.IPID = 0
+	b = b[40:]
+	wire := plen
+	if plen == 0 {
+		wire = len(b) // jumbogram or TSO: trust the frame
+	} else if plen < len(b) {
+		b = b[:plen] // drop link-layer padding
+	}
+	for {
+		switch next {
+		case 6:
+			return decodeTCP(b, wire, seg)
+		case 0, 43, 60: // hop-by-hop, routing, destination options
+			if len(b) < 8 {
+				return errMalformed
+			}
+			n := (int(b[1]) + 1) * 8
+			if len(b) < n {
+				return errMalformed
+			}
+			next, b, wire = b[0], b[n:], wire-n
+		case 44: // fragment
+			if len(b) < 8 {
+				return errMalformed
+			}
+			if binary.BigEndian.Uint16(b[2:4])&0xfff9 != 0 {
+				return errNotTCP
+			}
+			next, b, wire = b[0], b[8:], wire-8
+		case 51: // authentication header
+			if len(b) < 8 {
+				return errMalformed
+			}
+			n := (int(b[1]) + 2) * 4
+			if len(b) < n {
+				return errMalformed
+			}
+			next, b, wire = b[0], b[n:], wire-n
+		default:
+			return errNotTCP
+		}
+	}
+}
+
+func decodeTCP(b []byte, wire int, seg *Segment) error {
+	if len(b) < 20 {
+		return errMalformed
+	}
+	off := int(b[12]>>4) * 4
+	if off < 20 || len(b) < off || wire < off {
+		return errMalformed
+	}
+	seg.Src = netip.AddrPortFrom(seg.Src.Addr(), binary.BigEndian.Uint16(b[0:2]))
+	seg.Dst = netip.AddrPortFrom(seg.Dst.Addr(), binary.BigEndian.Uint16(b[2:4]))
+	seg.Seq = binary.BigEndian.Uint32(b[4:8])
+	seg.Ack = binary.BigEndian.Uint32(b[8:12])
+	seg.Flags = b[13]
+	seg.Window = binary.BigEndian.Uint16(b[14:16])
+	seg.Payload = b[off:]
+	seg.WireLen = wire - off
+	seg.Truncated = len(seg.Payload) < seg.WireLen
+	return nil
+}

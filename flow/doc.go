@@ -1,0 +1,14 @@
+// Package flow owns decoding and TCP: it turns link-layer frames from
+// package capture into TCP segments (Ethernet with 802.1Q/802.1ad tags,
+// Linux SLL and SLL2, raw IP, BSD loopback; IPv4 and IPv6 with extension
+// headers skipped), tracks connections between a client and an SMTP
+// server port, reassembles each direction's bytes in sequence order, and
+// hands a Stream the resulting events: handshake, in-order payload, FIN,
+// RST, close.
+//
+// It keeps the TCP-level facts about each connection (Zeek-style history
+// and conn_state, who closed first, packet and byte counts) and nothing
+// about SMTP: parsing payload belongs to package classify. gopacket stops
+// here: nothing this package exports mentions a gopacket type. Time is
+// packet time only; the package never reads the wall clock.
+package flow

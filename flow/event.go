@@ -1,0 +1,110 @@
+package flow
+
+import "time"
+
+// Direction tells which way a segment or event travels.
+type Direction uint8
+
+const (
+	// ClientToServer is from the connecting side (the SYN sender) to the
+	// SMTP server.
+	ClientToServer Direction = 0
+	// ServerToClient is from the SMTP server to the client.
+	ServerToClient Direction = 1
+)
+
+// String returns "client" or "server": the side that sent.
+func (d Direction) String() string {
+	if d == ClientToServer {
+		return "client"
+	}
+	return "server"
+}
+
+// EventKind is what happened on a connection.
+type EventKind uint8
+
+const (
+	// EventSYN: the client's SYN (sent once per connection; retransmissions
+	// are not repeated).
+	EventSYN EventKind = iota + 1
+	// EventSYNACK: the server's SYN,ACK.
+	EventSYNACK
+	// EventEstablished: the client's ACK completing the handshake.
+	EventEstablished
+	// EventData: in-order payload bytes in Event.Dir. Event.Gap is set
+	// when bytes before them are missing from the capture.
+	EventData
+	// EventFIN: a FIN in Event.Dir, delivered after all payload before it.
+	EventFIN
+	// EventRST: a RST in Event.Dir (the first one only).
+	EventRST
+	// EventRefused: the server answered the SYN with RST (a closed port).
+	EventRefused
+)
+
+var eventNames = [...]string{"", "SYN", "SYNACK", "ESTABLISHED", "DATA", "FIN", "RST", "REFUSED"}
+
+// String returns the event kind's name.
+func (k EventKind) String() string {
+	if int(k) < len(eventNames) {
+		return eventNames[k]
+	}
+	return "EVENT?"
+}
+
+// Event is one thing that happened on a connection, in capture order.
+//
+// Payload aliases a buffer that is reused after Stream.Event returns: a
+// Stream that keeps bytes must copy them.
+type Event struct {
+	Kind    EventKind
+	Dir     Direction
+	Time    time.Time
+	Payload []byte
+	Gap     bool
+}
+
+// CloseReason tells why a connection was handed to Stream.Close.
+type CloseReason uint8
+
+const (
+	// CloseTeardown: FINs from both sides, or a RST, were seen.
+	CloseTeardown CloseReason = iota
+	// CloseIdle: no packet for the idle timeout (in packet time).
+	CloseIdle
+	// CloseEndOfInput: the input ended while the connection was open.
+	CloseEndOfInput
+	// CloseEvicted: the connection table was full and this connection was
+	// the least recently active.
+	CloseEvicted
+	// CloseReused: a new SYN on the same address and port pair started a
+	// new connection.
+	CloseReused
+)
+
+var closeNames = [...]string{"teardown", "idle", "end of input", "evicted", "port reused"}
+
+// String returns a short description of the reason.
+func (r CloseReason) String() string {
+	if int(r) < len(closeNames) {
+		return closeNames[r]
+	}
+	return "close?"
+}
+
+// Stream receives the events of one connection.
+//
+// Lifecycle: the Tracker calls StreamFactory.New when it first sees a
+// connection, then Event for each event in capture order, then Close
+// exactly once. The *Conn passed is owned by the Tracker; a Stream may
+// read it during these calls but must not keep it after Close returns.
+type Stream interface {
+	Event(c *Conn, e *Event)
+	Close(c *Conn, reason CloseReason)
+}
+
+// StreamFactory makes a Stream for each new connection.
+type StreamFactory interface {
+	New(c *Conn) Stream
+}

@@ -1,0 +1,269 @@
+package flow
+
+import (
+	"cmp"
+	"errors"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/esaflow/esaflow/capture"
+)
+
+// Config sets up a Tracker.
+type Config struct {
+	// Ports are the SMTP server ports; TCP on other ports is ignored.
+	Ports Ports
+	// IdleTimeout closes a connection with no packet for this long, in
+	// packet time. Zero means DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// MaxConns bounds the open connections kept; past it the least
+	// recently active one is closed (CloseEvicted). Zero means
+	// DefaultMaxConns.
+	MaxConns int
+}
+
+// Defaults for Config.
+const (
+	DefaultIdleTimeout = 10 * time.Minute
+	DefaultMaxConns    = 1 << 20
+	// linger is how long a closed connection's key is remembered, so that
+	// packets after its teardown (the last ACK, a RST after a RST) are
+	// absorbed instead of starting a new connection.
+	linger = 2 * time.Minute
+	// sweepEvery is how often, in packet time, idle connections are looked
+	// for.
+	sweepEvery = time.Second
+)
+
+// Stats counts what the Tracker saw.
+type Stats struct {
+	Packets     uint64 // frames given to Packet
+	TCPPackets  uint64 // TCP segments on an SMTP port
+	Ignored     uint64 // frames that are not TCP, or TCP on other ports
+	Malformed   uint64 // frames whose headers could not be decoded
+	Truncated   uint64 // segments whose payload the snap length cut
+	Connections uint64
+	Evicted     uint64
+}
+
+// connKey identifies a connection whichever way a packet travels: the two
+// endpoints in a fixed order.
+type connKey struct {
+	lo, hi netip.AddrPort
+}
+
+func makeKey(a, b netip.AddrPort) connKey {
+	if a.Compare(b) > 0 {
+		a, b = b, a
+	}
+	return connKey{a, b}
+}
+
+// Tracker follows the TCP connections of SMTP traffic and feeds their
+// events to Streams made by a StreamFactory.
+//
+// Lifecycle: call Packet for every frame in capture order, then Flush
+// once at the end of the input; Flush closes every open connection. A
+// Tracker is not safe for concurrent use.
+type Tracker struct {
+	cfg     Config
+	factory StreamFactory
+	conns   map[connKey]*Conn
+	open    connList // not yet decided, least recently active first
+	closed  connList // decided, kept for linger, oldest first
+	now     time.Time
+	sweep   time.Time
+	nextID  uint64
+	stats   Stats
+	seg     Segment
+	ev      Event
+}
+
+// NewTracker returns a Tracker feeding streams made by f.
+func NewTracker(cfg Config, f StreamFactory) *Tracker {
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	return &Tracker{cfg: cfg, factory: f, conns: make(map[connKey]*Conn)}
+}
+
+// Stats returns the counts so far.
+func (t *Tracker) Stats() Stats { return t.stats }
+
+// Open returns the number of connections not yet decided.
+func (t *Tracker) Open() int { return t.open.n }
+
+// Packet decodes one frame and processes it. Frames that are not TCP on
+// an SMTP port are counted and ignored; frames that cannot be decoded are
+// counted as malformed. It never fails.
+func (t *Tracker) Packet(p *capture.Packet) {
+	t.stats.Packets++
+	seg := &t.seg
+	if err := Decode(p.LinkType, p.Data, seg); err != nil {
+		if errors.Is(err, errMalformed) {
+			t.stats.Malformed++
+		} else {
+			t.stats.Ignored++
+		}
+		return
+	}
+	seg.Time = p.Time
+	t.Segment(seg)
+}
+
+// Segment processes one decoded TCP segment.
+func (t *Tracker) Segment(seg *Segment) {
+	if !t.cfg.Ports.Has(seg.Dst.Port()) && !t.cfg.Ports.Has(seg.Src.Port()) {
+		t.stats.Ignored++
+		return
+	}
+	t.stats.TCPPackets++
+	if seg.Truncated {
+		t.stats.Truncated++
+	}
+	if seg.Time.After(t.now) {
+		t.now = seg.Time
+		if !t.now.Before(t.sweep) {
+			t.expire()
+			t.sweep = t.now.Add(sweepEvery)
+		}
+	}
+	key := makeKey(seg.Src, seg.Dst)
+	c := t.conns[key]
+	isSYN := seg.Flags&(FlagSYN|FlagACK) == FlagSYN
+	if c != nil && isSYN && c.Client == seg.Src {
+		cl := &c.half[ClientToServer]
+		if c.done || (cl.syn && cl.isn != seg.Seq) {
+			// Port reuse: a fresh SYN after teardown, or with a new ISN.
+			t.drop(c, CloseReused)
+			c = nil
+		}
+	}
+	if c != nil && c.done {
+		// Packets after the teardown: counted, nothing more.
+		c.half[c.dirOf(seg.Src)].packets++
+		if seg.Time.After(c.End) {
+			c.End = seg.Time
+		}
+		return
+	}
+	if c == nil {
+		c = t.create(key, seg)
+	} else {
+		t.open.moveToBack(c)
+	}
+	c.segment(seg)
+	if c.done {
+		t.decide(c, CloseTeardown)
+	}
+}
+
+// create starts tracking a connection whose first packet is seg.
+func (t *Tracker) create(key connKey, seg *Segment) *Conn {
+	if t.open.n >= t.cfg.MaxConns && t.open.head != nil {
+		t.stats.Evicted++
+		t.drop(t.open.head, CloseEvicted)
+	}
+	t.nextID++
+	t.stats.Connections++
+	c := &Conn{ID: t.nextID, key: key, Start: seg.Time, End: seg.Time, ev: &t.ev}
+	if t.clientIsSource(seg) {
+		c.Client, c.Server = seg.Src, seg.Dst
+	} else {
+		c.Client, c.Server = seg.Dst, seg.Src
+		c.hist.flip()
+	}
+	t.conns[key] = c
+	t.open.pushBack(c)
+	c.stream = t.factory.New(c)
+	return c
+}
+
+// clientIsSource decides, for a connection's first packet, whether its
+// sender is the client: the SYN sender; else the side not on an SMTP port;
+// else the side that did not send a 3-digit reply.
+func (t *Tracker) clientIsSource(seg *Segment) bool {
+	switch seg.Flags & (FlagSYN | FlagACK) {
+	case FlagSYN:
+		return true
+	case FlagSYN | FlagACK:
+		return false
+	}
+	src, dst := t.cfg.Ports.Has(seg.Src.Port()), t.cfg.Ports.Has(seg.Dst.Port())
+	if src != dst {
+		return dst
+	}
+	return !looksLikeReply(seg.Payload)
+}
+
+// looksLikeReply reports whether b starts like an SMTP reply line.
+func looksLikeReply(b []byte) bool {
+	if len(b) < 4 {
+		return false
+	}
+	for _, ch := range b[:3] {
+		if ch < '0' || ch > '9' {
+			return false
+		}
+	}
+	return b[3] == ' ' || b[3] == '-' || b[3] == '\r'
+}
+
+// decide hands a connection to its stream's Close and keeps its key for
+// the linger time.
+func (t *Tracker) decide(c *Conn, why CloseReason) {
+	c.flush(c.End)
+	c.done = true
+	if !c.inDone {
+		t.open.remove(c)
+		c.inDone = true
+		t.closed.pushBack(c)
+	}
+	if c.stream != nil {
+		c.stream.Close(c, why)
+		c.stream = nil
+	}
+	c.half[0].ooo, c.half[1].ooo = nil, nil
+}
+
+// drop decides a connection (if it is still open) and forgets it.
+func (t *Tracker) drop(c *Conn, why CloseReason) {
+	if !c.done || c.stream != nil {
+		t.decide(c, why)
+	}
+	t.closed.remove(c)
+	delete(t.conns, c.key)
+}
+
+// expire closes connections idle for longer than the idle timeout and
+// forgets closed ones whose linger time is over.
+func (t *Tracker) expire() {
+	for c := t.open.head; c != nil && t.now.Sub(c.End) > t.cfg.IdleTimeout; c = t.open.head {
+		t.decide(c, CloseIdle)
+	}
+	for c := t.closed.head; c != nil && t.now.Sub(c.End) > linger; c = t.closed.head {
+		t.closed.remove(c)
+		delete(t.conns, c.key)
+	}
+}
+
+// Flush closes every open connection, in the order they started, with
+// CloseEndOfInput. Call it once when the input ends.
+func (t *Tracker) Flush() {
+	var open []*Conn
+	for c := t.open.head; c != nil; c = c.next {
+		open = append(open, c)
+	}
+	slices.SortFunc(open, func(a, b *Conn) int { return cmp.Compare(a.ID, b.ID) })
+	for _, c := range open {
+		t.decide(c, CloseEndOfInput)
+	}
+	for c := t.closed.head; c != nil; c = t.closed.head {
+		t.closed.remove(c)
+		delete(t.conns, c.key)
+	}
+}

@@ -1,0 +1,141 @@
+package report
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/esaflow/esaflow/classify"
+)
+
+// VerdictMixed is the Host.Verdict of a host whose decided connections do
+// not all share one verdict.
+const VerdictMixed = "MIXED"
+
+// Host is the verdict for one host, over all its connections.
+type Host struct {
+	Host        netip.Addr `json:"host"`
+	Connections int        `json:"connections"`
+	// Verdict is the single verdict all the host's decided (non-INCOMPLETE)
+	// connections share, "MIXED" if they differ, or "INCOMPLETE" if none
+	// is decided.
+	Verdict string `json:"verdict"`
+	// Counts maps each verdict name to its number of connections; only
+	// verdicts that occur are present.
+	Counts map[string]int `json:"counts"`
+	// Outcomes maps each outcome name to its number of ACCEPT connections;
+	// it is nil when the host has no ACCEPT connection.
+	Outcomes map[string]int `json:"outcomes,omitempty"`
+	// First is the earliest connection start and Last the latest
+	// connection end (or start, for a connection without an end), in UTC.
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+}
+
+// hostAcc accumulates the counts for one host.
+type hostAcc struct {
+	conns    int
+	verdicts map[classify.Verdict]int
+	outcomes map[classify.Outcome]int
+	first    time.Time
+	last     time.Time
+}
+
+// Aggregator builds per-host verdicts incrementally. It keeps counts, not
+// records, so its memory grows with the number of hosts only. The zero
+// value is not usable; call NewAggregator.
+type Aggregator struct {
+	by    GroupBy
+	hosts map[netip.Addr]*hostAcc
+}
+
+// NewAggregator returns an empty Aggregator that groups connections by the
+// side by.
+func NewAggregator(by GroupBy) *Aggregator {
+	return &Aggregator{by: by, hosts: make(map[netip.Addr]*hostAcc)}
+}
+
+// Add counts the connection r for its host. It keeps nothing that r points
+// to, so r may be reused after the call.
+func (a *Aggregator) Add(r *classify.Record) {
+	addr := r.Client
+	if a.by == GroupServer {
+		addr = r.Server
+	}
+	h := a.hosts[addr]
+	if h == nil {
+		h = &hostAcc{verdicts: make(map[classify.Verdict]int, 1)}
+		a.hosts[addr] = h
+	}
+	h.conns++
+	h.verdicts[r.Verdict]++
+	if r.Verdict == classify.VerdictAccept {
+		if h.outcomes == nil {
+			h.outcomes = make(map[classify.Outcome]int, 1)
+		}
+		h.outcomes[r.Outcome]++
+	}
+	end := r.End
+	if end.IsZero() {
+		end = r.Start
+	}
+	if !r.Start.IsZero() && (h.first.IsZero() || r.Start.Before(h.first)) {
+		h.first = r.Start
+	}
+	if !end.IsZero() && (h.last.IsZero() || end.After(h.last)) {
+		h.last = end
+	}
+}
+
+// Hosts returns the verdict of every host seen so far, sorted by address.
+// The result is the caller's: later calls to Add do not change it.
+func (a *Aggregator) Hosts() []Host {
+	out := make([]Host, 0, len(a.hosts))
+	for addr, h := range a.hosts {
+		out = append(out, h.host(addr))
+	}
+	slices.SortFunc(out, func(x, y Host) int { return x.Host.Compare(y.Host) })
+	return out
+}
+
+// host builds the Host for the accumulated counts h of addr.
+func (h *hostAcc) host(addr netip.Addr) Host {
+	verdict := classify.VerdictIncomplete.String()
+	decided := 0
+	counts := make(map[string]int, len(h.verdicts))
+	for v, n := range h.verdicts {
+		counts[v.String()] = n
+		if v.Decided() {
+			decided++
+			verdict = v.String()
+		}
+	}
+	if decided > 1 {
+		verdict = VerdictMixed
+	}
+	var outcomes map[string]int
+	for o, n := range h.outcomes {
+		if outcomes == nil {
+			outcomes = make(map[string]int, len(h.outcomes))
+		}
+		outcomes[outcomeName(o)] = n
+	}
+	return Host{
+		Host:        addr,
+		Connections: h.conns,
+		Verdict:     verdict,
+		Counts:      counts,
+		Outcomes:    outcomes,
+		First:       h.first.UTC(),
+		Last:        h.last.UTC(),
+	}
+}
+
+// outcomeName returns the name of o, or "NONE" for OutcomeNone, so that no
+// map key is empty.
+func outcomeName(o classify.Outcome) string {
+	if o == classify.OutcomeNone {
+		return "NONE"
+	}
+	return o.String()
+}

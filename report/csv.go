@@ -1,0 +1,114 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/esaflow/esaflow/classify"
+)
+
+// csvHeader names the CSV columns.
+var csvHeader = []string{
+	"id", "client", "client_port", "server", "server_port",
+	"verdict", "outcome", "banner_code", "banner", "history", "conn_state", "closed_by",
+	"start", "end",
+	"client_packets", "server_packets", "client_bytes", "server_bytes",
+	"starttls_offered", "starttls_attempted", "starttls_result",
+	"replies",
+}
+
+// csvRenderer prints a header line and one row per connection in Finish.
+type csvRenderer struct {
+	w     io.Writer
+	conns collector
+}
+
+// Connection keeps a copy of r.
+func (c *csvRenderer) Connection(r *classify.Record) error { return c.conns.add(r) }
+
+// Finish writes the header and the rows, by start time and ID.
+func (c *csvRenderer) Finish(*Stats) error {
+	recs, err := c.conns.finish()
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(c.w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	for i := range recs {
+		if err := cw.Write(csvRow(&recs[i])); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvRow returns the CSV fields of r, in the order of csvHeader.
+func csvRow(r *classify.Record) []string {
+	u := strconv.FormatUint
+	return []string{
+		u(r.ID, 10),
+		addrString(r.Client), u(uint64(r.ClientPort), 10),
+		addrString(r.Server), u(uint64(r.ServerPort), 10),
+		r.Verdict.String(), r.Outcome.String(),
+		strconv.Itoa(r.BannerCode), r.Banner,
+		r.History, r.ConnState, r.ClosedBy,
+		csvTime(r.Start), csvTime(r.End),
+		u(r.ClientPackets, 10), u(r.ServerPackets, 10),
+		u(r.ClientBytes, 10), u(r.ServerBytes, 10),
+		strconv.FormatBool(r.StartTLS.Offered),
+		strconv.FormatBool(r.StartTLS.Attempted),
+		r.StartTLS.Result,
+		csvReplies(r),
+	}
+}
+
+// addrString formats addr; an invalid address is empty.
+func addrString(addr netip.Addr) string {
+	if !addr.IsValid() {
+		return ""
+	}
+	return addr.String()
+}
+
+// csvTime formats t like JSON does: RFC 3339 with nanoseconds, in UTC. The
+// zero time is empty.
+func csvTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// csvReplies formats the replies of r as "CMD => CODE text" items joined by
+// " | ". The greeting, which answers no command, is just "CODE text". The
+// enhanced code is added when the text does not already start with it.
+// Newlines inside texts become " / ". Omitted replies are counted at the
+// end.
+func csvReplies(r *classify.Record) string {
+	items := make([]string, 0, len(r.Replies)+1)
+	for _, rep := range r.Replies {
+		reply := strconv.Itoa(rep.Code)
+		if rep.Enhanced != "" && !strings.HasPrefix(rep.Text, rep.Enhanced) {
+			reply += " " + rep.Enhanced
+		}
+		if rep.Text != "" {
+			reply += " " + strings.ReplaceAll(rep.Text, "\n", " / ")
+		}
+		if rep.Command != "" {
+			reply = strings.ReplaceAll(rep.Command, "\n", " / ") + " => " + reply
+		}
+		items = append(items, reply)
+	}
+	if r.RepliesOmitted > 0 {
+		items = append(items, fmt.Sprintf("(%d more replies omitted)", r.RepliesOmitted))
+	}
+	return strings.Join(items, " | ")
+}

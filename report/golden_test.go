@@ -1,0 +1,101 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/esaflow/esaflow/classify"
+)
+
+// render feeds recs to a new Renderer for opts and returns its output.
+func render(t *testing.T, opts Options, recs []classify.Record, stats *Stats) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	r := New(&b, opts)
+	for i := range recs {
+		if err := r.Connection(&recs[i]); err != nil {
+			t.Fatalf("Connection(%d): %v", recs[i].ID, err)
+		}
+	}
+	if err := r.Finish(stats); err != nil {
+		t.Fatalf("Finish: %v", err)
+	}
+	return b.Bytes()
+}
+
+// checkGolden compares got with testdata/golden/name, or rewrites the file
+// with -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run go test ./report -update to accept it)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+	}
+}
+
+// goldenCases are the golden files and the options that produce them.
+var goldenCases = []struct {
+	file string
+	opts Options
+}{
+	{"table.txt", Options{Format: FormatTable}},
+	{"table_flows.txt", Options{Format: FormatTable, Flows: true}},
+	{"table_by_server.txt", Options{Format: FormatTable, GroupBy: GroupServer}},
+	{"report.json", Options{Format: FormatJSON}},
+	{"report.jsonl", Options{Format: FormatJSONL}},
+	{"report.csv", Options{Format: FormatCSV}},
+}
+
+func TestGoldenFiles(t *testing.T) {
+	for _, tc := range goldenCases {
+		t.Run(tc.file, func(t *testing.T) {
+			checkGolden(t, tc.file, render(t, tc.opts, fixtureRecords(), fixtureStats()))
+		})
+	}
+}
+
+func TestGoldenFilesWithReusedRecord(t *testing.T) {
+	// The caller may reuse the *Record after Connection returns; the
+	// output must be the same as with distinct records.
+	for _, tc := range goldenCases {
+		t.Run(tc.file, func(t *testing.T) {
+			if *update {
+				t.Skip("-update")
+			}
+			var b bytes.Buffer
+			r := New(&b, tc.opts)
+			var reused classify.Record
+			for _, rec := range fixtureRecords() {
+				reused = rec
+				if err := r.Connection(&reused); err != nil {
+					t.Fatal(err)
+				}
+				reused = classify.Record{ID: 999, Banner: "clobbered", History: "clobbered"}
+			}
+			if err := r.Finish(fixtureStats()); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, tc.file, b.Bytes())
+		})
+	}
+}
+
+func TestEmptyInput(t *testing.T) {
+	for _, tc := range goldenCases {
+		t.Run(tc.file, func(t *testing.T) {
+			checkGolden(t, "empty_"+tc.file, render(t, tc.opts, nil, nil))
+		})
+	}
+}

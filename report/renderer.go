@@ -1,0 +1,84 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/esaflow/esaflow/classify"
+)
+
+// Options selects what a Renderer prints.
+type Options struct {
+	Format  Format
+	GroupBy GroupBy
+	// Flows makes the table format also print the per-connection table.
+	Flows bool
+}
+
+// Renderer receives each connection as it is decided, then Finish once at
+// the end.
+//
+// The *Record passed to Connection may be reused by the caller after the
+// call returns; a Renderer copies what it keeps. After Finish, a Renderer
+// accepts no more calls.
+type Renderer interface {
+	Connection(r *classify.Record) error
+	Finish(stats *Stats) error
+}
+
+// errFinished is returned by a Renderer used after Finish.
+var errFinished = errors.New("report: renderer already finished")
+
+// New returns a Renderer that writes the format opts.Format to w. Only JSON
+// Lines writes during Connection; every other format writes everything in
+// Finish. A Renderer for an unknown format fails on every call.
+func New(w io.Writer, opts Options) Renderer {
+	switch opts.Format {
+	case FormatTable:
+		return &tableRenderer{w: w, flows: opts.Flows, agg: NewAggregator(opts.GroupBy)}
+	case FormatJSON:
+		return &jsonRenderer{w: w, agg: NewAggregator(opts.GroupBy)}
+	case FormatJSONL:
+		return &jsonlRenderer{w: w}
+	case FormatCSV:
+		return &csvRenderer{w: w}
+	}
+	return badRenderer{err: fmt.Errorf("report: unknown format %v", opts.Format)}
+}
+
+// badRenderer is the Renderer for an unknown format.
+type badRenderer struct{ err error }
+
+// Connection returns the renderer's error.
+func (b badRenderer) Connection(*classify.Record) error { return b.err }
+
+// Finish returns the renderer's error.
+func (b badRenderer) Finish(*Stats) error { return b.err }
+
+// collector keeps normalized copies of the records a buffered format prints
+// in Finish, and guards against use after Finish.
+type collector struct {
+	recs []classify.Record
+	done bool
+}
+
+// add keeps a normalized copy of r.
+func (c *collector) add(r *classify.Record) error {
+	if c.done {
+		return errFinished
+	}
+	c.recs = append(c.recs, normalizeRecord(r))
+	return nil
+}
+
+// finish marks the collector done and returns its records sorted by start
+// time and ID.
+func (c *collector) finish() ([]classify.Record, error) {
+	if c.done {
+		return nil, errFinished
+	}
+	c.done = true
+	sortRecords(c.recs)
+	return c.recs, nil
+}

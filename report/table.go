@@ -1,0 +1,131 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/esaflow/esaflow/classify"
+)
+
+// tableRenderer prints the per-host table and the totals, and with flows
+// the per-connection table before them. It writes everything in Finish.
+type tableRenderer struct {
+	w     io.Writer
+	flows bool
+	agg   *Aggregator
+	conns collector // records for the per-connection table, if flows
+	done  bool
+}
+
+// Connection counts r for its host and, with flows, keeps a copy of it.
+func (t *tableRenderer) Connection(r *classify.Record) error {
+	if t.done {
+		return errFinished
+	}
+	t.agg.Add(r)
+	if t.flows {
+		return t.conns.add(r)
+	}
+	return nil
+}
+
+// Finish writes the tables and totals, then the warnings of stats.
+func (t *tableRenderer) Finish(stats *Stats) error {
+	if t.done {
+		return errFinished
+	}
+	t.done = true
+	st := stats.normalized()
+	hosts := t.agg.Hosts()
+
+	var b bytes.Buffer
+	if t.flows {
+		recs, err := t.conns.finish()
+		if err != nil {
+			return err
+		}
+		if len(recs) > 0 {
+			if err := writeFlowTable(&b, recs); err != nil {
+				return err
+			}
+			b.WriteByte('\n')
+		}
+	}
+	if len(hosts) == 0 {
+		b.WriteString("no connections\n")
+	} else if err := writeHostTable(&b, hosts); err != nil {
+		return err
+	}
+	b.WriteByte('\n')
+	writeTotals(&b, hosts, &st)
+	_, err := t.w.Write(b.Bytes())
+	return err
+}
+
+// writeHostTable writes the per-host table.
+func writeHostTable(w io.Writer, hosts []Host) error {
+	rows := make([][]string, len(hosts))
+	for i, h := range hosts {
+		rows[i] = []string{
+			h.Host.String(),
+			strconv.Itoa(h.Connections),
+			h.Verdict,
+			hostDetail(h),
+			formatTableTime(h.First),
+			formatTableTime(h.Last),
+		}
+	}
+	return writePlainTable(w, []string{"HOST", "CONNS", "VERDICT", "DETAIL", "FIRST", "LAST"}, rows)
+}
+
+// writeFlowTable writes the per-connection table.
+func writeFlowTable(w io.Writer, recs []classify.Record) error {
+	rows := make([][]string, len(recs))
+	for i := range recs {
+		r := &recs[i]
+		rows[i] = []string{
+			strconv.FormatUint(r.ID, 10),
+			formatTableTime(r.Start),
+			formatEndpoint(r.Client, r.ClientPort),
+			formatEndpoint(r.Server, r.ServerPort),
+			r.Verdict.String(),
+			r.Outcome.String(),
+			formatBanner(r.BannerCode, r.Banner),
+			r.History,
+			r.ClosedBy,
+		}
+	}
+	return writePlainTable(w, []string{"ID", "START", "CLIENT", "SERVER", "VERDICT", "OUTCOME", "BANNER", "HISTORY", "CLOSED BY"}, rows)
+}
+
+// writeTotals writes one line per verdict that occurs, in classify's order,
+// then a line of input counts, then each warning.
+func writeTotals(b *bytes.Buffer, hosts []Host, st *Stats) {
+	totals := make(map[string]int)
+	for _, h := range hosts {
+		for name, n := range h.Counts {
+			totals[name] += n
+		}
+	}
+	nameWidth, countWidth := 0, 0
+	for name, n := range totals {
+		nameWidth = max(nameWidth, len(name))
+		countWidth = max(countWidth, len(strconv.Itoa(n)))
+	}
+	for _, v := range classify.Verdicts() {
+		if n := totals[v.String()]; n > 0 {
+			fmt.Fprintf(b, "%-*s  %*d\n", nameWidth, v.String(), countWidth, n)
+		}
+	}
+	fmt.Fprintf(b, "packets %d, connections %d, malformed %d, ignored %d",
+		st.Packets, st.Connections, st.Malformed, st.Ignored)
+	if st.Evicted > 0 {
+		fmt.Fprintf(b, ", evicted %d", st.Evicted)
+	}
+	b.WriteByte('\n')
+	for _, warn := range st.Warnings {
+		fmt.Fprintf(b, "warning: %s\n", warn)
+	}
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install everything testdata/record/record.sh needs on a fresh Debian 12 (run as root).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+# Postfix must not ask debconf questions and must not start a system instance
+# that binds port 25 in the host namespace (the rig runs its own private one).
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+echo "postfix postfix/mailname string mx.example.net" | debconf-set-selections
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update
+apt-get install -y --no-install-recommends \
+  iproute2 ethtool nftables \
+  tcpdump tshark wireshark-common \
+  postfix haproxy \
+  swaks libnet-ssleay-perl \
+  curl openssl ca-certificates procps

@@ -1,0 +1,511 @@
+#!/usr/bin/env bash
+# record.sh - record the SMTP packet captures under testdata/captures/
+#
+# Usage (as root, on Debian 12 after testdata/record/deps.sh):
+#     testdata/record/record.sh              # re-record every capture
+#     testdata/record/record.sh NAME...      # re-record only these scenarios
+#     testdata/record/record.sh --list       # list scenario names
+#
+# What it does:
+#   * builds two network namespaces joined by one veth pair:
+#       esa     server side, veth "esa0": 192.0.2.25/24, 2001:db8::25/64
+#       esacli  client side, veth "cli0": one address per scenario client
+#               (198.51.100.x, 203.0.113.x, 2001:db8::x); the route to the
+#               server carries "src CLIENT" so each client tool uses the
+#               scenario's own address without any bind option.
+#     Offloads are off on both veths, so captures hold real segment sizes
+#     and correct checksums. No traffic ever leaves the two namespaces.
+#   * runs real servers in "esa": a private Postfix instance
+#     (postfix -c $RUN/postfix, queue/data under $RUN; /etc/postfix is never
+#     touched), HAProxy, nftables; and real clients in "esacli": swaks, curl,
+#     bash /dev/tcp.
+#   * records each scenario with tcpdump -U -w (filter "tcp port 25") on esa0,
+#     with tcpdump -i any (LINUX_SLL2) or with dumpcap (pcapng), stops the
+#     capture with SIGINT after the teardown, and writes NAME.expect from what
+#     the scenario is built to produce (not from any analysis of the capture).
+#   * checks that every capture holds exactly as many connections (client
+#     SYNs, retransmissions aside) as its .expect lists.
+#   * removes namespaces, stops Postfix/HAProxy on exit (trap).
+#
+# Environment: OUT (default: testdata/captures), RUN (default:
+# /var/tmp/esaflow-record, scratch dir, wiped at start), KEEP_RUN=1 keeps
+# $RUN (Postfix maillog, client logs) after the run for debugging.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+OUT=${OUT:-$(dirname "$HERE")/captures}
+RUN=${RUN:-/var/tmp/esaflow-record}
+CONF=$RUN/postfix
+SNS=esa
+CNS=esacli
+SRV4=192.0.2.25
+SRV6=2001:db8::25
+FILTER="tcp port 25"
+
+CLIENTS4=(198.51.100.10 198.51.100.11 198.51.100.12 198.51.100.13 198.51.100.14
+  198.51.100.15 198.51.100.16 198.51.100.17 198.51.100.18 198.51.100.19
+  198.51.100.20 198.51.100.21 198.51.100.22 198.51.100.23 198.51.100.24
+  198.51.100.30 198.51.100.31
+  203.0.113.10 203.0.113.11 203.0.113.12 203.0.113.20 203.0.113.21 203.0.113.22)
+CLIENTS6=(2001:db8::10 2001:db8::11 2001:db8::12)
+
+SCENARIOS=(port_closed
+  postfix_accept_delivered postfix_reject_554 postfix_tempfail_450
+  postfix_sender_rejected postfix_recipient_rejected postfix_starttls
+  postfix_quit curl_delivery nft_drop_no_answer mixed_host abandoned
+  dumpcap_pcapng postfix_tls_required postscreen_drop_521
+  haproxy_tcprefuse silent_close any_sll2_mixed ipv6_mixed)
+
+log() { printf '[record %s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+sns() { ip netns exec "$SNS" "$@"; }
+cns() { ip netns exec "$CNS" "$@"; }
+
+# ---------------------------------------------------------------- teardown
+CAP_PID=
+cleanup() {
+  set +e
+  [ -n "$CAP_PID" ] && kill -INT "$CAP_PID" 2>/dev/null && wait "$CAP_PID" 2>/dev/null
+  postfix_stop
+  haproxy_stop
+  ip netns del "$CNS" 2>/dev/null
+  ip netns del "$SNS" 2>/dev/null
+  if [ "${KEEP_RUN:-0}" != 1 ]; then rm -rf "$RUN"; fi
+}
+
+# ---------------------------------------------------------------- network
+net_setup() {
+  ip netns del "$CNS" 2>/dev/null || true
+  ip netns del "$SNS" 2>/dev/null || true
+  ip netns add "$SNS"
+  ip netns add "$CNS"
+  ip link add esa0 netns "$SNS" type veth peer name cli0 netns "$CNS"
+  local ns dev
+  for ns in "$SNS" "$CNS"; do
+    ip -n "$ns" link set lo up
+    dev=cli0; [ "$ns" = "$SNS" ] && dev=esa0
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+      net.ipv6.conf."$dev".accept_ra=0 net.ipv6.conf."$dev".router_solicitations=0
+    ip netns exec "$ns" ethtool -K "$dev" tx off rx off gso off tso off gro off >/dev/null 2>&1 ||
+      ip netns exec "$ns" ethtool -K "$dev" tx off rx off gso off gro off >/dev/null
+    ip -n "$ns" link set "$dev" up
+  done
+  # server side
+  ip -n "$SNS" addr add "$SRV4/24" dev esa0
+  ip -n "$SNS" -6 addr add "$SRV6/64" dev esa0 nodad
+  ip -n "$SNS" route add 198.51.100.0/24 dev esa0
+  ip -n "$SNS" route add 203.0.113.0/24 dev esa0
+  # client side
+  local a
+  for a in "${CLIENTS4[@]}"; do ip -n "$CNS" addr add "$a/32" dev cli0; done
+  for a in "${CLIENTS6[@]}"; do ip -n "$CNS" -6 addr add "$a/64" dev cli0 nodad; done
+  ip -n "$CNS" route add 192.0.2.0/24 dev cli0 src "${CLIENTS4[0]}"
+  sleep 1
+}
+
+# Make CLIENT the source address for the next client connections.
+client_ip() {
+  case $1 in
+    *:*) ip -n "$CNS" -6 route replace "$SRV6/128" dev cli0 src "$1" ;;
+    *) ip -n "$CNS" route replace "$SRV4/32" dev cli0 src "$1" ;;
+  esac
+}
+
+# ---------------------------------------------------------------- servers
+# master -t exits 0 when the instance could start, i.e. is NOT running
+postfix_running() { [ -f "$CONF/main.cf" ] && ! /usr/lib/postfix/sbin/master -c "$CONF" -t 2>/dev/null; }
+
+postfix_stop() {
+  PF_STATE=
+  [ -f "$CONF/main.cf" ] || return 0
+  if postfix_running; then sns postfix -c "$CONF" stop >>"$RUN/postfix.log" 2>&1 || true; fi
+}
+
+# postfix_start MODE [key=value ...]: (re)start the private Postfix with
+# master.cf.MODE and main.cf overrides, unless it already runs exactly so.
+PF_STATE=
+postfix_start() {
+  local mode=$1; shift
+  [ "$PF_STATE" = "$mode $*" ] && return 0
+  postfix_stop
+  mkdir -p "$CONF" "$RUN/spool" "$RUN/data"
+  sed -e "s|@RUN@|$RUN|g" -e "s|@CONF@|$CONF|g" "$HERE/main.cf.in" >"$CONF/main.cf"
+  cat "$HERE/master.cf.common" "$HERE/master.cf.$mode" >"$CONF/master.cf"
+  cp "$HERE/client_access.cidr" "$HERE/postscreen_access.cidr" "$HERE/sender_access.regexp" "$CONF/"
+  if [ $# -gt 0 ]; then postconf -c "$CONF" -e "$@"; fi
+  chown root:root "$RUN/spool"
+  chown postfix:postfix "$RUN/data"
+  sns postfix -c "$CONF" start >>"$RUN/postfix.log" 2>&1 || { cat "$RUN/postfix.log" >&2; die "postfix start failed"; }
+  local port=25; [ "$mode" = behind ] && port=10025
+  wait_listen $port
+  PF_STATE="$mode $*"
+}
+
+postfix_reload() {
+  sns postfix -c "$CONF" reload >>"$RUN/postfix.log" 2>&1
+  sleep 2
+}
+
+haproxy_start() {
+  sed -e "s|@RUN@|$RUN|g" "$HERE/haproxy.cfg.in" >"$RUN/haproxy.cfg"
+  sns haproxy -D -f "$RUN/haproxy.cfg" >>"$RUN/haproxy.log" 2>&1 || { cat "$RUN/haproxy.log" >&2; die "haproxy start failed"; }
+  wait_listen 25
+}
+
+haproxy_stop() {
+  [ -f "$RUN/haproxy.pid" ] || return 0
+  local p
+  for p in $(cat "$RUN/haproxy.pid"); do kill "$p" 2>/dev/null || true; done
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    local alive=0
+    for p in $(cat "$RUN/haproxy.pid"); do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.3
+  done
+  rm -f "$RUN/haproxy.pid"
+}
+
+wait_listen() {
+  local port=$1
+  for _ in $(seq 50); do
+    sns ss -Hltn "sport = :$port" | grep -q . && return 0
+    sleep 0.2
+  done
+  die "nothing listens on port $port in $SNS"
+}
+
+# ---------------------------------------------------------------- capture
+# cap_start NAME [veth|any|dumpcap]
+CAP_NAME= CAP_FILE= CAP_MODE=
+EXP=()
+cap_start() {
+  CAP_NAME=$1 CAP_MODE=${2:-veth}
+  EXP=()
+  rm -f "$OUT/$CAP_NAME.pcap" "$OUT/$CAP_NAME.pcapng" "$OUT/$CAP_NAME.expect"
+  local err=$RUN/cap-$CAP_NAME.log
+  case $CAP_MODE in
+    veth) CAP_FILE=$OUT/$CAP_NAME.pcap
+      sns tcpdump -Z root -U -i esa0 -w "$CAP_FILE" $FILTER 2>"$err" & ;;
+    any) CAP_FILE=$OUT/$CAP_NAME.pcap
+      sns tcpdump -Z root -U -i any -w "$CAP_FILE" $FILTER 2>"$err" & ;;
+    dumpcap) CAP_FILE=$OUT/$CAP_NAME.pcapng
+      sns dumpcap -q -i esa0 -f "$FILTER" -w "$CAP_FILE" 2>"$err" & ;;
+  esac
+  CAP_PID=$!
+  for _ in $(seq 50); do
+    grep -qE 'listening on|Capturing on|File:' "$err" 2>/dev/null && break
+    kill -0 "$CAP_PID" 2>/dev/null || { cat "$err" >&2; die "capture for $CAP_NAME died"; }
+    sleep 0.1
+  done
+  sleep 0.5
+  log "recording $CAP_NAME ($CAP_MODE)"
+}
+
+# exp CLIENT SERVER:PORT VERDICT [OUTCOME]   (in the order connections start)
+exp() { EXP+=("conn $*"); }
+
+cap_stop() {
+  local desc=$1
+  sleep 2 # let teardown (FIN/ACK, late RST) reach the capture
+  kill -INT "$CAP_PID"
+  wait "$CAP_PID" || true
+  CAP_PID=
+  [ -s "$CAP_FILE" ] || die "$CAP_NAME: empty capture"
+  local e=$OUT/$CAP_NAME.expect
+  {
+    echo "# $CAP_NAME: $desc"
+    echo "# Written by testdata/record/record.sh from the scenario design, not by esaflow."
+    echo "# conn CLIENT_ADDR SERVER_ADDR:SERVER_PORT VERDICT [OUTCOME]"
+    printf '%s\n' "${EXP[@]}"
+    echo "# host CLIENT_ADDR VERDICT"
+    printf '%s\n' "${EXP[@]}" | awk '
+      { c=$2; v=$4; if (!(c in seen)) { seen[c]=v; order[++n]=c } else if (seen[c]!=v) seen[c]="MIXED" }
+      END { for (i=1;i<=n;i++) print "host", order[i], seen[order[i]] }'
+  } >"$e"
+  # sanity: number of connections (distinct client SYN 4-tuples) == conn lines
+  local got want
+  got=$(tshark -r "$CAP_FILE" -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' -T fields -e tcp.stream 2>/dev/null | sort -u | wc -l)
+  want=${#EXP[@]}
+  [ "$got" = "$want" ] || die "$CAP_NAME: capture has $got connections, .expect lists $want"
+  log "wrote $CAP_FILE ($(stat -c %s "$CAP_FILE") bytes, $got conns)"
+}
+
+# ---------------------------------------------------------------- clients
+MSG=$RUN/msg.eml
+BODY=$RUN/body.txt
+make_payloads() {
+  {
+    echo "This test message is a few KB long so that DATA spans several TCP segments."
+    local i
+    for i in $(seq 1 60); do printf 'line %02d: the quick brown fox jumps over the lazy dog 0123456789\n' "$i"; done
+  } >"$BODY"
+  {
+    printf 'From: Sender <sender@example.org>\r\n'
+    printf 'To: Rcpt <rcpt@example.net>\r\n'
+    printf 'Subject: esaflow curl capture\r\n'
+    printf 'Date: Thu, 01 Jan 2026 00:00:00 +0000\r\n'
+    printf 'Message-ID: <curl-1@client.example.org>\r\n\r\n'
+    sed 's/$/\r/' "$BODY"
+  } >"$MSG"
+  mkdir -p "$RUN/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+    -subj "/CN=mx.example.net" -keyout "$RUN/tls/key.pem" -out "$RUN/tls/cert.pem" 2>/dev/null
+  chmod 600 "$RUN/tls/key.pem"
+}
+
+# swaks SERVER [swaks args...]; never fails the script (rejections are the point)
+swaks_to() {
+  local srv=$1; shift
+  cns swaks --server "$srv" --port 25 --helo client.example.org --timeout 10 \
+    --from sender@example.org --to rcpt@example.net "$@" >>"$RUN/clients.log" 2>&1 || true
+}
+
+curl_smtp() {
+  local url=$1; shift
+  cns curl -sS --connect-timeout 3 "$url" "$@" >>"$RUN/clients.log" 2>&1 || true
+}
+
+# ---------------------------------------------------------------- scenarios
+s_port_closed() {
+  # no server runs yet: nothing listens on port 25 in the server namespace
+  postfix_stop; haproxy_stop
+  local c=198.51.100.15; client_ip $c
+  cap_start port_closed
+  curl_smtp "smtp://$SRV4:25/client.example.org"
+  exp $c $SRV4:25 PORT_CLOSED
+  cap_stop "nothing listens on 192.0.2.25:25: SYN -> RST/ACK"
+}
+
+s_postfix_accept_delivered() {
+  direct_postfix
+  local c=198.51.100.10; client_ip $c
+  cap_start postfix_accept_delivered
+  swaks_to $SRV4 --body @"$BODY" --header "Subject: esaflow accept capture"
+  exp $c $SRV4:25 ACCEPT DELIVERED
+  cap_stop "220, EHLO 250, MAIL 250, RCPT 250, DATA 354, ~4.6 KB message, 250 queued, QUIT 221"
+}
+
+s_postfix_reject_554() {
+  direct_postfix
+  local c=198.51.100.11; client_ip $c
+  cap_start postfix_reject_554
+  swaks_to $SRV4
+  exp $c $SRV4:25 REJECT
+  cap_stop "smtpd_delay_reject=no + check_client_access REJECT: 554 5.7.1 instead of 220; client QUIT, 221"
+}
+
+s_postfix_tempfail_450() {
+  direct_postfix
+  local c=198.51.100.12; client_ip $c
+  cap_start postfix_tempfail_450
+  swaks_to $SRV4
+  exp $c $SRV4:25 TEMPFAIL
+  cap_stop "check_client_access '450 4.7.1 ...': 450 instead of 220; client QUIT, 221"
+}
+
+s_postfix_sender_rejected() {
+  direct_postfix
+  local c=198.51.100.17; client_ip $c
+  cap_start postfix_sender_rejected
+  swaks_to $SRV4 --from ghost@no-such-domain.invalid
+  exp $c $SRV4:25 ACCEPT SENDER_REJECTED
+  cap_stop "220, EHLO 250, MAIL FROM 553 5.1.8 Sender address rejected, QUIT 221"
+}
+
+s_postfix_recipient_rejected() {
+  direct_postfix
+  local c=198.51.100.18; client_ip $c
+  cap_start postfix_recipient_rejected
+  swaks_to $SRV4 --to someone@elsewhere.example
+  exp $c $SRV4:25 ACCEPT RECIPIENT_REJECTED
+  cap_stop "220, EHLO 250, MAIL 250, RCPT 554 5.7.1 Relay access denied, QUIT 221"
+}
+
+s_postfix_starttls() {
+  direct_postfix
+  local c=198.51.100.19; client_ip $c
+  cap_start postfix_starttls
+  swaks_to $SRV4 --tls --body @"$BODY" --header "Subject: esaflow starttls capture"
+  exp $c $SRV4:25 ACCEPT TLS
+  cap_stop "220, EHLO 250 (STARTTLS offered), STARTTLS 220 2.0.0, TLS 1.3 handshake + encrypted delivery"
+}
+
+s_postfix_quit() {
+  direct_postfix
+  local c=198.51.100.21; client_ip $c
+  cap_start postfix_quit
+  swaks_to $SRV4 --quit-after EHLO
+  exp $c $SRV4:25 ACCEPT QUIT
+  cap_stop "220, EHLO 250, QUIT 221, close"
+}
+
+s_curl_delivery() {
+  direct_postfix
+  local c=198.51.100.22; client_ip $c
+  cap_start curl_delivery
+  curl_smtp "smtp://$SRV4:25/client.example.org" --mail-from sender@example.org \
+    --mail-rcpt rcpt@example.net -T "$MSG"
+  exp $c $SRV4:25 ACCEPT DELIVERED
+  cap_stop "curl as SMTP client: 220, EHLO, MAIL, RCPT, DATA, message, 250 queued, QUIT"
+}
+
+s_nft_drop_no_answer() {
+  direct_postfix
+  local c=198.51.100.16; client_ip $c
+  sns nft -f - <<EOF
+table inet esaflow_rig {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    ip saddr $c tcp dport 25 drop
+  }
+}
+EOF
+  cap_start nft_drop_no_answer
+  curl_smtp "smtp://$SRV4:25/client.example.org" # --connect-timeout 3
+  exp $c $SRV4:25 NO_ANSWER
+  cap_stop "nftables drops the client's SYNs: SYN + retransmissions, no answer; curl gives up after 3 s"
+  sns nft delete table inet esaflow_rig
+}
+
+s_mixed_host() {
+  direct_postfix
+  local c=198.51.100.23; client_ip $c
+  cap_start mixed_host
+  swaks_to $SRV4 --quit-after EHLO
+  exp $c $SRV4:25 ACCEPT QUIT
+  # the client lands on the block list: add it to the access map, postfix reload
+  echo "$c   REJECT" >>"$CONF/client_access.cidr"
+  postfix_reload
+  swaks_to $SRV4
+  exp $c $SRV4:25 REJECT
+  cap_stop "same client: 1st connection 220/EHLO/QUIT; access map changed + postfix reload; 2nd connection 554"
+  cp "$HERE/client_access.cidr" "$CONF/client_access.cidr"
+  postfix_reload
+}
+
+s_abandoned() {
+  direct_postfix
+  # check_client_access returns "sleep 4": smtpd holds the greeting 4 s;
+  # the client gives up after 1 s (FIN), the late 220 is answered with RST.
+  local c=198.51.100.30; client_ip $c
+  cap_start abandoned
+  cns bash -c "exec 3<>/dev/tcp/$SRV4/25; sleep 1; exec 3<&-" || true
+  sleep 4
+  exp $c $SRV4:25 ABANDONED
+  cap_stop "handshake, client FIN after 1 s with no server byte yet; server's late 220 answered by client RST"
+}
+
+s_dumpcap_pcapng() {
+  direct_postfix
+  cap_start dumpcap_pcapng dumpcap
+  client_ip 203.0.113.20
+  swaks_to $SRV4 --body @"$BODY" --header "Subject: esaflow dumpcap capture"
+  exp 203.0.113.20 $SRV4:25 ACCEPT DELIVERED
+  client_ip 203.0.113.21
+  swaks_to $SRV4
+  exp 203.0.113.21 $SRV4:25 TEMPFAIL
+  client_ip 203.0.113.22
+  swaks_to $SRV4 --to someone@elsewhere.example
+  exp 203.0.113.22 $SRV4:25 ACCEPT RECIPIENT_REJECTED
+  cap_stop "pcapng by dumpcap: delivery, 450 greeting, relay denied"
+}
+
+s_postfix_tls_required() {
+  direct_postfix smtpd_tls_security_level=encrypt
+  local c=198.51.100.20; client_ip $c
+  cap_start postfix_tls_required
+  swaks_to $SRV4
+  exp $c $SRV4:25 ACCEPT TLS_REQUIRED
+  cap_stop "smtpd_tls_security_level=encrypt, client without TLS: 220, EHLO 250, MAIL 530 5.7.0 Must issue a STARTTLS command first, QUIT 221"
+}
+
+s_postscreen_drop_521() {
+  haproxy_stop; postfix_start postscreen
+  cap_start postscreen_drop_521
+  client_ip 198.51.100.13
+  swaks_to $SRV4
+  exp 198.51.100.13 $SRV4:25 REJECT
+  client_ip 198.51.100.24
+  swaks_to $SRV4 --quit-after EHLO
+  exp 198.51.100.24 $SRV4:25 ACCEPT QUIT
+  cap_stop "postscreen: denylisted client gets 521 and server FIN at once; allowlisted client 220/EHLO/QUIT via smtpd"
+}
+
+# server setups: Postfix alone on port 25, or HAProxy on 25 in front of it
+direct_postfix() { haproxy_stop; postfix_start direct "$@"; }
+behind_haproxy() {
+  postfix_start behind
+  [ -f "$RUN/haproxy.pid" ] || haproxy_start
+}
+
+s_haproxy_tcprefuse() {
+  behind_haproxy
+  local c=198.51.100.14; client_ip $c
+  cap_start haproxy_tcprefuse
+  swaks_to $SRV4
+  exp $c $SRV4:25 TCPREFUSE
+  cap_stop "HAProxy 'tcp-request connection reject': handshake, then RST from the server, no byte"
+}
+
+s_silent_close() {
+  behind_haproxy
+  local c=198.51.100.31; client_ip $c
+  cap_start silent_close
+  swaks_to $SRV4
+  exp $c $SRV4:25 SILENT_CLOSE
+  cap_stop "HAProxy 'tcp-request content reject' after 2 s inspect-delay: handshake, no byte, server FIN"
+}
+
+s_any_sll2_mixed() {
+  behind_haproxy
+  cap_start any_sll2_mixed any
+  client_ip 203.0.113.10
+  swaks_to $SRV4 --body @"$BODY" --header "Subject: esaflow sll2 capture"
+  exp 203.0.113.10 $SRV4:25 ACCEPT DELIVERED
+  client_ip 203.0.113.11
+  swaks_to $SRV4
+  exp 203.0.113.11 $SRV4:25 REJECT
+  client_ip 203.0.113.12
+  swaks_to $SRV4
+  exp 203.0.113.12 $SRV4:25 TCPREFUSE
+  cap_stop "tcpdump -i any (LINUX_SLL2), HAProxy in front of Postfix: delivery, 554 greeting, HAProxy RST"
+}
+
+s_ipv6_mixed() {
+  behind_haproxy
+  cap_start ipv6_mixed
+  client_ip 2001:db8::10
+  swaks_to $SRV6 --body @"$BODY" --header "Subject: esaflow ipv6 capture"
+  exp 2001:db8::10 $SRV6:25 ACCEPT DELIVERED
+  client_ip 2001:db8::11
+  swaks_to $SRV6
+  exp 2001:db8::11 $SRV6:25 REJECT
+  client_ip 2001:db8::12
+  swaks_to $SRV6
+  exp 2001:db8::12 $SRV6:25 TCPREFUSE
+  cap_stop "IPv6, HAProxy in front of Postfix: delivery, 554 greeting, HAProxy RST"
+}
+
+# ---------------------------------------------------------------- main
+main() {
+  if [ "${1:-}" = --list ]; then printf '%s\n' "${SCENARIOS[@]}"; exit 0; fi
+  [ "$(id -u)" = 0 ] || die "run as root"
+  local want=("$@") s
+  [ ${#want[@]} -gt 0 ] || want=("${SCENARIOS[@]}")
+  for s in "${want[@]}"; do declare -F "s_$s" >/dev/null || die "unknown scenario $s (see --list)"; done
+
+  local t0=$SECONDS
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+  rm -rf "$RUN"; mkdir -p "$RUN" "$OUT"; chmod 755 "$RUN"
+  make_payloads
+  net_setup
+  # Run in the canonical order; each scenario sets up the servers it needs.
+  for s in "${SCENARIOS[@]}"; do
+    [[ " ${want[*]} " == *" $s "* ]] || continue
+    "s_$s"
+  done
+  log "done in $((SECONDS - t0)) s; captures in $OUT"
+}
+
+main "$@"
