@@ -85,11 +85,11 @@ type session struct {
 	}
 
 	// Facts for the verdict.
-	first     first
-	greeted   bool
-	firstAt   time.Time
-	srvData   bool
-	preClose  struct {
+	first    first
+	greeted  bool
+	firstAt  time.Time
+	srvData  bool
+	preClose struct {
 		set bool
 		dir flow.Direction
 		rst bool
@@ -99,9 +99,9 @@ type session struct {
 
 	// Facts for the outcome.
 	delivered, dataRejected, senderRejected, deferred, tlsRequired bool
-	rcptOK, rcpt5xx, rcptReplies                                  int
-	mails                                                         int
-	quit, resetAfter, finAfter                                    bool
+	rcptOK, rcpt5xx, rcptReplies                                   int
+	mails                                                          int
+	quit, resetAfter, finAfter                                     bool
 	tlsAttempted, tlsAnswered, tlsRefused                          bool
 	tlsServerHello, tlsAlert, clientTLSFirst                       bool
 	lastReply                                                      struct {

@@ -10,7 +10,6 @@ const (
 	maxPendingBytes    = 256 << 10
 )
 
-
 func (c *Conn) emit(k EventKind, d Direction, t time.Time, payload []byte, gap bool) {
 	if c.stream == nil {
 		return

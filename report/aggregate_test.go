@@ -206,6 +206,10 @@ func TestShortenBanner(t *testing.T) {
 		{220, strings.Repeat("a", 37), "220 " + strings.Repeat("a", 35) + "…"},
 		// The cut would fall inside `\x1b`: it moves before the backslash.
 		{220, strings.Repeat("a", 33) + `\x1b[31m`, "220 " + strings.Repeat("a", 33) + "…"},
+		{220, strings.Repeat("a", 33) + `\x1b`, "220 " + strings.Repeat("a", 33) + `\x1b`},
+		// An escaped backslash `\\` is not split either.
+		{220, strings.Repeat("a", 34) + `\\\\zzzz`, "220 " + strings.Repeat("a", 34) + "…"},
+		{220, strings.Repeat("a", 33) + `\\\\zzzz`, "220 " + strings.Repeat("a", 33) + `\\` + "…"},
 	} {
 		if got := formatBanner(tc.code, tc.text); got != tc.want {
 			t.Errorf("formatBanner(%d, %q) = %q, want %q", tc.code, tc.text, got, tc.want)

@@ -49,20 +49,28 @@ func formatBanner(code int, text string) string {
 }
 
 // shorten returns s if it has at most n runes, or else its beginning and an
-// ellipsis, n runes in all. It does not cut an escape such as `\x1b` in
-// half: if a backslash falls among the last three runes kept, the cut
-// moves before it.
+// ellipsis, n runes in all. It never cuts one of classify.Escape's escapes
+// (`\\`, `\t`, `\r`, `\n`, `\xNN`) in half: the cut moves before it.
 func shorten(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
 		return s
 	}
 	keep := n - 1
-	for i := keep - 1; i >= 0 && i >= keep-3; i-- {
-		if r[i] == '\\' {
+	for i := 0; i < keep; {
+		if r[i] != '\\' {
+			i++
+			continue
+		}
+		size := 2
+		if i+1 < len(r) && r[i+1] == 'x' {
+			size = 4
+		}
+		if i+size > keep {
 			keep = i
 			break
 		}
+		i += size
 	}
 	return strings.TrimRight(string(r[:keep]), " ") + ellipsis
 }

@@ -39,8 +39,9 @@ type Builder struct {
 	OuterVLAN uint16
 	// TTL is the IPv4 TTL and IPv6 hop limit; zero means DefaultTTL.
 	TTL uint8
-	// BadChecksums makes every TCP segment carry a wrong checksum, as in
-	// captures taken on a host with checksum offload.
+	// BadChecksums makes every TCP segment carry a wrong checksum (the
+	// correct one XOR 0x5555), as in captures taken on a host with checksum
+	// offload. IPv4 header checksums stay correct.
 	BadChecksums bool
 	// IPv6ExtHeader inserts an 8-byte Destination Options extension header
 	// between the IPv6 header and TCP.

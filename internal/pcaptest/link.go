@@ -10,7 +10,10 @@ import (
 	"github.com/gopacket/gopacket/layers"
 )
 
-// Link selects the link-layer framing of built packets.
+// Link selects the link-layer framing of built packets. Ethernet frames
+// shorter than 60 bytes are zero-padded to 60 as on the wire, so decoders
+// must use the IP length rather than the frame length. Source MAC addresses
+// come from MAC.
 type Link int
 
 // The supported link-layer framings.

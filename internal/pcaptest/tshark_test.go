@@ -142,6 +142,7 @@ func TestTsharkReadsEveryFileFormat(t *testing.T) {
 		{GzipPcapNG, time.Nanosecond},
 	} {
 		t.Run(tc.format.String(), func(t *testing.T) {
+			t.Parallel()
 			b := NewBuilder(LinuxSLL2)
 			smtpConv(b)
 			var want []string

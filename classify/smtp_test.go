@@ -1,0 +1,153 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseReplyLine(t *testing.T) {
+	tests := []struct {
+		in   string
+		ok   bool
+		code int
+		last bool
+		text string
+	}{
+		{"220 mx.example ESMTP\r", true, 220, true, "mx.example ESMTP"},
+		{"250-PIPELINING", true, 250, false, "PIPELINING"},
+		{"250", true, 250, true, ""},
+		{"554\r", true, 554, true, ""},
+		{"22", false, 0, false, ""},
+		{"2x0 hi", false, 0, false, ""},
+		{"220hello", false, 0, false, ""},
+		{"SSH-2.0-OpenSSH", false, 0, false, ""},
+		{"999 nope", false, 0, false, ""},
+	}
+	for _, tc := range tests {
+		r, ok := parseReplyLine([]byte(tc.in))
+		if ok != tc.ok || (ok && (r.code != tc.code || r.last != tc.last || string(r.text) != tc.text)) {
+			t.Errorf("parseReplyLine(%q) = %+v %v", tc.in, r, ok)
+		}
+	}
+}
+
+func TestParseEnhancedStatusCodes(t *testing.T) {
+	for in, want := range map[string]string{
+		"5.1.8 Domain of sender":          "5.1.8",
+		"#5.1.8 Domain of sender address": "5.1.8",
+		"2.0.0 Ok: queued":                "2.0.0",
+		"4.7.0 TLS not available":         "4.7.0",
+		"5.7.1":                           "5.7.1",
+		"5.123.456 x":                     "5.123.456",
+		"3.1.1 bad class":                 "",
+		"5.1 short":                       "",
+		"5.1.8x":                          "",
+		"mx.example ESMTP":                "",
+	} {
+		if got := parseEnhanced([]byte(in)); got != want {
+			t.Errorf("parseEnhanced(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestEscapeWireText(t *testing.T) {
+	for in, want := range map[string]string{
+		"220 mx ESMTP":            "220 mx ESMTP",
+		"220 evil\x1b[31mred":     `220 evil\x1b[31mred`,
+		"a\\b":                    `a\\b`,
+		"tab\there\r\n":           `tab\there\r\n`,
+		"del\x7f":                 `del\x7f`,
+		"caf\xc3\xa9":             "café",
+		"bad\xff\xfe":             `bad\xff\xfe`,
+		"c1\xc2\x9bcontrol":       `c1\xc2\x9bcontrol`,
+		"bell\x07 and nul\x00end": `bell\x07 and nul\x00end`,
+	} {
+		if got := Escape([]byte(in)); got != want {
+			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestBodyEndSplitAcrossSegments(t *testing.T) {
+	body := "Subject: x\r\n\r\n..leading dot\r\nline\r\n.\r\nQUIT\r\n"
+	for cut := 1; cut < len(body); cut++ {
+		var b bodyScanner
+		rest, done := b.scan([]byte(body[:cut]))
+		if !done {
+			rest, done = b.scan([]byte(body[cut:]))
+		} else {
+			rest = append(rest, body[cut:]...)
+		}
+		if !done || string(rest) != "QUIT\r\n" {
+			t.Fatalf("cut at %d: done=%v rest=%q", cut, done, rest)
+		}
+	}
+}
+
+func TestLongLineIsCutButCounted(t *testing.T) {
+	var l lineBuf
+	long := strings.Repeat("A", 5000)
+	if _, _, _, ok := l.next([]byte(long)); ok {
+		t.Fatal("a line without LF is complete")
+	}
+	line, n, rest, ok := l.next([]byte("BB\r\nNEXT"))
+	if !ok || len(line) != maxLine || n != 5003 || string(rest) != "NEXT" {
+		t.Fatalf("got len %d n %d rest %q ok %v", len(line), n, rest, ok)
+	}
+}
+
+func TestPipelinedRepliesPairWithCommands(t *testing.T) {
+	recs := runLadder(t, 25, ladder(handshake, []string{
+		"S >220 mx", "C >EHLO c", "S >>250-mx\n250 PIPELINING\n",
+		"C >>MAIL FROM:<a@b>\nRCPT TO:<c@d>\nRCPT TO:<e@f>\nDATA\n",
+		"S >>250 2.1.0 ok\n250 2.1.5 ok\n550 5.1.1 <e@f> unknown\n354 go\n",
+		"C >>x\n.\n", "S >250 2.0.0 queued", "C >QUIT", "S >221 bye", "S FA", "C FA"}))
+	want := []string{"|220", "EHLO c|250", "MAIL FROM:<a@b>|250", "RCPT TO:<c@d>|250", "RCPT TO:<e@f>|550", "DATA|354", ".|250", "QUIT|221"}
+	got := []string{}
+	for _, r := range recs[0].Replies {
+		got = append(got, r.Command+"|"+itoa(r.Code))
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("pairs\n got %v\nwant %v", got, want)
+	}
+	if recs[0].Replies[4].Enhanced != "5.1.1" {
+		t.Errorf("enhanced code %q", recs[0].Replies[4].Enhanced)
+	}
+}
+
+func TestAuthCredentialsAreHidden(t *testing.T) {
+	recs := runLadder(t, 587, ladder(handshake, []string{
+		"S >220 mx", "C >EHLO c", "S >>250-mx\n250 AUTH LOGIN PLAIN\n",
+		"C >AUTH LOGIN", "S >334 VXNlcm5hbWU6", "C >dXNlcg==", "S >334 UGFzc3dvcmQ6", "C >c2VjcmV0",
+		"S >235 2.7.0 ok", "C >AUTH PLAIN AHVzZXIAc2VjcmV0", "S >503 already", "C >QUIT", "S >221 bye", "S FA", "C FA"}))
+	var cmds []string
+	for _, r := range recs[0].Replies {
+		cmds = append(cmds, r.Command)
+	}
+	got := strings.Join(cmds, ",")
+	if strings.Contains(got, "dXNlcg") || strings.Contains(got, "c2VjcmV0") || strings.Contains(got, "AHVzZX") {
+		t.Fatalf("credentials leaked: %s", got)
+	}
+	if want := ",EHLO c,AUTH LOGIN,***,***,AUTH PLAIN ***,QUIT"; got != want {
+		t.Errorf("commands %q, want %q", got, want)
+	}
+}
+
+func TestStartTLSOfferedInEHLO(t *testing.T) {
+	recs := runLadder(t, 25, ladder(handshake, []string{
+		"S >220 mx", "C >EHLO c", "S >>250-mx\n250-STARTTLS\n250 8BITMIME\n", "C >QUIT", "S >221 bye", "S FA", "C FA"}))
+	if st := recs[0].StartTLS; !st.Offered || st.Attempted || st.Result != "" {
+		t.Errorf("starttls %+v", st)
+	}
+}
+
+func TestBannerWithTerminalEscapeIsEscaped(t *testing.T) {
+	recs := runLadder(t, 25, ladder(handshake, []string{"S >>220 mx\x1b]0;pwned\x07 ESMTP\n", "C >QUIT", "S >221 bye", "S FA", "C FA"}))
+	if b := recs[0].Banner; b != `mx\x1b]0;pwned\x07 ESMTP` {
+		t.Errorf("banner %q", b)
+	}
+}
+
+func itoa(n int) string {
+	return strings.TrimLeft(string([]byte{byte('0' + n/100), byte('0' + n/10%10), byte('0' + n%10)}), "")
+}
