@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/spf13/cobra"
 )
 
@@ -47,6 +48,9 @@ func (s silentExit) Error() string { return fmt.Sprintf("exit %d", int(s)) }
 
 // Main runs esaflow with args and returns the process exit code.
 func Main(ctx context.Context, args []string, stdio IO) int {
+	// tablewriter guesses character widths from the locale; esaflow's
+	// output must not depend on the environment.
+	twwidth.SetEastAsian(false)
 	root := newRootCmd(stdio)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

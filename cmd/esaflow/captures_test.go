@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// analyzeJSON is the part of the JSON document the tests read.
+type analyzeJSON struct {
+	Hosts []struct {
+		Host    string         `json:"host"`
+		Verdict string         `json:"verdict"`
+		Counts  map[string]int `json:"counts"`
+	} `json:"hosts"`
+	Connections []struct {
+		ID         uint64 `json:"id"`
+		Client     string `json:"client"`
+		Server     string `json:"server"`
+		ServerPort uint16 `json:"server_port"`
+		Verdict    string `json:"verdict"`
+		Outcome    string `json:"outcome"`
+		History    string `json:"history"`
+		Reason     string `json:"reason"`
+	} `json:"connections"`
+	Stats struct {
+		Packets   uint64   `json:"packets"`
+		Malformed uint64   `json:"malformed"`
+		Warnings  []string `json:"warnings"`
+	} `json:"stats"`
+}
+
+// expectation is one parsed .expect file.
+type expectation struct {
+	conns []expectConn
+	hosts map[string]string
+}
+
+type expectConn struct {
+	line             int
+	client, server   string
+	port             string
+	verdict, outcome string
+}
+
+func readExpect(t *testing.T, path string) expectation {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	e := expectation{hosts: map[string]string{}}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		if line == "" {
+			continue
+		}
+		f := strings.Fields(line)
+		switch {
+		case f[0] == "conn" && (len(f) == 4 || len(f) == 5):
+			i := strings.LastIndexByte(f[2], ':')
+			if i < 0 {
+				t.Fatalf("%s:%d: server %q has no port", path, n, f[2])
+			}
+			c := expectConn{line: n, client: canon(t, f[1]), server: canon(t, f[2][:i]), port: f[2][i+1:], verdict: f[3]}
+			if len(f) == 5 {
+				c.outcome = f[4]
+			}
+			e.conns = append(e.conns, c)
+		case f[0] == "host" && len(f) == 3:
+			e.hosts[canon(t, f[1])] = f[2]
+		default:
+			t.Fatalf("%s:%d: cannot parse %q", path, n, line)
+		}
+	}
+	return e
+}
+
+func canon(t *testing.T, s string) string {
+	a, err := netip.ParseAddr(strings.Trim(s, "[]"))
+	if err != nil {
+		t.Fatalf("bad address %q: %v", s, err)
+	}
+	return a.String()
+}
+
+// TestRecordedCaptures runs every capture recorded by testdata/record
+// through analyze and checks each connection's verdict and outcome, and each
+// host's verdict, against the capture's .expect file.
+func TestRecordedCaptures(t *testing.T) {
+	expects, _ := filepath.Glob("../../testdata/captures/*.expect")
+	if len(expects) == 0 {
+		t.Fatal("no recorded captures in testdata/captures")
+	}
+	for _, exp := range expects {
+		base := strings.TrimSuffix(exp, ".expect")
+		var capFile string
+		for _, ext := range []string{".pcap", ".pcapng", ".pcap.gz", ".pcapng.gz"} {
+			if _, err := os.Stat(base + ext); err == nil {
+				capFile = base + ext
+			}
+		}
+		t.Run(filepath.Base(base), func(t *testing.T) {
+			if capFile == "" {
+				t.Fatalf("%s has no capture beside it", exp)
+			}
+			want := readExpect(t, exp)
+			got := analyzeFile(t, capFile)
+			if len(got.Connections) != len(want.conns) {
+				for _, c := range got.Connections {
+					t.Logf("got conn %d %s -> %s:%d %s %s %s (%s)", c.ID, c.Client, c.Server, c.ServerPort, c.Verdict, c.Outcome, c.History, c.Reason)
+				}
+				t.Fatalf("%d connections, expect file lists %d", len(got.Connections), len(want.conns))
+			}
+			for i, w := range want.conns {
+				c := got.Connections[i]
+				if c.Client != w.client || c.Server != w.server || itoa16(c.ServerPort) != w.port {
+					t.Errorf("line %d: connection %d is %s -> %s:%d, want %s -> %s:%s", w.line, i+1, c.Client, c.Server, c.ServerPort, w.client, w.server, w.port)
+					continue
+				}
+				if c.Verdict != w.verdict || c.Outcome != w.outcome {
+					t.Errorf("line %d: %s -> %s:%d got %s %s, want %s %s (history %s; %s)", w.line, c.Client, c.Server, c.ServerPort, c.Verdict, c.Outcome, w.verdict, w.outcome, c.History, c.Reason)
+				}
+			}
+			seen := map[string]bool{}
+			for _, h := range got.Hosts {
+				seen[h.Host] = true
+				wv, ok := want.hosts[h.Host]
+				if !ok {
+					t.Errorf("host %s (%s) is not in the expect file", h.Host, h.Verdict)
+					continue
+				}
+				if h.Verdict != wv {
+					t.Errorf("host %s got %s %v, want %s", h.Host, h.Verdict, h.Counts, wv)
+				}
+			}
+			for h := range want.hosts {
+				if !seen[h] {
+					t.Errorf("host %s expected but not reported", h)
+				}
+			}
+			if got.Stats.Malformed != 0 || len(got.Stats.Warnings) != 0 {
+				t.Errorf("recorded capture gave malformed=%d warnings=%v", got.Stats.Malformed, got.Stats.Warnings)
+			}
+		})
+	}
+}
+
+func analyzeFile(t *testing.T, path string, extra ...string) analyzeJSON {
+	t.Helper()
+	var out, errb bytes.Buffer
+	args := append([]string{"analyze", "--format", "json"}, extra...)
+	code := Main(context.Background(), append(args, path), IO{In: strings.NewReader(""), Out: &out, Err: &errb})
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var doc analyzeJSON
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out.String())
+	}
+	return doc
+}
+
+func itoa16(n uint16) string {
+	var b [5]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			return string(b[i:])
+		}
+	}
+}
