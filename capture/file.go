@@ -154,7 +154,11 @@ func (s *File) Next(p *Packet) error {
 		}
 	}
 	if err != nil {
-		if err == io.EOF && s.Offset() == start {
+		// pcapgo's pcapng reader returns io.EOF only at a block boundary,
+		// so it is a clean end even after trailing non-packet blocks (the
+		// interface statistics dumpcap writes last); its pcap reader returns
+		// io.EOF also when a record header was read but no data followed.
+		if err == io.EOF && (s.ng != nil || s.Offset() == start) {
 			s.failed = io.EOF
 			return io.EOF
 		}

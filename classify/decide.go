@@ -53,6 +53,7 @@ func (s *session) Close(c *flow.Conn, why flow.CloseReason) {
 //	server RST answered the SYN                           PORT_CLOSED
 //	client SYN seen, nothing at all from the server       NO_ANSWER
 //	no SYN,ACK and no SYN seen (mid-session capture)      INCOMPLETE
+//	before any server payload: client FIN or RST          ABANDONED
 //	first server payload is a TLS record                  ACCEPT (implicit TLS)
 //	first server payload is a reply, code 2xx             ACCEPT
 //	first server payload is a reply, code 4xx             TEMPFAIL
@@ -60,7 +61,6 @@ func (s *session) Close(c *flow.Conn, why flow.CloseReason) {
 //	first server payload is anything else                 NOT_SMTP
 //	before any server payload: server RST                 TCPREFUSE
 //	before any server payload: server FIN                 SILENT_CLOSE
-//	before any server payload: client FIN or RST          ABANDONED
 //	otherwise (input ended or went idle first)            INCOMPLETE
 func (s *session) verdict(c *flow.Conn, why flow.CloseReason) (Verdict, string) {
 	cl := c.Packets(flow.ClientToServer)
@@ -71,6 +71,19 @@ func (s *session) verdict(c *flow.Conn, why flow.CloseReason) (Verdict, string) 
 		return VerdictNoAnswer, fmt.Sprintf("%d SYN packet(s) over %s, no answer", cl, dur(c.End.Sub(c.Start)))
 	case !c.SawSYN() && !c.SawSYNACK():
 		return VerdictIncomplete, "no handshake in the capture: it started mid-session"
+	}
+	if s.preClose.set && s.preClose.dir == flow.ClientToServer {
+		// The client gave up first; a greeting the server still sent
+		// afterwards (to a closed socket) does not change that.
+		how := "FIN"
+		if s.preClose.rst {
+			how = "RST"
+		}
+		msg := "client " + how + after(s.estAt, s.preClose.at) + " after the handshake, before any server payload"
+		if s.first == firstReply {
+			msg += fmt.Sprintf(" (the server's %d came later)", s.rec.BannerCode)
+		}
+		return VerdictAbandoned, msg
 	}
 	switch s.first {
 	case firstTLS:
@@ -101,11 +114,6 @@ func (s *session) verdict(c *flow.Conn, why flow.CloseReason) (Verdict, string) 
 		case s.preClose.dir == flow.ServerToClient:
 			return VerdictSilentClose, "server FIN" + after(base, s.preClose.at) + " after the handshake, no server payload"
 		}
-		how := "FIN"
-		if s.preClose.rst {
-			how = "RST"
-		}
-		return VerdictAbandoned, "client " + how + " before any server payload"
 	}
 	if s.srvData {
 		return VerdictIncomplete, "the server's first line is cut off in the capture"

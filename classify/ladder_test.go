@@ -114,6 +114,8 @@ func TestVerdictLadders(t *testing.T) {
 			VerdictNoAnswer, OutcomeNone, "", "S0", "S"},
 		{"ClientAbandonsBeforeBanner", 25, ladder(handshake, []string{"C FA", "S FA"}),
 			VerdictAbandoned, OutcomeNone, "client FIN", "SF", ""},
+		{"ClientFINThenLateGreeting", 25, ladder(handshake, []string{"C FA", "S >220 mx ESMTP", "C R"}),
+			VerdictAbandoned, OutcomeNone, "client FIN", "RSTO", "ShAFdR"},
 		{"ClientResetBeforeBanner", 25, ladder(handshake, []string{"C R"}),
 			VerdictAbandoned, OutcomeNone, "client RST", "RSTO", ""},
 		{"NotSMTP", 25, ladder(handshake, []string{"S >SSH-2.0-OpenSSH_9.2", "S FA", "C FA"}),

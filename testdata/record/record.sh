@@ -21,7 +21,7 @@
 #     bash /dev/tcp.
 #   * records each scenario with tcpdump -U -w (filter "tcp port 25") on esa0,
 #     with tcpdump -i any (LINUX_SLL2) or with dumpcap (pcapng), stops the
-#     capture with SIGINT after the teardown, and writes NAME.expect from what
+#     capture with SIGTERM after the teardown, and writes NAME.expect from what
 #     the scenario is built to produce (not from any analysis of the capture).
 #   * checks that every capture holds exactly as many connections (client
 #     SYNs, retransmissions aside) as its .expect lists.
@@ -65,7 +65,7 @@ cns() { ip netns exec "$CNS" "$@"; }
 CAP_PID=
 cleanup() {
   set +e
-  [ -n "$CAP_PID" ] && kill -INT "$CAP_PID" 2>/dev/null && wait "$CAP_PID" 2>/dev/null
+  [ -n "$CAP_PID" ] && cap_kill && wait "$CAP_PID" 2>/dev/null
   postfix_stop
   haproxy_stop
   ip netns del "$CNS" 2>/dev/null
@@ -201,13 +201,22 @@ cap_start() {
   log "recording $CAP_NAME ($CAP_MODE)"
 }
 
+# cap_kill stops the capture program. A background job of a
+# non-interactive shell ignores SIGINT, so tcpdump/dumpcap would never see
+# it: send SIGTERM (both flush and close the file on it) to the program,
+# which is the child of the job's subshell, and then to the job itself.
+cap_kill() {
+  pkill -TERM -P "$CAP_PID" 2>/dev/null || true
+  kill -TERM "$CAP_PID" 2>/dev/null || true
+}
+
 # exp CLIENT SERVER:PORT VERDICT [OUTCOME]   (in the order connections start)
 exp() { EXP+=("conn $*"); }
 
 cap_stop() {
   local desc=$1
   sleep 2 # let teardown (FIN/ACK, late RST) reach the capture
-  kill -INT "$CAP_PID"
+  cap_kill
   wait "$CAP_PID" || true
   CAP_PID=
   [ -s "$CAP_FILE" ] || die "$CAP_NAME: empty capture"
