@@ -66,7 +66,7 @@ func (s *session) verdict(c *flow.Conn, why flow.CloseReason) (Verdict, string) 
 	cl := c.Packets(flow.ClientToServer)
 	switch {
 	case c.Refused():
-		return VerdictPortClosed, "SYN answered by RST" + after(s.synAt, s.preClose.at)
+		return VerdictPortClosed, "SYN answered by RST" + after(s.synAt, s.refusedAt)
 	case c.SawSYN() && !c.SawSYNACK() && c.Packets(flow.ServerToClient) == 0:
 		return VerdictNoAnswer, fmt.Sprintf("%d SYN packet(s) over %s, no answer", cl, dur(c.End.Sub(c.Start)))
 	case !c.SawSYN() && !c.SawSYNACK():
@@ -123,13 +123,18 @@ func (s *session) verdict(c *flow.Conn, why flow.CloseReason) (Verdict, string) 
 
 // thenWhat tells how a refusing server ended the session.
 func (s *session) thenWhat() string {
+	pc := s.postClose
 	switch {
-	case s.preClose.set:
+	case !pc.set:
 		return ""
-	case s.quit:
+	case pc.afterQuit:
 		return ", the server waited for the client's QUIT"
+	case pc.dir == flow.ServerToClient && pc.rst:
+		return ", then the server reset the connection"
+	case pc.dir == flow.ServerToClient:
+		return ", then the server closed the connection"
 	}
-	return ""
+	return ", then the client closed the connection"
 }
 
 // outcome decides what happened after an ACCEPT greeting, by the

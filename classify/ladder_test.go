@@ -199,3 +199,21 @@ func TestVerdictLadders(t *testing.T) {
 		})
 	}
 }
+
+func TestRejectReasonTellsWhoEndedTheSession(t *testing.T) {
+	cisco := runLadder(t, 25, ladder(handshake, []string{"S >554 5.7.1 go away", "S FA", "C A", "C FA"}))
+	postfix := runLadder(t, 25, ladder(handshake, []string{"S >554 5.7.1 rejected", "C >QUIT", "S >221 Bye", "S FA", "C FA"}))
+	closed := runLadder(t, 25, []string{"C S", "S RA"})
+	for _, tc := range []struct {
+		rec  Record
+		want string
+	}{
+		{cisco[0], "greeting 554 in 1ms, then the server closed the connection"},
+		{postfix[0], "greeting 554 in 1ms, the server waited for the client's QUIT"},
+		{closed[0], "SYN answered by RST in 1ms"},
+	} {
+		if tc.rec.Reason != tc.want {
+			t.Errorf("reason %q, want %q", tc.rec.Reason, tc.want)
+		}
+	}
+}

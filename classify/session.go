@@ -95,7 +95,12 @@ type session struct {
 		rst bool
 		at  time.Time
 	}
-	synAt, synackAt, estAt time.Time
+	// postClose is the first FIN or RST after the server's first payload.
+	postClose struct {
+		set, rst, afterQuit bool
+		dir                 flow.Direction
+	}
+	synAt, synackAt, estAt, refusedAt time.Time
 
 	// Facts for the outcome.
 	delivered, dataRejected, senderRejected, deferred, tlsRequired bool
@@ -119,6 +124,8 @@ func (s *session) Event(c *flow.Conn, e *flow.Event) {
 		s.synackAt = e.Time
 	case flow.EventEstablished:
 		s.estAt = e.Time
+	case flow.EventRefused:
+		s.refusedAt = e.Time
 	case flow.EventData:
 		if e.Dir == flow.ClientToServer {
 			s.client(e.Payload, e.Gap)
@@ -131,6 +138,9 @@ func (s *session) Event(c *flow.Conn, e *flow.Event) {
 			s.preClose.set, s.preClose.dir, s.preClose.rst, s.preClose.at = true, e.Dir, rst, e.Time
 		}
 		if s.first != firstNone {
+			if !s.postClose.set {
+				s.postClose.set, s.postClose.dir, s.postClose.rst, s.postClose.afterQuit = true, e.Dir, rst, s.quit
+			}
 			if rst && !s.quit {
 				s.resetAfter = true
 			} else if !rst {
