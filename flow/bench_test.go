@@ -37,7 +37,9 @@ func benchCapture(n int) []byte {
 			func(c *pcaptest.Conv) {
 				c.Server(tick(), "250-mx.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 8BITMIME\r\n")
 			},
-			func(c *pcaptest.Conv) { c.Client(tick(), "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n") },
+			func(c *pcaptest.Conv) {
+				c.Client(tick(), "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n")
+			},
 			func(c *pcaptest.Conv) { c.Server(tick(), "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data\r\n") },
 			func(c *pcaptest.Conv) {
 				for rest := body + ".\r\n"; rest != ""; {

@@ -254,7 +254,7 @@ func TestMalformedFramesAreCounted(t *testing.T) {
 	b := pcaptest.NewBuilder(pcaptest.Ethernet)
 	c := b.Conv(client, server, 1000, 9000)
 	handshake(c)
-	b.Raw(ms(3), []byte{1, 2, 3})                                                                  // shorter than Ethernet
+	b.Raw(ms(3), []byte{1, 2, 3})                                                               // shorter than Ethernet
 	b.Raw(ms(4), append(make([]byte, 12), 0x08, 0x00, 0x41, 0, 0, 20, 0, 0, 0, 0, 64, 6, 0, 0)) // IPv4 IHL 1
 	c.ServerRST(ms(5))
 	recs, st := analyze(t, b.Bytes(pcaptest.Pcap), flow.Config{})
