@@ -30,10 +30,14 @@ const (
 	// linger is how long a closed connection's key is remembered, so that
 	// packets after its teardown (the last ACK, a RST after a RST) are
 	// absorbed instead of starting a new connection.
-	linger = 2 * time.Minute
+	linger = 30 * time.Second
 	// sweepEvery is how often, in packet time, idle connections are looked
 	// for.
 	sweepEvery = time.Second
+	// maxLingering bounds the decided connections remembered for linger:
+	// on a busy gateway's capture the oldest are forgotten first, so memory
+	// follows the open connections, not the file.
+	maxLingering = 1 << 15
 )
 
 // Stats counts what the Tracker saw.
@@ -222,6 +226,11 @@ func (t *Tracker) decide(c *Conn, why CloseReason) {
 		t.open.remove(c)
 		c.inDone = true
 		t.closed.pushBack(c)
+		if t.closed.n > maxLingering {
+			old := t.closed.head
+			t.closed.remove(old)
+			delete(t.conns, old.key)
+		}
 	}
 	if c.stream != nil {
 		c.stream.Close(c, why)
