@@ -159,14 +159,27 @@ func ensureCapture(path string, size int64) (int, error) {
 }
 
 // measure runs the command runs times and returns the median wall time
-// and the largest peak RSS; the last run's stdout goes to out.
+// and the largest peak RSS; the last run's stdout goes to out. Output goes
+// through a file, not this process's memory: a child's peak RSS counts the
+// parent's pages at fork time, so a big buffer here would inflate it.
 func measure(runs int, mk func() *exec.Cmd, out *bytes.Buffer) (result, error) {
 	var walls []time.Duration
 	var rss int64
+	tmp, err := os.CreateTemp("", "benchrun-out-*")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
 	for i := 0; i < runs; i++ {
 		cmd := mk()
-		out.Reset()
-		cmd.Stdout = out
+		if err := tmp.Truncate(0); err != nil {
+			return result{}, err
+		}
+		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+			return result{}, err
+		}
+		cmd.Stdout = tmp
 		cmd.Stderr = os.Stderr
 		start := time.Now()
 		if err := cmd.Run(); err != nil {
@@ -176,6 +189,13 @@ func measure(runs int, mk func() *exec.Cmd, out *bytes.Buffer) (result, error) {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > rss {
 			rss = ru.Maxrss
 		}
+	}
+	out.Reset()
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return result{}, err
+	}
+	if _, err := io.Copy(out, tmp); err != nil {
+		return result{}, err
 	}
 	sort.Slice(walls, func(a, b int) bool { return walls[a] < walls[b] })
 	return result{wall: walls[len(walls)/2], rss: rss}, nil
