@@ -151,3 +151,32 @@ func TestBannerWithTerminalEscapeIsEscaped(t *testing.T) {
 func itoa(n int) string {
 	return strings.TrimLeft(string([]byte{byte('0' + n/100), byte('0' + n/10%10), byte('0' + n%10)}), "")
 }
+
+// FuzzSessionPayloads feeds arbitrary client and server bytes, split into
+// segments, through a session: it must never panic and always decide.
+func FuzzSessionPayloads(f *testing.F) {
+	f.Add([]byte("EHLO x\r\nMAIL FROM:<a>\r\nRCPT TO:<b>\r\nDATA\r\nhi\r\n.\r\nBDAT 3 LAST\r\nabcQUIT\r\n"),
+		[]byte("220 mx\r\n250-x\r\n250 STARTTLS\r\n250 ok\r\n250 ok\r\n354 go\r\n250 ok\r\n250 ok\r\n221 bye\r\n"), uint8(7))
+	f.Add([]byte("STARTTLS\r\n\x16\x03\x01\x00\x01x"), []byte("220 mx\r\n220 go\r\n\x15\x03\x03\x00\x02\x02\x46"), uint8(3))
+	f.Add([]byte("AUTH LOGIN\r\nxx\r\n"), []byte("220-a\r\n220 b\r\n334 VXNlcg==\r\n535 no\r\n"), uint8(1))
+	f.Fuzz(func(t *testing.T, cli, srv []byte, cut uint8) {
+		n := int(cut%16) + 1
+		steps := append([]string{}, handshake...)
+		for len(cli) > 0 || len(srv) > 0 {
+			if len(srv) > 0 {
+				k := min(n, len(srv))
+				steps = append(steps, "S >>"+string(srv[:k]))
+				srv = srv[k:]
+			}
+			if len(cli) > 0 {
+				k := min(n+1, len(cli))
+				steps = append(steps, "C >>"+string(cli[:k]))
+				cli = cli[k:]
+			}
+		}
+		steps = append(steps, "S FA", "C FA")
+		if recs := runLadder(t, 25, steps); len(recs) != 1 {
+			t.Fatalf("%d records", len(recs))
+		}
+	})
+}
