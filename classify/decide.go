@@ -36,11 +36,11 @@ func (s *session) Close(c *flow.Conn, why flow.CloseReason) {
 	}
 	r.Verdict, r.Reason = s.verdict(c, why)
 	if r.Verdict == VerdictAccept {
-		r.Outcome = s.outcome(why)
+		r.Outcome = s.outcome()
 		r.Reason += "; " + s.outcomeReason(r.Outcome)
 	}
 	r.StartTLS.Attempted = s.tlsAttempted
-	r.StartTLS.Result = s.tlsResult(why)
+	r.StartTLS.Result = s.tlsResult()
 	if s.emit != nil {
 		s.emit(r)
 	}
@@ -139,7 +139,7 @@ func (s *session) thenWhat() string {
 
 // outcome decides what happened after an ACCEPT greeting, by the
 // precedence documented on Outcome.
-func (s *session) outcome(why flow.CloseReason) Outcome {
+func (s *session) outcome() Outcome {
 	switch {
 	case s.delivered:
 		return OutcomeDelivered
@@ -162,7 +162,6 @@ func (s *session) outcome(why flow.CloseReason) Outcome {
 	case s.quit || s.finAfter:
 		return OutcomeQuit
 	}
-	_ = why
 	return OutcomeIncomplete
 }
 
@@ -196,7 +195,7 @@ func (s *session) outcomeReason(o Outcome) string {
 }
 
 // tlsResult is StartTLS.Result.
-func (s *session) tlsResult(why flow.CloseReason) string {
+func (s *session) tlsResult() string {
 	switch {
 	case !s.tlsAttempted:
 		return ""
