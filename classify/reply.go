@@ -23,6 +23,18 @@ func (s *session) finishReply(t time.Time) {
 	} else if len(s.queue) > 0 {
 		cmd = s.queue[0]
 		s.queue = s.queue[1:]
+	} else if s.cmode == clientBody || s.dataPending {
+		// A reply with no command waiting, after a 354: the final dot
+		// (or the DATA command itself) is missing from the capture, and
+		// this reply answers the end of the message.
+		cmd = command{v: verbDataEnd, text: "."}
+		s.cmode = clientCommands
+	}
+	if cmd.v == verbDataEnd {
+		s.dataPending = false
+	}
+	if code == 354 {
+		s.dataPending = true
 	}
 	if len(s.rec.Replies) < MaxReplies {
 		s.rec.Replies = append(s.rec.Replies, Reply{

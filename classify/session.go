@@ -74,6 +74,8 @@ type session struct {
 	bdatLeft int64
 	queue    []command
 	authing  bool
+	// dataPending: a 354 was seen and the end of its message not yet.
+	dataPending bool
 
 	// The reply being assembled.
 	cur struct {
@@ -152,8 +154,12 @@ func (s *session) Event(c *flow.Conn, e *flow.Event) {
 
 // client consumes in-order client bytes.
 func (s *session) client(p []byte, gap bool) {
-	if gap && s.cmode == clientCommands {
-		s.cli = lineBuf{buf: s.cli.buf[:0]}
+	if gap && s.cmode == clientCommands && s.cli.full > 0 {
+		// Bytes are missing (a snap length cut the segment, or the
+		// capture lost packets): take the partial line as it is.
+		line := s.cli.partial()
+		s.cli = lineBuf{buf: line[:0]}
+		s.clientLine(line)
 	}
 	if !s.srvData && s.cmode == clientCommands && len(s.cli.buf) == 0 && isTLSRecord(p) && s.rec.ClientBytes == 0 {
 		// TLS from the first byte: implicit TLS (port 465 and the like).
@@ -240,8 +246,17 @@ func (s *session) server(p []byte, t time.Time, gap bool) {
 		}
 	}
 	if gap && s.smode == serverReplies {
-		s.srv = lineBuf{buf: s.srv.buf[:0]}
-		s.cur.started = false
+		// Bytes are missing before p: what was partial is all there will
+		// be of its line, and of its reply (a server sends each reply in
+		// one segment, which the cut or loss ended).
+		if s.srv.full > 0 {
+			line := s.srv.partial()
+			s.srv = lineBuf{buf: line[:0]}
+			s.serverLine(line, t)
+		}
+		if s.cur.started && s.smode == serverReplies {
+			s.finishReply(t)
+		}
 	}
 	s.rec.ServerBytes += uint64(len(p))
 	for len(p) > 0 {
