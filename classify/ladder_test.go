@@ -102,6 +102,8 @@ func TestVerdictLadders(t *testing.T) {
 			VerdictReject, OutcomeNone, "server FIN", "SF", "ShAdfF"},
 		{"PostfixRejectWaitsForQuit", 25, ladder(handshake, []string{"S >554 5.7.1 <c>: Client host rejected", "C >QUIT", "S >221 2.0.0 Bye", "S FA", "C FA"}),
 			VerdictReject, OutcomeNone, "server FIN", "SF", "ShAdDfF"},
+		{"PostscreenPregreetDrop", 25, ladder(handshake, []string{"C >EHLO early", "S >>220-mx.example ESMTP\n521 5.5.1 Protocol error\n", "S FA", "C FA"}),
+			VerdictReject, OutcomeNone, "server FIN", "SF", ""},
 		{"TempfailGreeting", 25, ladder(handshake, []string{"S >421 4.3.2 try later", "S FA", "C FA"}),
 			VerdictTempfail, OutcomeNone, "server FIN", "SF", ""},
 		{"TCPRefuseAfterHandshake", 25, ladder(handshake, []string{"S RA"}),

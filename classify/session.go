@@ -327,6 +327,10 @@ func (s *session) serverLine(line []byte, t time.Time) {
 		}
 	}
 	if r.last {
+		// A reply's lines should share one code; when the last differs
+		// (postscreen's "220-" greeting cut short by "521" for a client
+		// that talked too early), the last one is the server's answer.
+		cur.code = r.code
 		s.finishReply(t)
 	}
 }
