@@ -330,7 +330,9 @@ func (s *session) serverLine(line []byte, t time.Time) {
 		// A reply's lines should share one code; when the last differs
 		// (postscreen's "220-" greeting cut short by "521" for a client
 		// that talked too early), the last one is the server's answer.
-		cur.code = r.code
+		if r.code != cur.code {
+			cur.code, cur.enhanced = r.code, parseEnhanced(r.text)
+		}
 		s.finishReply(t)
 	}
 }

@@ -45,7 +45,7 @@ FILTER="tcp port 25"
 CLIENTS4=(198.51.100.10 198.51.100.11 198.51.100.12 198.51.100.13 198.51.100.14
   198.51.100.15 198.51.100.16 198.51.100.17 198.51.100.18 198.51.100.19
   198.51.100.20 198.51.100.21 198.51.100.22 198.51.100.23 198.51.100.24
-  198.51.100.30 198.51.100.31
+  198.51.100.30 198.51.100.31 198.51.100.32
   203.0.113.10 203.0.113.11 203.0.113.12 203.0.113.20 203.0.113.21 203.0.113.22)
 CLIENTS6=(2001:db8::10 2001:db8::11 2001:db8::12)
 
@@ -53,7 +53,7 @@ SCENARIOS=(port_closed
   postfix_accept_delivered postfix_reject_554 postfix_tempfail_450
   postfix_sender_rejected postfix_recipient_rejected postfix_starttls
   postfix_quit curl_delivery nft_drop_no_answer mixed_host abandoned
-  dumpcap_pcapng postfix_tls_required postscreen_drop_521
+  dumpcap_pcapng postfix_tls_required postscreen_drop_521 postscreen_pregreet
   haproxy_tcprefuse silent_close any_sll2_mixed ipv6_mixed)
 
 log() { printf '[record %s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -438,6 +438,17 @@ s_postscreen_drop_521() {
   swaks_to $SRV4 --quit-after EHLO
   exp 198.51.100.24 $SRV4:25 ACCEPT QUIT
   cap_stop "postscreen: denylisted client gets 521 and server FIN at once; allowlisted client 220/EHLO/QUIT via smtpd"
+}
+
+s_postscreen_pregreet() {
+  haproxy_stop; postfix_start postscreen
+  # postscreen sends "220-" and waits; a client that speaks before the
+  # greeting is over is dropped with 521 (postscreen_greet_action = drop).
+  local c=198.51.100.32; client_ip $c
+  cap_start postscreen_pregreet
+  cns bash -c "exec 3<>/dev/tcp/$SRV4/25; printf 'EHLO early.example\r\n' >&3; timeout 6 cat <&3 >/dev/null; exec 3<&-" || true
+  exp $c $SRV4:25 REJECT
+  cap_stop "postscreen pregreet: client sends EHLO before the greeting is over; '220-' then 521 and server FIN"
 }
 
 # server setups: Postfix alone on port 25, or HAProxy on 25 in front of it
