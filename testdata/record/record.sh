@@ -448,7 +448,7 @@ s_postscreen_pregreet() {
   cap_start postscreen_pregreet
   cns bash -c "exec 3<>/dev/tcp/$SRV4/25; printf 'EHLO early.example\r\n' >&3; timeout 6 cat <&3 >/dev/null; exec 3<&-" || true
   exp $c $SRV4:25 REJECT
-  cap_stop "postscreen pregreet: client sends EHLO before the greeting is over; '220-' then 521 and server FIN"
+  cap_stop "postscreen pregreet: client sends EHLO before the greeting is over; '220-' then 521 and server RST"
 }
 
 # server setups: Postfix alone on port 25, or HAProxy on 25 in front of it
