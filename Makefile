@@ -27,7 +27,7 @@ bench:
 	$(GO) run ./internal/benchrun -dir testdata/bench
 
 record:
-	sudo bash testdata/record/record.sh
+	bash testdata/record/record.sh
 
 clean:
 	rm -f esaflow
