@@ -194,3 +194,26 @@ func TestStandardInput(t *testing.T) {
 		t.Errorf("%d packets from %s", n, src.Name())
 	}
 }
+
+// FuzzReader checks that no input, however damaged, makes the reader
+// panic or loop: it either fails to open, or ends with io.EOF or an error.
+func FuzzReader(f *testing.F) {
+	b := pcaptest.NewBuilder(pcaptest.Ethernet)
+	session(b)
+	for _, fm := range []pcaptest.Format{pcaptest.Pcap, pcaptest.PcapNano, pcaptest.PcapBigEndian, pcaptest.PcapNG, pcaptest.GzipPcap} {
+		f.Add(b.Bytes(fm))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		src, err := capture.NewReader("fuzz", io.NopCloser(bytes.NewReader(data)))
+		if err != nil {
+			return
+		}
+		var p capture.Packet
+		for i := 0; i < 100000; i++ {
+			if err := src.Next(&p); err != nil {
+				return
+			}
+		}
+		t.Fatal("no end after 100000 packets")
+	})
+}
