@@ -82,47 +82,17 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	if opts.MaxConns <= 0 {
 		return usageErr(errors.New("--max-conns must be positive"))
 	}
-	stdins := 0
-	for _, name := range opts.Files {
-		if name == "-" {
-			stdins++
-		}
+	sources, failed, err := openSources(opts.Files, stdio)
+	if err != nil {
+		return err
 	}
-	if stdins > 1 {
-		return usageErr(errors.New("standard input (-) can be read only once"))
-	}
-
-	// Open every file first, so that a wrong name fails before any output.
-	var sources []*capture.File
-	defer func() {
-		for _, s := range sources {
-			s.Close()
-		}
-	}()
-	failed := false
-	for _, name := range opts.Files {
-		src, err := capture.Open(name, stdio.In)
-		if err != nil {
-			fmt.Fprintf(stdio.Err, "esaflow: %v\n", err)
-			failed = true
-			continue
-		}
-		sources = append(sources, src)
-	}
-	if len(sources) == 0 {
-		return silentExit(ExitInput)
-	}
+	defer closeSources(sources)
 
 	out := bufio.NewWriterSize(stdio.Out, 64<<10)
 	rend := report.New(out, report.Options{Format: format, GroupBy: group, Flows: opts.Flows})
-	p := newPipeline(flow.Config{Ports: ports, IdleTimeout: opts.IdleTimeout, MaxConns: opts.MaxConns}, rend)
-	for _, src := range sources {
-		if !p.readFile(ctx, src, stdio.Err) {
-			p.warn(stdio.Err, "interrupted: the report covers the input read so far")
-			break
-		}
-	}
-	if err := p.finish(); err != nil {
+	cfg := flow.Config{Ports: ports, IdleTimeout: opts.IdleTimeout, MaxConns: opts.MaxConns}
+	p, err := runPipeline(ctx, sources, cfg, rend, stdio)
+	if err != nil {
 		return err
 	}
 	if err := out.Flush(); err != nil {
@@ -132,4 +102,50 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 		return silentExit(ExitInput)
 	}
 	return nil
+}
+
+// openSources opens every input first, so that a wrong name fails before
+// any output. Files that cannot be opened are reported on stderr and
+// counted in failed; when none can, the error carries ExitInput.
+func openSources(files []string, stdio IO) (sources []*capture.File, failed bool, err error) {
+	stdins := 0
+	for _, name := range files {
+		if name == "-" {
+			stdins++
+		}
+	}
+	if stdins > 1 {
+		return nil, false, usageErr(errors.New("standard input (-) can be read only once"))
+	}
+	for _, name := range files {
+		src, err := capture.Open(name, stdio.In)
+		if err != nil {
+			fmt.Fprintf(stdio.Err, "esaflow: %v\n", err)
+			failed = true
+			continue
+		}
+		sources = append(sources, src)
+	}
+	if len(sources) == 0 {
+		return nil, true, silentExit(ExitInput)
+	}
+	return sources, failed, nil
+}
+
+func closeSources(sources []*capture.File) {
+	for _, s := range sources {
+		s.Close()
+	}
+}
+
+// runPipeline reads every source in order through one tracker into rend.
+func runPipeline(ctx context.Context, sources []*capture.File, cfg flow.Config, rend report.Renderer, stdio IO) (*pipeline, error) {
+	p := newPipeline(cfg, rend)
+	for _, src := range sources {
+		if !p.readFile(ctx, src, stdio.Err) {
+			p.warn(stdio.Err, "interrupted: the report covers the input read so far")
+			break
+		}
+	}
+	return p, p.finish()
 }
