@@ -88,5 +88,6 @@ greeting), TCPREFUSEd it (handshake then RST), and what happened after.`,
 	root.SetErr(stdio.Err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(newAnalyzeCmd(stdio))
+	root.AddCommand(newCheckCmd(stdio))
 	return root
 }

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/esaflow/esaflow/classify"
+	"github.com/esaflow/esaflow/flow"
+	"github.com/esaflow/esaflow/internal/expect"
+	"github.com/esaflow/esaflow/report"
+)
+
+// ExitCheckFailed: esaflow check found an expectation that does not hold.
+const ExitCheckFailed = 3
+
+// CheckOptions are the settings of "esaflow check".
+type CheckOptions struct {
+	Files       []string
+	Expect      string
+	JUnit       string
+	Init        bool
+	GroupBy     string
+	Ports       string
+	IdleTimeout time.Duration
+	MaxConns    int
+}
+
+func newCheckCmd(stdio IO) *cobra.Command {
+	opts := CheckOptions{}
+	cmd := &cobra.Command{
+		Use:   "check --expect FILE [flags] CAPTURE...",
+		Short: "Assert the verdicts of recorded captures (for CI)",
+		Long: `Analyse capture files and check them against an expectations file (YAML:
+per-host verdicts, per-connection verdicts and outcomes, forbidden verdicts;
+see the README). One line per expectation, PASS or FAIL, with the connections
+behind each failure.
+
+With --init, write the expectations the captures satisfy today instead.
+
+Exit codes: 0 every expectation holds; 3 one or more fail; 1 a capture could
+not be read; 2 usage error or malformed expectations file.`,
+		Example: `  esaflow check --expect policy.yaml --junit check.xml testdata/*.pcap
+  esaflow check --init gateway.pcap > policy.yaml`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErr(errors.New("check needs at least one capture file"))
+			}
+			if opts.Init == (opts.Expect != "") {
+				return usageErr(errors.New("check needs exactly one of --expect FILE or --init"))
+			}
+			opts.Files = args
+			return runCheck(cmd.Context(), &opts, stdio)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Expect, "expect", "e", "", "expectations file (YAML)")
+	f.StringVar(&opts.JUnit, "junit", "", "also write the results as JUnit XML to this file")
+	f.BoolVar(&opts.Init, "init", false, "write the expectations the captures satisfy today, to standard output")
+	f.StringVar(&opts.GroupBy, "group-by", "client", "which side is the host: client or server")
+	f.StringVar(&opts.Ports, "ports", flow.DefaultPorts, "SMTP server ports, comma-separated, ranges allowed")
+	f.DurationVar(&opts.IdleTimeout, "idle-timeout", flow.DefaultIdleTimeout, "decide a connection after this long without packets (packet time)")
+	f.IntVar(&opts.MaxConns, "max-conns", flow.DefaultMaxConns, "most open connections tracked at once")
+	return cmd
+}
+
+// collector is a report.Renderer that keeps the records and the hosts.
+type collector struct {
+	recs []classify.Record
+	agg  *report.Aggregator
+}
+
+func (c *collector) Connection(r *classify.Record) error {
+	c.recs = append(c.recs, *r)
+	c.agg.Add(r)
+	return nil
+}
+
+func (c *collector) Finish(*report.Stats) error { return nil }
+
+// runCheck is the check command without cobra: testable with buffers.
+func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
+	group, err := report.ParseGroupBy(opts.GroupBy)
+	if err != nil {
+		return usageErr(err)
+	}
+	ports, err := flow.ParsePorts(opts.Ports)
+	if err != nil {
+		return usageErr(fmt.Errorf("--ports: %w", err))
+	}
+	var spec *expect.Spec
+	if !opts.Init {
+		data, err := os.ReadFile(opts.Expect)
+		if err != nil {
+			return usageErr(fmt.Errorf("--expect: %w", err))
+		}
+		if spec, err = expect.Parse(opts.Expect, data); err != nil {
+			return usageErr(err)
+		}
+	}
+	sources, failed, err := openSources(opts.Files, stdio)
+	if err != nil {
+		return err
+	}
+	defer closeSources(sources)
+	col := &collector{agg: report.NewAggregator(group)}
+	cfg := flow.Config{Ports: ports, IdleTimeout: opts.IdleTimeout, MaxConns: opts.MaxConns}
+	p, err := runPipeline(ctx, sources, cfg, col, stdio)
+	if err != nil {
+		return err
+	}
+	if failed || p.failed {
+		// A damaged capture cannot be trusted to pass or fail.
+		return silentExit(ExitInput)
+	}
+	if opts.Init {
+		if err := expect.WriteInit(stdio.Out, opts.Files, col.agg.Hosts()); err != nil {
+			return fmt.Errorf("writing output: %w", err)
+		}
+		return nil
+	}
+	results := spec.Check(col.recs, col.agg.Hosts(), group)
+	if err := expect.WriteText(stdio.Out, results); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	if opts.JUnit != "" {
+		f, err := os.Create(opts.JUnit)
+		if err != nil {
+			return fmt.Errorf("--junit: %w", err)
+		}
+		werr := expect.WriteJUnit(f, "", results)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return fmt.Errorf("--junit: %w", werr)
+		}
+	}
+	if expect.Failed(results) > 0 {
+		return silentExit(ExitCheckFailed)
+	}
+	return nil
+}

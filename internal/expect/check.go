@@ -1,0 +1,212 @@
+package expect
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/esaflow/esaflow/classify"
+	"github.com/esaflow/esaflow/report"
+)
+
+// Result is the outcome of one expectation.
+type Result struct {
+	Name   string   // the expectation in words, with its line
+	Pass   bool     // whether the capture satisfies it
+	Detail string   // for a failure: what was expected and what was found
+	Conns  []string // the connections behind a failure (at most maxShown)
+}
+
+const maxShown = 5
+
+// Check evaluates spec against the decided connections and the per-host
+// verdicts built from them with the given grouping.
+func (s *Spec) Check(recs []classify.Record, hosts []report.Host, by report.GroupBy) []Result {
+	var out []Result
+	side := func(r *classify.Record) netip.Addr {
+		if by == report.GroupServer {
+			return r.Server
+		}
+		return r.Client
+	}
+	for _, h := range s.Hosts {
+		out = append(out, h.check(recs, hosts, side))
+	}
+	for _, c := range s.Connections {
+		out = append(out, c.check(recs))
+	}
+	if len(s.Forbid) > 0 {
+		out = append(out, s.checkForbid(recs))
+	}
+	return out
+}
+
+func (h HostRule) check(recs []classify.Record, hosts []report.Host, side func(*classify.Record) netip.Addr) Result {
+	want := strings.Join(h.Verdicts, " or ")
+	if len(h.Outcomes) > 0 {
+		want = strings.TrimSpace(want + " with outcome " + outcomeList(h.Outcomes))
+	}
+	if c := h.Count.String(); c != "" {
+		want = strings.TrimSpace(want + ", " + c + " connections")
+	}
+	res := Result{Name: fmt.Sprintf("line %d: host %s is %s", h.Line, h.Text, want), Pass: true}
+	matched := 0
+	var problems []string
+	for _, host := range hosts {
+		if !h.Prefix.Contains(host.Host) {
+			continue
+		}
+		matched++
+		var bad []string
+		if len(h.Verdicts) > 0 && !slices.Contains(h.Verdicts, host.Verdict) {
+			bad = append(bad, "verdict "+host.Verdict+countsText(host.Counts))
+		}
+		if !h.Count.ok(host.Connections) {
+			bad = append(bad, fmt.Sprintf("%d connections", host.Connections))
+		}
+		var badRecs []classify.Record
+		for _, r := range recs {
+			if side(&r) != host.Host {
+				continue
+			}
+			if len(bad) > 0 || (len(h.Outcomes) > 0 && r.Verdict == classify.VerdictAccept && !slices.Contains(h.Outcomes, r.Outcome)) {
+				badRecs = append(badRecs, r)
+			}
+		}
+		if len(h.Outcomes) > 0 && len(badRecs) > 0 && len(bad) == 0 {
+			bad = append(bad, fmt.Sprintf("%d ACCEPT connection(s) with another outcome", len(badRecs)))
+		}
+		if len(bad) > 0 {
+			problems = append(problems, host.Host.String()+": "+strings.Join(bad, ", "))
+			res.Conns = appendConns(res.Conns, badRecs)
+		}
+	}
+	switch {
+	case matched == 0:
+		res.Pass = false
+		res.Detail = fmt.Sprintf("expected %s, but the capture has no host in %s", want, h.Text)
+	case len(problems) > 0:
+		res.Pass = false
+		res.Detail = fmt.Sprintf("expected %s, found %s", want, strings.Join(problems, "; "))
+	}
+	return res
+}
+
+func (c ConnRule) check(recs []classify.Record) Result {
+	var sel []string
+	if c.Client.IsValid() {
+		sel = append(sel, "from "+c.Client.String())
+	}
+	if c.Server.IsValid() {
+		sel = append(sel, "to "+c.Server.String())
+	}
+	if c.ServerPort != 0 {
+		sel = append(sel, fmt.Sprintf("port %d", c.ServerPort))
+	}
+	want := verdictList(c.Verdicts)
+	if len(c.Outcomes) > 0 {
+		want = strings.TrimSpace(want + " " + outcomeList(c.Outcomes))
+	}
+	quant := "at least one"
+	switch {
+	case c.All:
+		quant = "every"
+	case c.Count.Exactly >= 0:
+		quant = fmt.Sprintf("exactly %d", c.Count.Exactly)
+	case c.Count.AtLeast >= 0:
+		quant = fmt.Sprintf("at least %d", c.Count.AtLeast)
+	}
+	name := fmt.Sprintf("line %d: %s connection(s) %s is %s", c.Line, quant, strings.Join(sel, " "), want)
+	res := Result{Name: strings.Join(strings.Fields(name), " "), Pass: true}
+	var selected, matching, other []classify.Record
+	for _, r := range recs {
+		if (c.Client.IsValid() && !c.Client.Contains(r.Client)) || (c.Server.IsValid() && !c.Server.Contains(r.Server)) ||
+			(c.ServerPort != 0 && int(r.ServerPort) != c.ServerPort) {
+			continue
+		}
+		selected = append(selected, r)
+		if (len(c.Verdicts) == 0 || slices.Contains(c.Verdicts, r.Verdict)) && (len(c.Outcomes) == 0 || slices.Contains(c.Outcomes, r.Outcome)) {
+			matching = append(matching, r)
+		} else {
+			other = append(other, r)
+		}
+	}
+	ok := len(matching) >= 1
+	switch {
+	case c.All:
+		ok = len(selected) > 0 && len(other) == 0
+	case c.Count != noCount():
+		ok = c.Count.ok(len(matching))
+	}
+	if !ok {
+		res.Pass = false
+		res.Detail = fmt.Sprintf("%d connection(s) selected, %d match", len(selected), len(matching))
+		res.Conns = appendConns(res.Conns, append(other, matching...))
+	}
+	return res
+}
+
+func (s *Spec) checkForbid(recs []classify.Record) Result {
+	res := Result{Name: fmt.Sprintf("line %d: no connection is %s", s.ForbidLine, verdictList(s.Forbid)), Pass: true}
+	var bad []classify.Record
+	for _, r := range recs {
+		if slices.Contains(s.Forbid, r.Verdict) {
+			bad = append(bad, r)
+		}
+	}
+	if len(bad) > 0 {
+		res.Pass = false
+		res.Detail = fmt.Sprintf("%d connection(s) have a forbidden verdict", len(bad))
+		res.Conns = appendConns(nil, bad)
+	}
+	return res
+}
+
+// appendConns describes records for a failure, at most maxShown in all.
+func appendConns(list []string, recs []classify.Record) []string {
+	for _, r := range recs {
+		if len(list) == maxShown {
+			return append(list[:maxShown-1], list[maxShown-1]+" …")
+		}
+		list = append(list, connText(&r))
+	}
+	return list
+}
+
+func connText(r *classify.Record) string {
+	s := fmt.Sprintf("#%d %s → %s %s", r.ID, netip.AddrPortFrom(r.Client, r.ClientPort), netip.AddrPortFrom(r.Server, r.ServerPort), r.Verdict)
+	if r.Outcome != classify.OutcomeNone {
+		s += " " + r.Outcome.String()
+	}
+	return s + " history " + r.History + " (" + r.Reason + ")"
+}
+
+func countsText(m map[string]int) string {
+	if len(m) < 2 {
+		return ""
+	}
+	var parts []string
+	for _, v := range classify.Verdicts() {
+		if n := m[v.String()]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", v, n))
+		}
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func verdictList(vs []classify.Verdict) string {
+	var s []string
+	for _, v := range vs {
+		s = append(s, v.String())
+	}
+	return strings.Join(s, " or ")
+}
+
+func outcomeList(os []classify.Outcome) string {
+	var s []string
+	for _, o := range os {
+		s = append(s, o.String())
+	}
+	return strings.Join(s, " or ")
+}

@@ -1,0 +1,94 @@
+package expect
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Failed counts the failed results.
+func Failed(rs []Result) int {
+	n := 0
+	for _, r := range rs {
+		if !r.Pass {
+			n++
+		}
+	}
+	return n
+}
+
+// WriteText writes one line per result, the connections behind each
+// failure indented under it, then "N passed, M failed".
+func WriteText(w io.Writer, rs []Result) error {
+	var b strings.Builder
+	for _, r := range rs {
+		if r.Pass {
+			fmt.Fprintf(&b, "PASS  %s\n", r.Name)
+			continue
+		}
+		fmt.Fprintf(&b, "FAIL  %s\n      %s\n", r.Name, r.Detail)
+		for _, c := range r.Conns {
+			fmt.Fprintf(&b, "        %s\n", c)
+		}
+	}
+	failed := Failed(rs)
+	fmt.Fprintf(&b, "%d passed, %d failed\n", len(rs)-failed, failed)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Tests   int          `xml:"tests,attr"`
+	Fails   int          `xml:"failures,attr"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name   string      `xml:"name,attr"`
+	Tests  int         `xml:"tests,attr"`
+	Fails  int         `xml:"failures,attr"`
+	Errors int         `xml:"errors,attr"`
+	Cases  []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Class   string        `xml:"classname,attr"`
+	Name    string        `xml:"name,attr"`
+	Failure *junitFailure `xml:"failure,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Body    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the results as JUnit XML: one testsuite "esaflow
+// check" (named after suite when given), one testcase per expectation.
+func WriteJUnit(w io.Writer, suite string, rs []Result) error {
+	if suite == "" {
+		suite = "esaflow check"
+	}
+	failed := Failed(rs)
+	s := junitSuite{Name: suite, Tests: len(rs), Fails: failed}
+	for _, r := range rs {
+		c := junitCase{Class: "esaflow.check", Name: r.Name}
+		if !r.Pass {
+			c.Failure = &junitFailure{Message: r.Detail, Type: "expectation", Body: strings.Join(r.Conns, "\n")}
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	doc := junitSuites{Tests: len(rs), Fails: failed, Suites: []junitSuite{s}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

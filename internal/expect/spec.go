@@ -1,0 +1,65 @@
+package expect
+
+import (
+	"net/netip"
+	"strconv"
+
+	"github.com/esaflow/esaflow/classify"
+)
+
+// Spec is a parsed expectations file.
+type Spec struct {
+	Hosts       []HostRule
+	Connections []ConnRule
+	Forbid      []classify.Verdict
+	ForbidLine  int
+}
+
+// HostRule expects every host in Prefix (at least one must exist) to have
+// one of Verdicts ("MIXED" allowed), and optionally every ACCEPT
+// connection of it one of Outcomes, and a number of connections.
+type HostRule struct {
+	Line     int
+	Text     string // the key as written
+	Prefix   netip.Prefix
+	Verdicts []string
+	Outcomes []classify.Outcome
+	Count    Count
+}
+
+// ConnRule expects connections selected by client, server and port to
+// have one of Verdicts (and Outcomes): at least one by default, or the
+// number Count says, or all of them.
+type ConnRule struct {
+	Line       int
+	Client     netip.Prefix // invalid: any
+	Server     netip.Prefix // invalid: any
+	ServerPort int          // 0: any
+	Verdicts   []classify.Verdict
+	Outcomes   []classify.Outcome
+	Count      Count
+	All        bool
+}
+
+// Count is an optional number constraint: at_least or exactly.
+type Count struct {
+	AtLeast int // -1: unset
+	Exactly int // -1: unset
+}
+
+func noCount() Count { return Count{AtLeast: -1, Exactly: -1} }
+
+// ok reports whether n satisfies the constraint (unset: always).
+func (c Count) ok(n int) bool {
+	return (c.AtLeast < 0 || n >= c.AtLeast) && (c.Exactly < 0 || n == c.Exactly)
+}
+
+func (c Count) String() string {
+	switch {
+	case c.Exactly >= 0:
+		return "exactly " + strconv.Itoa(c.Exactly)
+	case c.AtLeast >= 0:
+		return "at least " + strconv.Itoa(c.AtLeast)
+	}
+	return ""
+}
