@@ -48,11 +48,11 @@ func TestHostOutcomesMustAllMatch(t *testing.T) {
 
 func TestConnectionCounts(t *testing.T) {
 	for yaml, pass := range map[string]bool{
-		"connections:\n  - verdict: ACCEPT\n    exactly: 2\n":                        true,
-		"connections:\n  - verdict: ACCEPT\n    exactly: 1\n":                        false,
+		"connections:\n  - verdict: ACCEPT\n    exactly: 2\n":                           true,
+		"connections:\n  - verdict: ACCEPT\n    exactly: 1\n":                           false,
 		"connections:\n  - client: 2001:db8::/32\n    verdict: ACCEPT\n    all: true\n": false,
-		"connections:\n  - client: 2001:db8:1::/48\n    verdict: TCPREFUSE\n":         true,
-		"connections:\n  - server_port: 587\n    verdict: ACCEPT\n":                   false,
+		"connections:\n  - client: 2001:db8:1::/48\n    verdict: TCPREFUSE\n":           true,
+		"connections:\n  - server_port: 587\n    verdict: ACCEPT\n":                     false,
 	} {
 		if rs := evaluate(t, yaml); rs[0].Pass != pass {
 			t.Errorf("%q: pass=%v, want %v (%s)", yaml, rs[0].Pass, pass, rs[0].Detail)
