@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/esaflow/esaflow/capture"
 	"github.com/esaflow/esaflow/classify"
@@ -72,13 +73,18 @@ func (p *pipeline) readFile(ctx context.Context, src *capture.File, errw io.Writ
 			}
 			return true
 		}
-		if p.stats.First.IsZero() || pkt.Time.Before(p.stats.First) {
-			p.stats.First = pkt.Time
-		}
-		if pkt.Time.After(p.stats.Last) {
-			p.stats.Last = pkt.Time
-		}
+		p.countTime(pkt.Time)
 		p.tracker.Packet(&pkt)
+	}
+}
+
+// countTime widens the input's time span to t.
+func (p *pipeline) countTime(t time.Time) {
+	if p.stats.First.IsZero() || t.Before(p.stats.First) {
+		p.stats.First = t
+	}
+	if t.After(p.stats.Last) {
+		p.stats.Last = t
 	}
 }
 

@@ -89,5 +89,7 @@ greeting), TCPREFUSEd it (handshake then RST), and what happened after.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(newAnalyzeCmd(stdio))
 	root.AddCommand(newCheckCmd(stdio))
+	root.AddCommand(newLiveCmd(stdio))
+	root.AddCommand(newInterfacesCmd(stdio))
 	return root
 }

@@ -1,0 +1,49 @@
+package capture
+
+import (
+	"errors"
+	"io"
+	"net/netip"
+	"time"
+)
+
+// LiveOptions configure a live capture.
+type LiveOptions struct {
+	Interface string        // device name; "any" captures on all (Linux SLL2)
+	Filter    string        // BPF expression
+	Snaplen   int           // bytes kept per packet (default 262144)
+	Promisc   bool          // promiscuous mode
+	Timeout   time.Duration // read timeout (default 250 ms)
+	// BufferSize is the kernel ring buffer in bytes (default 32 MiB).
+	BufferSize int
+	// Save, when set, receives a pcap copy of every packet read.
+	Save io.Writer
+}
+
+// LiveStats are libpcap's counters for a live capture.
+type LiveStats struct {
+	Received         int `json:"received"`
+	KernelDropped    int `json:"dropped_by_kernel"`
+	InterfaceDropped int `json:"dropped_by_interface"`
+}
+
+// Device is a capture device.
+type Device struct {
+	Name        string
+	Description string
+	Addresses   []netip.Addr
+}
+
+// Errors of live capture.
+var (
+	// ErrTimeout is returned by Live.Next when no packet came in time.
+	ErrTimeout = errors.New("no packet within the read timeout")
+	// ErrPermission: the process may not capture.
+	ErrPermission = errors.New("no permission")
+	// ErrNoInterface: the named interface does not exist.
+	ErrNoInterface = errors.New("no such interface")
+	// ErrFilter: the BPF filter does not compile.
+	ErrFilter = errors.New("bad capture filter")
+	// ErrNoLive: the binary was built without cgo/libpcap.
+	ErrNoLive = errors.New("esaflow was built without libpcap (cgo): rebuild with CGO_ENABLED=1 after installing libpcap-dev (Debian/Ubuntu: apt-get install libpcap-dev), then go build ./cmd/esaflow")
+)

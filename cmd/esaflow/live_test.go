@@ -1,0 +1,204 @@
+//go:build cgo
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/esaflow/esaflow/capture"
+)
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// smtpServer listens on loopback and treats each connection with handle.
+func smtpServer(t *testing.T, handle func(net.Conn)) int {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go handle(c)
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// skipUnlessLive skips when capture is not permitted here, unless
+// ESAFLOW_REQUIRE_LIVE=1 (set by CI), which makes it a failure.
+func skipUnlessLive(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if os.Getenv("ESAFLOW_REQUIRE_LIVE") == "1" {
+		t.Fatalf("live capture required but not possible: %v", err)
+	}
+	t.Skipf("live capture not possible here: %v", err)
+}
+
+func TestLiveLoopbackVerdicts(t *testing.T) {
+	probe, err := capture.OpenLive(capture.LiveOptions{Interface: "lo", Filter: "tcp port 1"})
+	skipUnlessLive(t, err)
+	probe.Close()
+
+	accept := smtpServer(t, func(c net.Conn) {
+		defer c.Close()
+		fmt.Fprintf(c, "220 test ESMTP\r\n")
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if strings.HasPrefix(strings.ToUpper(line), "QUIT") {
+				fmt.Fprintf(c, "221 bye\r\n")
+				return
+			}
+			fmt.Fprintf(c, "250 ok\r\n")
+		}
+	})
+	reject := smtpServer(t, func(c net.Conn) {
+		fmt.Fprintf(c, "554 5.7.1 go away\r\n")
+		c.Close()
+	})
+	refuse := smtpServer(t, func(c net.Conn) {
+		c.(*net.TCPConn).SetLinger(0) // close with RST
+		c.Close()
+	})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var out, errs syncBuffer
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	opts := &LiveOptions{
+		Interface: "lo", Format: "jsonl", Count: 3, Snaplen: 262144, GroupBy: "client",
+		Ports: fmt.Sprintf("%d,%d,%d", accept, reject, refuse), IdleTimeout: time.Minute,
+		ready: func() { close(ready) },
+		Write: t.TempDir() + "/live.pcap",
+	}
+	go func() { done <- runLive(ctx, opts, IO{In: strings.NewReader(""), Out: &out, Err: &errs}) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("live ended before capturing: %v %s", err, errs.String())
+	}
+
+	dial := func(port int, talk func(net.Conn)) {
+		c, err := net.Dial("tcp4", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		talk(c)
+	}
+	dial(accept, func(c net.Conn) {
+		r := bufio.NewReader(c)
+		r.ReadString('\n')
+		fmt.Fprintf(c, "EHLO live.test\r\n")
+		r.ReadString('\n')
+		fmt.Fprintf(c, "QUIT\r\n")
+		r.ReadString('\n')
+		r.ReadString('\n') // EOF: the server closed
+	})
+	dial(reject, func(c net.Conn) {
+		r := bufio.NewReader(c)
+		r.ReadString('\n')
+		r.ReadString('\n')
+	})
+	dial(refuse, func(c net.Conn) {
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		_, err := c.Read(make([]byte, 1))
+		if !errors.Is(err, syscall.ECONNRESET) {
+			t.Logf("refuse server: read gave %v", err)
+		}
+	})
+
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("live: %v\n%s", err, errs.String())
+		}
+	case <-ctx.Done():
+		<-done
+		dump, _ := exec.Command("tcpdump", "-nn", "-tt", "-r", opts.Write).CombinedOutput()
+		t.Fatalf("no three decided connections in time; output so far:\n%s\n%s\npackets:\n%s", out.String(), errs.String(), dump)
+	}
+	got := map[int]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var r struct {
+			ServerPort int    `json:"server_port"`
+			Verdict    string `json:"verdict"`
+			Outcome    string `json:"outcome"`
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("not a JSON record: %q", line)
+		}
+		got[r.ServerPort] = strings.TrimSpace(r.Verdict + " " + r.Outcome)
+	}
+	want := map[int]string{accept: "ACCEPT QUIT", reject: "REJECT", refuse: "TCPREFUSE"}
+	for port, w := range want {
+		if got[port] != w {
+			t.Errorf("port %d: got %q, want %q", port, got[port], w)
+		}
+	}
+	if !strings.Contains(errs.String(), " 0 dropped by the kernel") {
+		t.Errorf("libpcap statistics missing or the kernel dropped packets: %q", errs.String())
+	}
+}
+
+func TestLiveErrorsSayWhatToDo(t *testing.T) {
+	if !capture.LiveSupported {
+		t.Skip("built without cgo")
+	}
+	code, _, errs := run("live", "-i", "no-such-if0")
+	if code != ExitUsage || !strings.Contains(errs, "no such interface") || !strings.Contains(errs, "lo") {
+		t.Errorf("unknown interface: exit %d, %q", code, errs)
+	}
+	if _, err := capture.OpenLive(capture.LiveOptions{Interface: "lo", Filter: "tcp port 1"}); err != nil {
+		skipUnlessLive(t, err)
+	}
+	code, _, errs = run("live", "-i", "lo", "-f", "tcp prot 25")
+	if code != ExitUsage || !strings.Contains(errs, "bad capture filter") {
+		t.Errorf("bad filter: exit %d, %q", code, errs)
+	}
+	if code, _, _ := run("live"); code != ExitUsage {
+		t.Errorf("no interface: exit %d", code)
+	}
+}
