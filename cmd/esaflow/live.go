@@ -199,8 +199,12 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 		return err
 	}
 	if st, err := src.Stats(); err == nil {
-		fmt.Fprintf(stdio.Err, "libpcap: %d packets received, %d dropped by the kernel, %d dropped by the interface\n",
+		line := fmt.Sprintf("libpcap: %d packets received, %d dropped by the kernel, %d dropped by the interface\n",
 			st.Received, st.KernelDropped, st.InterfaceDropped)
+		fmt.Fprint(stdio.Err, line)
+		if opts.Format == "table" {
+			fmt.Fprint(stdio.Out, line)
+		}
 	}
 	if p.err != nil {
 		return p.err
