@@ -11,14 +11,14 @@ build:
 	CGO_ENABLED=0 $(GO) build -o esaflow ./cmd/esaflow
 
 test:
-	$(GO) test ./...
+	bash .ci/run
 
 vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 demo:
-	$(GO) run ./cmd/esaflow analyze --flows testdata/sample.pcapng
+	CGO_ENABLED=0 $(GO) run ./cmd/esaflow analyze --flows testdata/sample.pcapng
 
 # Micro-benchmarks of the hot paths, then a whole-capture run on a large
 # generated capture (cached in testdata/bench/) against a read-only floor.
