@@ -202,3 +202,27 @@ func TestLiveErrorsSayWhatToDo(t *testing.T) {
 		t.Errorf("no interface: exit %d", code)
 	}
 }
+
+// TestLiveWithoutPermissionShowsSetcap runs esaflow live as an
+// unprivileged user (the test binary re-executed through setpriv) and
+// expects the one-line error with the setcap command and exit 1.
+func TestLiveWithoutPermissionShowsSetcap(t *testing.T) {
+	if os.Getenv("ESAFLOW_TEST_MAIN") == "1" {
+		os.Exit(Main(context.Background(), []string{"live", "-i", "lo"}, IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if os.Geteuid() != 0 || err != nil {
+		t.Skip("needs root and setpriv to drop privileges")
+	}
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+		os.Args[0], "-test.run=^TestLiveWithoutPermissionShowsSetcap$")
+	cmd.Env = append(os.Environ(), "ESAFLOW_TEST_MAIN=1")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != ExitInput {
+		t.Fatalf("exit %v, output %q", err, out)
+	}
+	if !strings.Contains(string(out), "no permission") || !strings.Contains(string(out), "setcap cap_net_raw") {
+		t.Errorf("output %q", out)
+	}
+}
