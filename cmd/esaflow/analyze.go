@@ -68,13 +68,9 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	if err != nil {
 		return usageErr(err)
 	}
-	group, err := report.ParseGroupBy(opts.GroupBy)
+	group, ports, err := parseGroupAndPorts(opts.GroupBy, opts.Ports)
 	if err != nil {
-		return usageErr(err)
-	}
-	ports, err := flow.ParsePorts(opts.Ports)
-	if err != nil {
-		return usageErr(fmt.Errorf("--ports: %w", err))
+		return err
 	}
 	if opts.IdleTimeout <= 0 {
 		return usageErr(errors.New("--idle-timeout must be positive"))
@@ -148,4 +144,18 @@ func runPipeline(ctx context.Context, sources []*capture.File, cfg flow.Config, 
 		}
 	}
 	return p, p.finish()
+}
+
+// parseGroupAndPorts parses the --group-by and --ports flags every command
+// shares; errors are usage errors.
+func parseGroupAndPorts(groupBy, portList string) (report.GroupBy, flow.Ports, error) {
+	group, err := report.ParseGroupBy(groupBy)
+	if err != nil {
+		return 0, flow.Ports{}, usageErr(err)
+	}
+	ports, err := flow.ParsePorts(portList)
+	if err != nil {
+		return 0, flow.Ports{}, usageErr(fmt.Errorf("--ports: %w", err))
+	}
+	return group, ports, nil
 }

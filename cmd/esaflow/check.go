@@ -84,13 +84,9 @@ func (c *collector) Finish(*report.Stats) error { return nil }
 
 // runCheck is the check command without cobra: testable with buffers.
 func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
-	group, err := report.ParseGroupBy(opts.GroupBy)
+	group, ports, err := parseGroupAndPorts(opts.GroupBy, opts.Ports)
 	if err != nil {
-		return usageErr(err)
-	}
-	ports, err := flow.ParsePorts(opts.Ports)
-	if err != nil {
-		return usageErr(fmt.Errorf("--ports: %w", err))
+		return err
 	}
 	var spec *expect.Spec
 	if !opts.Init {

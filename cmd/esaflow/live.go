@@ -136,13 +136,9 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	if opts.Format != "table" && opts.Format != "jsonl" {
 		return usageErr(fmt.Errorf("live --format must be table or jsonl, not %q", opts.Format))
 	}
-	group, err := report.ParseGroupBy(opts.GroupBy)
+	group, ports, err := parseGroupAndPorts(opts.GroupBy, opts.Ports)
 	if err != nil {
-		return usageErr(err)
-	}
-	ports, err := flow.ParsePorts(opts.Ports)
-	if err != nil {
-		return usageErr(fmt.Errorf("--ports: %w", err))
+		return err
 	}
 	if opts.Filter == "" {
 		opts.Filter = defaultFilter(opts.Ports)
