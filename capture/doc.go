@@ -2,7 +2,9 @@
 // in either byte order and time resolution, pcapng with several interfaces
 // and sections, and gzip-compressed files of either, recognised by content)
 // and hands their frames out one at a time, with the link type each frame
-// was captured on.
+// was captured on. Built with cgo, it also captures live from a network
+// interface through libpcap (OpenLive, Devices); without cgo those return
+// ErrNoLive, and everything else works the same.
 //
 // It knows nothing about IP, TCP or SMTP and must not: decoding belongs to
 // package flow. It never writes to the terminal and never exits the

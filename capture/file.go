@@ -158,6 +158,12 @@ func (s *File) Next(p *Packet) error {
 		// so it is a clean end even after trailing non-packet blocks (the
 		// interface statistics dumpcap writes last); its pcap reader returns
 		// io.EOF also when a record header was read but no data followed.
+		if err == io.EOF && s.counter.err != nil {
+			// pcapgo's pcapng reader turns an io.ErrUnexpectedEOF met at a
+			// block boundary into io.EOF; when it came from below (a gzip
+			// stream cut short), the file is damaged, not finished.
+			err = s.counter.err
+		}
 		if err == io.EOF && (s.ng != nil || s.Offset() == start) {
 			s.failed = io.EOF
 			return io.EOF
@@ -192,14 +198,19 @@ func (s *File) noteLink(lt LinkType) {
 // Close implements Source.
 func (s *File) Close() error { return s.closer.Close() }
 
-// countingReader counts the bytes read through it.
+// countingReader counts the bytes read through it and remembers the
+// first error other than io.EOF that its reader returned.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
 	return n, err
 }

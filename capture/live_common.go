@@ -36,7 +36,10 @@ type Device struct {
 
 // Errors of live capture.
 var (
-	// ErrTimeout is returned by Live.Next when no packet came in time.
+	// ErrTimeout is returned by Live.Next when no packet came within the
+	// read timeout. It is not an error of the capture: the caller checks
+	// for cancellation, moves its clock forward (flow.Tracker.Advance) and
+	// calls Next again.
 	ErrTimeout = errors.New("no packet within the read timeout")
 	// ErrPermission: the process may not capture.
 	ErrPermission = errors.New("no permission")
@@ -45,5 +48,8 @@ var (
 	// ErrFilter: the BPF filter does not compile.
 	ErrFilter = errors.New("bad capture filter")
 	// ErrNoLive: the binary was built without cgo/libpcap.
-	ErrNoLive = errors.New("esaflow was built without libpcap (cgo): rebuild with CGO_ENABLED=1 after installing libpcap-dev (Debian/Ubuntu: apt-get install libpcap-dev), then go build ./cmd/esaflow")
+	ErrNoLive = errors.New("esaflow was built without cgo/libpcap: rebuild with CGO_ENABLED=1 and libpcap-dev installed (apt-get install libpcap-dev)")
 )
+
+// Live is a Source in both builds; without cgo it never opens.
+var _ Source = (*Live)(nil)

@@ -47,7 +47,9 @@ var (
 
 // Decode parses one frame of the given link type into seg. It allocates
 // nothing. It returns errNotTCP for frames that are not TCP and
-// errMalformed for frames whose headers are cut short or inconsistent.
+// errMalformed for frames whose headers are cut short or inconsistent. A
+// snap length that cuts only the TCP options is not malformed: the segment
+// decodes with no captured payload.
 // Checksums are not verified: captures taken on the sending host with
 // checksum offload carry wrong ones, and the packets are still real.
 func Decode(lt capture.LinkType, data []byte, seg *Segment) error {
@@ -212,8 +214,14 @@ func decodeTCP(b []byte, wire int, seg *Segment) error {
 		return errMalformed
 	}
 	off := int(b[12]>>4) * 4
-	if off < 20 || len(b) < off || wire < off {
+	if off < 20 || wire < off {
 		return errMalformed
+	}
+	start := off
+	if len(b) < off {
+		// The snap length cut the options: the fixed header is all
+		// that is needed, and no payload was captured.
+		start = len(b)
 	}
 	seg.Src = netip.AddrPortFrom(seg.Src.Addr(), binary.BigEndian.Uint16(b[0:2]))
 	seg.Dst = netip.AddrPortFrom(seg.Dst.Addr(), binary.BigEndian.Uint16(b[2:4]))
@@ -221,7 +229,7 @@ func decodeTCP(b []byte, wire int, seg *Segment) error {
 	seg.Ack = binary.BigEndian.Uint32(b[8:12])
 	seg.Flags = b[13]
 	seg.Window = binary.BigEndian.Uint16(b[14:16])
-	seg.Payload = b[off:]
+	seg.Payload = b[start:]
 	seg.WireLen = wire - off
 	seg.Truncated = len(seg.Payload) < seg.WireLen
 	return nil

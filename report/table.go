@@ -84,20 +84,9 @@ func writeHostTable(w io.Writer, hosts []Host) error {
 func writeFlowTable(w io.Writer, recs []classify.Record) error {
 	rows := make([][]string, len(recs))
 	for i := range recs {
-		r := &recs[i]
-		rows[i] = []string{
-			strconv.FormatUint(r.ID, 10),
-			formatTableTime(r.Start),
-			formatEndpoint(r.Client, r.ClientPort),
-			formatEndpoint(r.Server, r.ServerPort),
-			r.Verdict.String(),
-			r.Outcome.String(),
-			formatBanner(r.BannerCode, r.Banner),
-			r.History,
-			r.ClosedBy,
-		}
+		rows[i] = flowRow(&recs[i])
 	}
-	return writePlainTable(w, []string{"ID", "START", "CLIENT", "SERVER", "VERDICT", "OUTCOME", "BANNER", "HISTORY", "CLOSED BY"}, rows)
+	return writePlainTable(w, flowHeader(), rows)
 }
 
 // writeTotals writes one line per verdict that occurs, in classify's order,
@@ -128,4 +117,29 @@ func writeTotals(b *bytes.Buffer, hosts []Host, st *Stats) {
 	for _, warn := range st.Warnings {
 		fmt.Fprintf(b, "warning: %s\n", warn)
 	}
+}
+
+// flowRow is the per-connection table's row for r, shared by the table
+// written at the end and the FlowRowWriter that writes rows as they come.
+func flowRow(r *classify.Record) []string {
+	return []string{
+		strconv.FormatUint(r.ID, 10),
+		formatTableTime(r.Start),
+		formatEndpoint(r.Client, r.ClientPort),
+		formatEndpoint(r.Server, r.ServerPort),
+		r.Verdict.String(),
+		r.Outcome.String(),
+		formatBanner(r.BannerCode, r.Banner),
+		r.History,
+		r.ClosedBy,
+	}
+}
+
+// flowHeader is the per-connection table's header.
+func flowHeader() []string {
+	cells := make([]string, len(flowColumns))
+	for i, c := range flowColumns {
+		cells[i] = c.name
+	}
+	return cells
 }

@@ -4,22 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/netip"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/esaflow/esaflow/capture"
-	"github.com/esaflow/esaflow/classify"
 	"github.com/esaflow/esaflow/flow"
-	"github.com/esaflow/esaflow/report"
 )
 
 // LiveOptions are the settings of "esaflow live".
 type LiveOptions struct {
+	Args        []string // positional arguments: live takes none
 	Interface   string
 	Filter      string
 	Snaplen     int
@@ -41,26 +37,22 @@ func newLiveCmd(stdio IO) *cobra.Command {
 		Use:   "live -i INTERFACE [flags]",
 		Short: "Give verdicts to SMTP connections as they happen on an interface",
 		Long: `Capture SMTP traffic through libpcap and print each connection the moment it is
-decided; on Ctrl-C (SIGINT/SIGTERM), --duration or --count, print the per-host
-table and libpcap's statistics (packets received, dropped by the kernel, dropped
-by the interface: a verdict is only as good as the capture).
+decided; on Ctrl-C (SIGINT/SIGTERM), --duration or --count, decide the open
+connections, print the per-host table and libpcap's statistics (packets
+received, dropped by the kernel, dropped by the interface: a verdict is only as
+good as the capture).
 
 Needs root or CAP_NET_RAW (sudo setcap cap_net_raw,cap_net_admin=eip $(command -v esaflow))
 and a build with cgo and libpcap.`,
 		Example: `  sudo esaflow live -i eth0
   sudo esaflow live -i any --format jsonl --duration 1h -w gateway.pcap`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return usageErr(fmt.Errorf("live takes no arguments (got %q); name the interface with -i", args[0]))
-			}
-			if opts.Interface == "" {
-				return usageErr(errors.New("live needs an interface: -i NAME (esaflow interfaces lists them)"))
-			}
+			opts.Args = args
 			return runLive(cmd.Context(), &opts, stdio)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.Interface, "interface", "i", "", "capture device (any: all of them)")
+	f.StringVarP(&opts.Interface, "interface", "i", "", "capture device (any: all of them; esaflow interfaces lists them)")
 	f.StringVarP(&opts.Filter, "filter", "f", "", "BPF filter (default: tcp on the --ports)")
 	f.IntVar(&opts.Snaplen, "snaplen", 262144, "bytes kept per packet")
 	f.BoolVar(&opts.Promisc, "promisc", false, "put the interface in promiscuous mode")
@@ -70,71 +62,23 @@ and a build with cgo and libpcap.`,
 	f.StringVarP(&opts.Write, "write", "w", "", "also save the raw packets to this pcap file")
 	f.StringVar(&opts.GroupBy, "group-by", "client", "host side in the final table: client or server")
 	f.StringVar(&opts.Ports, "ports", flow.DefaultPorts, "SMTP server ports, comma-separated, ranges allowed")
-	f.DurationVar(&opts.IdleTimeout, "idle-timeout", 5*time.Minute, "decide a connection after this long without packets")
+	f.DurationVar(&opts.IdleTimeout, "idle-timeout", 5*time.Minute, "decide a connection after this long without packets (wall-clock time)")
 	return cmd
-}
-
-// defaultFilter builds "tcp and (port 25 or port 587 ...)" from a port list.
-func defaultFilter(ports string) string {
-	var parts []string
-	for _, f := range strings.Split(ports, ",") {
-		f = strings.TrimSpace(f)
-		if lo, hi, ok := strings.Cut(f, "-"); ok {
-			parts = append(parts, "portrange "+lo+"-"+hi)
-		} else if f != "" {
-			parts = append(parts, "port "+f)
-		}
-	}
-	return "tcp and (" + strings.Join(parts, " or ") + ")"
-}
-
-// liveRenderer prints each decided connection at once and feeds the final
-// per-host table.
-type liveRenderer struct {
-	w       io.Writer
-	jsonl   report.Renderer
-	hosts   report.Renderer
-	decided int
-	header  bool
-}
-
-func (l *liveRenderer) Connection(r *classify.Record) error {
-	l.decided++
-	if err := l.hosts.Connection(r); err != nil {
-		return err
-	}
-	if l.jsonl != nil {
-		return l.jsonl.Connection(r)
-	}
-	if !l.header {
-		l.header = true
-		if _, err := fmt.Fprintf(l.w, "%-26s  %-40s  %-22s  %-12s  %-18s  %s\n", "END", "CLIENT", "SERVER", "VERDICT", "OUTCOME", "BANNER / REASON"); err != nil {
-			return err
-		}
-	}
-	what := r.Reason
-	if r.BannerCode != 0 {
-		what = fmt.Sprintf("%d %s", r.BannerCode, r.Banner)
-	}
-	_, err := fmt.Fprintf(l.w, "%-26s  %-40s  %-22s  %-12s  %-18s  %s\n", r.End.UTC().Format("2006-01-02 15:04:05.000000"),
-		netip.AddrPortFrom(r.Client, r.ClientPort), netip.AddrPortFrom(r.Server, r.ServerPort), r.Verdict, r.Outcome, what)
-	return err
-}
-
-func (l *liveRenderer) Finish(st *report.Stats) error {
-	if l.jsonl != nil {
-		return nil
-	}
-	if l.header {
-		fmt.Fprintln(l.w)
-	}
-	return l.hosts.Finish(st)
 }
 
 // runLive is the live command without cobra: testable with buffers.
 func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
+	if len(opts.Args) > 0 {
+		return usageErr(fmt.Errorf("live takes no arguments (got %q); name the interface with -i", opts.Args[0]))
+	}
+	if opts.Interface == "" {
+		return usageErr(errors.New("live needs an interface: -i NAME (esaflow interfaces lists them)"))
+	}
 	if opts.Format != "table" && opts.Format != "jsonl" {
 		return usageErr(fmt.Errorf("live --format must be table or jsonl, not %q", opts.Format))
+	}
+	if opts.IdleTimeout <= 0 || opts.Count < 0 || opts.Duration < 0 {
+		return usageErr(errors.New("--idle-timeout must be positive, --count and --duration not negative"))
 	}
 	group, ports, err := parseGroupAndPorts(opts.GroupBy, opts.Ports)
 	if err != nil {
@@ -143,67 +87,109 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	if opts.Filter == "" {
 		opts.Filter = defaultFilter(opts.Ports)
 	}
-	lo := capture.LiveOptions{Interface: opts.Interface, Filter: opts.Filter, Snaplen: opts.Snaplen, Promisc: opts.Promisc}
-	var saveFile *os.File
-	if opts.Write != "" {
-		if saveFile, err = os.Create(opts.Write); err != nil {
-			return &exitError{code: ExitInput, err: fmt.Errorf("-w: %w", err)}
-		}
-		defer saveFile.Close()
-		lo.Save = saveFile
-	}
-	src, err := capture.OpenLive(lo)
+	src, save, err := openLive(opts)
 	if err != nil {
+		return err
+	}
+	err = captureLive(ctx, opts, src, flow.Config{Ports: ports, IdleTimeout: opts.IdleTimeout}, newLiveRenderer(stdio.Out, opts.Format == "jsonl", group), stdio)
+	cerr := src.Close()
+	if save != nil {
+		cerr = errors.Join(cerr, save.Close())
+	}
+	if cerr != nil && err == nil {
+		err = &exitError{code: ExitInput, err: fmt.Errorf("-w %s: %w", opts.Write, cerr)}
+	}
+	return err
+}
+
+// captureLive runs an open capture through the pipeline into rend, then
+// prints libpcap's statistics.
+func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg flow.Config, rend *liveRenderer, stdio IO) error {
+	p := newPipeline(cfg, rend)
+	fmt.Fprintf(stdio.Err, "esaflow: capturing on %s (%s); Ctrl-C to stop\n", opts.Interface, opts.Filter)
+	if err := rend.start(); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	if opts.ready != nil {
+		opts.ready()
+	}
+	liveLoop(ctx, opts, src, p, rend, stdio)
+	if err := p.finish(); err != nil {
+		return err
+	}
+	printLiveStats(src, opts.Format == "table", stdio)
+	if p.failed {
+		return silentExit(ExitInput)
+	}
+	return nil
+}
+
+// openLive opens the capture and, with -w, the file its copy goes to; the
+// caller closes both, the capture first. Interface and filter errors are
+// usage errors.
+func openLive(opts *LiveOptions) (src *capture.Live, save *os.File, err error) {
+	lo := capture.LiveOptions{Interface: opts.Interface, Filter: opts.Filter, Snaplen: opts.Snaplen, Promisc: opts.Promisc}
+	if opts.Write != "" {
+		if save, err = os.Create(opts.Write); err != nil {
+			return nil, nil, &exitError{code: ExitInput, err: fmt.Errorf("-w: %w", err)}
+		}
+		lo.Save = save
+	}
+	src, err = capture.OpenLive(lo)
+	if err != nil {
+		if save != nil {
+			save.Close()
+			os.Remove(save.Name()) // nothing was captured: leave no empty file
+		}
 		code := ExitInput
 		if errors.Is(err, capture.ErrFilter) || errors.Is(err, capture.ErrNoInterface) {
 			code = ExitUsage
 		}
-		return &exitError{code: code, err: err}
+		return nil, nil, &exitError{code: code, err: err}
 	}
-	defer src.Close()
+	return src, save, nil
+}
 
-	rend := &liveRenderer{w: stdio.Out, hosts: report.New(stdio.Out, report.Options{Format: report.FormatTable, GroupBy: group})}
-	if opts.Format == "jsonl" {
-		rend.jsonl = report.New(stdio.Out, report.Options{Format: report.FormatJSONL})
-	}
-	p := newPipeline(flow.Config{Ports: ports, IdleTimeout: opts.IdleTimeout}, rend)
-	if opts.ready != nil {
-		opts.ready()
-	}
+// liveLoop feeds packets to the pipeline until ctx is cancelled, the
+// --duration has passed or --count connections are decided. When the read
+// timeout passes without a packet, the tracker's clock is moved to the
+// wall clock so that idle connections are still decided.
+func liveLoop(ctx context.Context, opts *LiveOptions, src *capture.Live, p *pipeline, rend *liveRenderer, stdio IO) {
 	var deadline time.Time
 	if opts.Duration > 0 {
 		deadline = time.Now().Add(opts.Duration)
 	}
 	var pkt capture.Packet
-	for ctx.Err() == nil && (opts.Count == 0 || rend.decided < opts.Count) {
-		if !deadline.IsZero() && time.Now().After(deadline) {
-			break
+	for ctx.Err() == nil && (opts.Count == 0 || rend.decided < opts.Count) && p.err == nil {
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return
 		}
 		err := src.Next(&pkt)
 		if errors.Is(err, capture.ErrTimeout) {
-			p.tracker.Advance(time.Now()) // live: packet time is wall time
+			p.tracker.Advance(time.Now()) // live: packet time is wall-clock time
 			continue
 		}
 		if err != nil {
 			p.warn(stdio.Err, err.Error())
-			break
+			return
 		}
 		p.countTime(pkt.Time)
 		p.tracker.Packet(&pkt)
 	}
-	if err := p.finish(); err != nil {
-		return err
+}
+
+// printLiveStats prints libpcap's counters to stderr and, for the table
+// format, at the end of the output too.
+func printLiveStats(src *capture.Live, toOut bool, stdio IO) {
+	st, err := src.Stats()
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "esaflow: libpcap statistics unavailable: %v\n", err)
+		return
 	}
-	if st, err := src.Stats(); err == nil {
-		line := fmt.Sprintf("libpcap: %d packets received, %d dropped by the kernel, %d dropped by the interface\n",
-			st.Received, st.KernelDropped, st.InterfaceDropped)
-		fmt.Fprint(stdio.Err, line)
-		if opts.Format == "table" {
-			fmt.Fprint(stdio.Out, line)
-		}
+	line := fmt.Sprintf("libpcap: %d packets received, %d dropped by the kernel, %d dropped by the interface\n",
+		st.Received, st.KernelDropped, st.InterfaceDropped)
+	fmt.Fprint(stdio.Err, line)
+	if toOut {
+		fmt.Fprint(stdio.Out, line)
 	}
-	if p.err != nil {
-		return p.err
-	}
-	return nil
 }

@@ -1,0 +1,87 @@
+//go:build cgo
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLiveTableDecidesAnIdleConnectionWithoutMorePackets holds a connection
+// open after the greeting: no packet comes after it, so only the wall clock
+// (tracker.Advance on read timeouts) can decide it once --idle-timeout
+// passes. The row must appear under the header, then the per-host table
+// and libpcap's counters end the output.
+func TestLiveTableDecidesAnIdleConnectionWithoutMorePackets(t *testing.T) {
+	skipUnlessLive(t)
+	hold := make(chan struct{})
+	defer close(hold)
+	port := smtpServer(t, func(c net.Conn) {
+		defer c.Close()
+		fmt.Fprintf(c, "220 idle.test ESMTP\r\n")
+		<-hold
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	opts := &LiveOptions{
+		Interface: "lo", Format: "table", Count: 1, Snaplen: 262144, GroupBy: "client",
+		Ports: fmt.Sprint(port), IdleTimeout: time.Second,
+	}
+	out, errs, done := startLive(ctx, t, opts)
+	c, err := net.Dial("tcp4", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("live: %v\n%s", err, errs.String())
+		}
+	case <-ctx.Done():
+		<-done
+		t.Fatalf("the idle connection was never decided; output:\n%s\n%s", out.String(), errs.String())
+	}
+	if waited := time.Since(start); waited < 900*time.Millisecond {
+		t.Errorf("decided after %v, before the 1s idle timeout", waited)
+	}
+	lines := strings.Split(out.String(), "\n")
+	if !strings.HasPrefix(lines[0], "ID  ") || len(lines) < 2 {
+		t.Fatalf("no header first:\n%s", out.String())
+	}
+	row := strings.Fields(lines[1])
+	if len(row) < 6 || row[4] != fmt.Sprintf("127.0.0.1:%d", port) || row[5] != "ACCEPT" || !strings.Contains(lines[1], "220 idle.test ESMTP") {
+		t.Errorf("connection row %q", lines[1])
+	}
+	for _, want := range []string{"\nHOST ", "\n127.0.0.1 ", "\nlibpcap: "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestInterfacesListsLoopbackWithItsAddress(t *testing.T) {
+	code, out, errs := run("interfaces")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	found := false
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "lo" && strings.Contains(line, "127.0.0.1") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no lo with 127.0.0.1:\n%s", out)
+	}
+}
