@@ -34,13 +34,16 @@ func (s *session) Close(c *flow.Conn, why flow.CloseReason) {
 	if r.Replies == nil {
 		r.Replies = []Reply{}
 	}
-	r.Verdict, r.Reason = s.verdict(c, why)
+	if r.Flags == nil {
+		r.Flags = []Flag{}
+	}
+	r.Verdict, r.Explanation = s.verdict(c, why)
 	if r.Verdict == VerdictAccept {
 		r.Outcome = s.outcome()
-		r.Reason += "; " + s.outcomeReason(r.Outcome)
+		r.Explanation += "; " + s.outcomeReason(r.Outcome)
 	}
-	r.StartTLS.Attempted = s.tlsAttempted
-	r.StartTLS.Result = s.tlsResult()
+	r.TLS.Attempted = s.tlsAttempted
+	r.TLS.Result = s.tlsResult()
 	if s.emit != nil {
 		s.emit(r)
 	}

@@ -187,7 +187,7 @@ func TestVerdictLadders(t *testing.T) {
 			}
 			r := recs[0]
 			if r.Verdict != tc.verdict || r.Outcome != tc.outcome {
-				t.Errorf("verdict %s/%s, want %s/%s (reason: %s)", r.Verdict, r.Outcome, tc.verdict, tc.outcome, r.Reason)
+				t.Errorf("verdict %s/%s, want %s/%s (reason: %s)", r.Verdict, r.Outcome, tc.verdict, tc.outcome, r.Explanation)
 			}
 			if r.ClosedBy != tc.closedBy {
 				t.Errorf("closed_by %q, want %q", r.ClosedBy, tc.closedBy)
@@ -214,8 +214,8 @@ func TestRejectReasonTellsWhoEndedTheSession(t *testing.T) {
 		{postfix[0], "greeting 554 in 1ms, the server waited for the client's QUIT"},
 		{closed[0], "SYN answered by RST in 1ms"},
 	} {
-		if tc.rec.Reason != tc.want {
-			t.Errorf("reason %q, want %q", tc.rec.Reason, tc.want)
+		if tc.rec.Explanation != tc.want {
+			t.Errorf("reason %q, want %q", tc.rec.Explanation, tc.want)
 		}
 	}
 }

@@ -41,16 +41,23 @@ type Record struct {
 	// RepliesOmitted counts the rest.
 	Replies        []Reply  `json:"replies"`
 	RepliesOmitted int      `json:"replies_omitted,omitempty"`
-	StartTLS       StartTLS `json:"starttls"`
+	// TLS tells what happened with STARTTLS or implicit TLS.
+	TLS TLS `json:"tls"`
+	// Flags name what a middlebox or the capture itself did to the
+	// connection (see Flag and FlagHelp); empty when nothing was noticed.
+	Flags []Flag `json:"flags"`
 	// Packets and payload bytes each way.
 	ClientPackets uint64 `json:"client_packets"`
 	ServerPackets uint64 `json:"server_packets"`
 	ClientBytes   uint64 `json:"client_bytes"`
 	ServerBytes   uint64 `json:"server_bytes"`
-	// Reason is a short explanation of how the verdict and outcome were
-	// decided, in words (e.g. "server RST 1.2ms after the handshake, no
-	// payload").
+	// Reason names why the server refused the client, its sender, its
+	// recipients or its message, from the deciding reply's text and
+	// enhanced status code (see Reasons), or "" when nothing was refused.
 	Reason string `json:"reason"`
+	// Explanation tells in words how the verdict and outcome were decided
+	// (e.g. "server RST in 1.2ms after the handshake, no server payload").
+	Explanation string `json:"explanation"`
 }
 
 // MaxReplies bounds the replies kept per connection, so that a session
@@ -73,15 +80,48 @@ type Reply struct {
 	Time time.Time `json:"time"`
 }
 
-// StartTLS records what happened with STARTTLS on the connection.
-type StartTLS struct {
+// TLS records what happened with TLS on the connection: STARTTLS in the
+// SMTP dialogue, or TLS from the first byte on an implicit-TLS port (465).
+// The handshake fields come from the records in clear: the ServerHello
+// (version, cipher suite), the server's Certificate (TLS 1.2 and older
+// only: TLS 1.3 encrypts it) and any alert sent before the switch to
+// encrypted records.
+type TLS struct {
 	// Offered: the server's EHLO reply listed STARTTLS.
 	Offered bool `json:"offered"`
 	// Attempted: the client sent STARTTLS (or spoke TLS on an implicit-TLS
 	// port).
 	Attempted bool `json:"attempted"`
+	// Implicit: TLS from the first byte, without STARTTLS.
+	Implicit bool `json:"implicit,omitempty"`
+	// Answered: the server replied to STARTTLS (with any code).
+	Answered bool `json:"answered"`
 	// Result is "" (not attempted), "ok" (220 and the handshake went on),
 	// "refused" (a non-220 reply), "handshake_failed" (alert or close
 	// during the handshake) or "unknown" (the capture ended first).
 	Result string `json:"result"`
+	// Version is the protocol version the ServerHello chose, as OpenSSL
+	// names it ("TLSv1.2", "TLSv1.3").
+	Version string `json:"version,omitempty"`
+	// Cipher is the IANA name of the cipher suite the ServerHello chose.
+	Cipher string `json:"cipher,omitempty"`
+	// CertSubject and CertIssuer are the distinguished names of the
+	// server's leaf certificate, escaped (TLS 1.2 and older).
+	CertSubject string `json:"cert_subject,omitempty"`
+	CertIssuer  string `json:"cert_issuer,omitempty"`
+	// Alert is the description of the first TLS alert sent in clear
+	// (e.g. "protocol_version"), and AlertFrom who sent it ("client" or
+	// "server").
+	Alert     string `json:"alert,omitempty"`
+	AlertFrom string `json:"alert_from,omitempty"`
+}
+
+// Flag is one thing esaflow noticed about a connection beyond its verdict:
+// the marks of a firewall's SMTP inspection, a reset forged by a
+// middlebox. Name is one of the flag names documented on FlagHelp, for
+// inspection limits followed by ":" and the limit; Evidence tells what in
+// the capture shows it, in one line.
+type Flag struct {
+	Name     string `json:"name"`
+	Evidence string `json:"evidence"`
 }

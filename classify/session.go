@@ -323,7 +323,7 @@ func (s *session) serverLine(line []byte, t time.Time) {
 			kw = kw[:i]
 		}
 		if bytes.EqualFold(kw, []byte("STARTTLS")) {
-			s.rec.StartTLS.Offered = true
+			s.rec.TLS.Offered = true
 		}
 	}
 	if r.last {

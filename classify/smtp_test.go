@@ -136,7 +136,7 @@ func TestAuthCredentialsAreHidden(t *testing.T) {
 func TestStartTLSOfferedInEHLO(t *testing.T) {
 	recs := runLadder(t, 25, ladder(handshake, []string{
 		"S >220 mx", "C >EHLO c", "S >>250-mx\n250-STARTTLS\n250 8BITMIME\n", "C >QUIT", "S >221 bye", "S FA", "C FA"}))
-	if st := recs[0].StartTLS; !st.Offered || st.Attempted || st.Result != "" {
+	if st := recs[0].TLS; !st.Offered || st.Attempted || st.Result != "" {
 		t.Errorf("starttls %+v", st)
 	}
 }

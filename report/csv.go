@@ -63,9 +63,9 @@ func csvRow(r *classify.Record) []string {
 		csvTime(r.Start), csvTime(r.End),
 		u(r.ClientPackets, 10), u(r.ServerPackets, 10),
 		u(r.ClientBytes, 10), u(r.ServerBytes, 10),
-		strconv.FormatBool(r.StartTLS.Offered),
-		strconv.FormatBool(r.StartTLS.Attempted),
-		r.StartTLS.Result,
+		strconv.FormatBool(r.TLS.Offered),
+		strconv.FormatBool(r.TLS.Attempted),
+		r.TLS.Result,
 		csvReplies(r),
 	}
 }

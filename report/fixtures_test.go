@@ -38,9 +38,9 @@ func fixtureRecords() []classify.Record {
 				{Command: "<DATA>", Code: 250, Enhanced: "2.0.0", Text: "2.0.0 Ok: queued as 4Tq1", Time: at(time.Second)},
 				{Command: "QUIT", Code: 221, Enhanced: "2.0.0", Text: "2.0.0 Bye", Time: at(2 * time.Second)},
 			},
-			StartTLS:      classify.StartTLS{Offered: false},
+			TLS:           classify.TLS{Offered: false},
 			ClientPackets: 9, ServerPackets: 8, ClientBytes: 412, ServerBytes: 301,
-			Reason: "2xx greeting, message accepted",
+			Explanation: "2xx greeting, message accepted",
 		},
 		{
 			ID: 2, Client: ip("203.0.113.5"), ClientPort: 51000, Server: ip("192.0.2.1"), ServerPort: 25,
@@ -52,7 +52,7 @@ func fixtureRecords() []classify.Record {
 				{Code: 554, Enhanced: "5.7.1", Text: "5.7.1 mx.example.org ESMTP service not available; your IP 203.0.113.5 is listed", Time: at(5*time.Second + 10*time.Millisecond)},
 			},
 			ClientPackets: 4, ServerPackets: 4, ServerBytes: 86,
-			Reason: "5xx greeting, then server FIN",
+			Explanation: "5xx greeting, then server FIN",
 		},
 		{
 			ID: 4, Client: ip("2001:db8:beef::25"), ClientPort: 33000, Server: ip("2001:db8::1"), ServerPort: 25,
@@ -60,7 +60,7 @@ func fixtureRecords() []classify.Record {
 			History: "ShAr", ConnState: "RSTO", ClosedBy: "server RST",
 			Start: at(7 * time.Second), End: at(7*time.Second + 1200*time.Microsecond),
 			ClientPackets: 2, ServerPackets: 2,
-			Reason: "server RST 1.2ms after the handshake, no payload",
+			Explanation: "server RST 1.2ms after the handshake, no payload",
 		},
 		{
 			// Decided after ID 4 but started before it.
@@ -76,9 +76,9 @@ func fixtureRecords() []classify.Record {
 				{Command: "RCPT TO:<x@example.org>", Code: 450, Enhanced: "4.2.0", Text: "<x@example.org>: Recipient address rejected: Greylisted", Time: at(6*time.Second + 15*time.Millisecond).In(cet)},
 				{Command: "QUIT", Code: 221, Text: "Bye", Time: at(6*time.Second + 400*time.Millisecond).In(cet)},
 			},
-			StartTLS:      classify.StartTLS{Offered: true},
+			TLS:           classify.TLS{Offered: true},
 			ClientPackets: 7, ServerPackets: 6, ClientBytes: 88, ServerBytes: 190,
-			Reason:         "2xx greeting, 4xx to RCPT",
+			Explanation:         "2xx greeting, 4xx to RCPT",
 			RepliesOmitted: 0,
 		},
 		{
@@ -92,9 +92,9 @@ func fixtureRecords() []classify.Record {
 				{Command: "EHLO a", Code: 250, Text: "evil\nSTARTTLS", Time: at(8*time.Second + 2*time.Millisecond)},
 				{Command: "STARTTLS", Code: 220, Enhanced: "2.0.0", Text: "Ready to start TLS", Time: at(8*time.Second + 3*time.Millisecond)},
 			},
-			StartTLS:      classify.StartTLS{Offered: true, Attempted: true, Result: "ok"},
+			TLS:           classify.TLS{Offered: true, Attempted: true, Result: "ok"},
 			ClientPackets: 6, ServerPackets: 6, ClientBytes: 400, ServerBytes: 2900,
-			Reason: "2xx greeting, STARTTLS 220 and TLS handshake",
+			Explanation: "2xx greeting, STARTTLS 220 and TLS handshake",
 		},
 		{
 			ID: 6, Client: ip("203.0.113.5"), ClientPort: 51003, Server: ip("192.0.2.1"), ServerPort: 25,
@@ -102,7 +102,7 @@ func fixtureRecords() []classify.Record {
 			History: "ShAr", ConnState: "RSTO", ClosedBy: "server RST",
 			Start: at(10 * time.Second), End: at(10*time.Second + time.Millisecond),
 			ClientPackets: 2, ServerPackets: 2,
-			Reason: "server RST 1ms after the handshake, no payload",
+			Explanation: "server RST 1ms after the handshake, no payload",
 		},
 		{
 			ID: 7, Client: ip("203.0.113.5"), ClientPort: 51004, Server: ip("192.0.2.1"), ServerPort: 25,
@@ -110,7 +110,7 @@ func fixtureRecords() []classify.Record {
 			History: "ShA", ConnState: "OTH",
 			Start: at(11 * time.Second), End: at(11 * time.Second),
 			ClientPackets: 2, ServerPackets: 1,
-			Reason: "the capture ended before the server's first reply",
+			Explanation: "the capture ended before the server's first reply",
 		},
 		{
 			ID: 8, Client: ip("2001:db8:beef::25"), ClientPort: 33002, Server: ip("2001:db8::1"), ServerPort: 25,
@@ -118,7 +118,7 @@ func fixtureRecords() []classify.Record {
 			History: "D", ConnState: "OTH",
 			Start: at(12 * time.Second), End: at(12 * time.Second),
 			ClientPackets: 1,
-			Reason:        "the capture started mid-session",
+			Explanation:        "the capture started mid-session",
 		},
 		{
 			ID: 9, Client: ip("2001:db8:cafe::9"), ClientPort: 35000, Server: ip("2001:db8::1"), ServerPort: 25,
@@ -126,7 +126,7 @@ func fixtureRecords() []classify.Record {
 			History: "S", ConnState: "S0",
 			Start: at(13 * time.Second), End: at(13 * time.Second),
 			ClientPackets: 1,
-			Reason:        "the capture ended before the server answered the SYN",
+			Explanation:        "the capture ended before the server answered the SYN",
 		},
 	}
 }

@@ -9,8 +9,8 @@ import (
 )
 
 // normalizeRecord returns a copy of *r fit for output: every time in UTC
-// (so the output does not depend on the local time zone) and Replies never
-// nil (so JSON shows [] rather than null). The caller's record and its
+// (so the output does not depend on the local time zone) and Replies and
+// Flags never nil (so JSON shows [] rather than null). The caller's record and its
 // Replies slice are not modified; the slice is shared unless a reply time
 // had to change.
 func normalizeRecord(r *classify.Record) classify.Record {
@@ -19,6 +19,9 @@ func normalizeRecord(r *classify.Record) classify.Record {
 	c.End = c.End.UTC()
 	if c.Replies == nil {
 		c.Replies = []classify.Reply{}
+	}
+	if c.Flags == nil {
+		c.Flags = []classify.Flag{}
 	}
 	for i := range c.Replies {
 		if c.Replies[i].Time.Location() == time.UTC {

@@ -27,7 +27,7 @@ type analyzeJSON struct {
 		Verdict    string `json:"verdict"`
 		Outcome    string `json:"outcome"`
 		History    string `json:"history"`
-		Reason     string `json:"reason"`
+		Explanation string `json:"explanation"`
 	} `json:"connections"`
 	Stats struct {
 		Packets   uint64   `json:"packets"`
@@ -119,7 +119,7 @@ func TestRecordedCaptures(t *testing.T) {
 			got := analyzeFile(t, capFile)
 			if len(got.Connections) != len(want.conns) {
 				for _, c := range got.Connections {
-					t.Logf("got conn %d %s -> %s:%d %s %s %s (%s)", c.ID, c.Client, c.Server, c.ServerPort, c.Verdict, c.Outcome, c.History, c.Reason)
+					t.Logf("got conn %d %s -> %s:%d %s %s %s (%s)", c.ID, c.Client, c.Server, c.ServerPort, c.Verdict, c.Outcome, c.History, c.Explanation)
 				}
 				t.Fatalf("%d connections, expect file lists %d", len(got.Connections), len(want.conns))
 			}
@@ -130,7 +130,7 @@ func TestRecordedCaptures(t *testing.T) {
 					continue
 				}
 				if c.Verdict != w.verdict || c.Outcome != w.outcome {
-					t.Errorf("line %d: %s -> %s:%d got %s %s, want %s %s (history %s; %s)", w.line, c.Client, c.Server, c.ServerPort, c.Verdict, c.Outcome, w.verdict, w.outcome, c.History, c.Reason)
+					t.Errorf("line %d: %s -> %s:%d got %s %s, want %s %s (history %s; %s)", w.line, c.Client, c.Server, c.ServerPort, c.Verdict, c.Outcome, w.verdict, w.outcome, c.History, c.Explanation)
 				}
 			}
 			seen := map[string]bool{}

@@ -179,7 +179,7 @@ func connText(r *classify.Record) string {
 	if r.Outcome != classify.OutcomeNone {
 		s += " " + r.Outcome.String()
 	}
-	return s + " history " + r.History + " (" + r.Reason + ")"
+	return s + " history " + r.History + " (" + r.Explanation + ")"
 }
 
 func countsText(m map[string]int) string {
