@@ -78,7 +78,7 @@ func fixtureRecords() []classify.Record {
 			},
 			TLS:           classify.TLS{Offered: true},
 			ClientPackets: 7, ServerPackets: 6, ClientBytes: 88, ServerBytes: 190,
-			Explanation:         "2xx greeting, 4xx to RCPT",
+			Explanation:    "2xx greeting, 4xx to RCPT",
 			RepliesOmitted: 0,
 		},
 		{
@@ -118,7 +118,7 @@ func fixtureRecords() []classify.Record {
 			History: "D", ConnState: "OTH",
 			Start: at(12 * time.Second), End: at(12 * time.Second),
 			ClientPackets: 1,
-			Explanation:        "the capture started mid-session",
+			Explanation:   "the capture started mid-session",
 		},
 		{
 			ID: 9, Client: ip("2001:db8:cafe::9"), ClientPort: 35000, Server: ip("2001:db8::1"), ServerPort: 25,
@@ -126,7 +126,7 @@ func fixtureRecords() []classify.Record {
 			History: "S", ConnState: "S0",
 			Start: at(13 * time.Second), End: at(13 * time.Second),
 			ClientPackets: 1,
-			Explanation:        "the capture ended before the server answered the SYN",
+			Explanation:   "the capture ended before the server answered the SYN",
 		},
 	}
 }
