@@ -192,3 +192,12 @@ func TestReasonComesFromTheDecidingReply(t *testing.T) {
 		t.Errorf("REJECT greeting: reason %q", rej.Reason)
 	}
 }
+
+func TestForgedResetServerStillSends(t *testing.T) {
+	// Same TTL as the server's (the middlebox copied it), but the server
+	// retransmits its reply after "its" RST.
+	r := oneRecord(t, ladder(handshake, []string{"S >220 mx ESMTP", "C >EHLO c", "S RA", "S >250 mx"}))
+	if got := flagNames(r); !slices.Equal(got, []string{FlagRSTForgedSuspected}) || !strings.Contains(r.Flags[0].Evidence, "still sent 1 packet") {
+		t.Fatalf("flags %+v", r.Flags)
+	}
+}

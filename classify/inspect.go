@@ -3,6 +3,7 @@ package classify
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/esaflow/esaflow/flow"
@@ -145,7 +146,7 @@ func (in *inspection) flags(replies int, cut bool, cutHow string) []Flag {
 	}
 	if in.limit.name != "" && replies == in.limit.replies && cut {
 		out = append(out, Flag{FlagInspectionLimit + ":" + in.limit.name,
-			"the client sent " + in.limit.what + ", then " + cutHow + " with no reply"})
+			"the client sent " + in.limit.what + ", then " + cutHow + " came with no reply in between"})
 	}
 	return out
 }
@@ -181,32 +182,59 @@ func (t *ttlSet) String() string {
 }
 
 // resets follows the TTLs of each side's packets and of the first RST
-// each side is said to have sent, to tell forged resets.
+// each side is said to have sent, and what that side still sent after
+// it, to tell forged resets.
 type resets struct {
 	ttl    [2]ttlSet // TTLs of the packets other than RSTs, per side
 	rst    [2]bool
 	rstTTL [2]uint8
+	rstAt  [2]time.Time
+	// after counts each side's packets after its own RST, afterTTL
+	// their TTLs and afterAt the first one's time.
+	after    [2]int
+	afterTTL [2]ttlSet
+	afterAt  [2]time.Time
 }
 
 // event notes the TTL of one connection event.
 func (r *resets) event(e *flow.Event) {
-	if e.Kind == flow.EventRST || e.Kind == flow.EventRefused {
+	switch e.Kind {
+	case flow.EventRST, flow.EventRefused:
 		if !r.rst[e.Dir] {
-			r.rst[e.Dir], r.rstTTL[e.Dir] = true, e.TTL
+			r.rst[e.Dir], r.rstTTL[e.Dir], r.rstAt[e.Dir] = true, e.TTL, e.Time
 		}
-		return
+	case flow.EventAfterRST:
+		if r.after[e.Dir] == 0 {
+			r.afterAt[e.Dir] = e.Time
+		}
+		r.after[e.Dir]++
+		r.afterTTL[e.Dir].add(e.TTL)
+	default:
+		r.ttl[e.Dir].add(e.TTL)
 	}
-	r.ttl[e.Dir].add(e.TTL)
 }
 
 // flag returns rst_forged_suspected when a side's RST carries a TTL none
-// of that side's other packets had.
+// of that side's other packets had, or when that side kept sending after
+// it; the evidence says which.
 func (r *resets) flag() (Flag, bool) {
 	for _, d := range []flow.Direction{flow.ServerToClient, flow.ClientToServer} {
-		if r.rst[d] && !r.ttl[d].empty() && !r.ttl[d].has(r.rstTTL[d]) {
-			return Flag{FlagRSTForgedSuspected, fmt.Sprintf("%s RST with TTL %d, the %s's other packets TTL %s",
-				d, r.rstTTL[d], d, r.ttl[d].String())}, true
+		if !r.rst[d] {
+			continue
+		}
+		var ev []string
+		if !r.ttl[d].empty() && !r.ttl[d].has(r.rstTTL[d]) {
+			ev = append(ev, fmt.Sprintf("%s RST with TTL %d, the %s's other packets TTL %s", d, r.rstTTL[d], d, r.ttl[d].String()))
+		}
+		if r.after[d] > 0 {
+			ev = append(ev, fmt.Sprintf("the %s still sent %d packet(s) (TTL %s), the first %s after its RST",
+				d, r.after[d], r.afterTTL[d].String(), dur(r.afterAt[d].Sub(r.rstAt[d]))))
+		}
+		if len(ev) > 0 {
+			return Flag{FlagRSTForgedSuspected, joinSemicolon(ev)}, true
 		}
 	}
 	return Flag{}, false
 }
+
+func joinSemicolon(s []string) string { return strings.Join(s, "; ") }

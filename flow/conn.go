@@ -29,7 +29,8 @@ type Conn struct {
 	key         connKey
 	prev, next  *Conn // position in the tracker's open or done list
 	inDone      bool
-	ttl         uint8 // TTL of the segment being applied, for its events
+	ttl         uint8     // TTL of the segment being applied, for its events
+	holdUntil   time.Time // torn down by a RST: decided at this time
 }
 
 // closeMark remembers the first FIN or RST.

@@ -41,9 +41,15 @@ const (
 	EventRST
 	// EventRefused: the server answered the SYN with RST (a closed port).
 	EventRefused
+	// EventAfterRST: a packet without RST from the side whose RST tore
+	// the connection down, seen during Config.ResetHold after it. A stack
+	// that really reset the connection has no socket left to send from:
+	// this packet says the RST was forged in that side's name. Event.Time
+	// and Event.TTL are the packet's; Payload is nil (Event.Gap unused).
+	EventAfterRST
 )
 
-var eventNames = [...]string{"", "SYN", "SYNACK", "ESTABLISHED", "DATA", "FIN", "RST", "REFUSED"}
+var eventNames = [...]string{"", "SYN", "SYNACK", "ESTABLISHED", "DATA", "FIN", "RST", "REFUSED", "AFTER_RST"}
 
 // String returns the event kind's name.
 func (k EventKind) String() string {

@@ -21,12 +21,21 @@ type Config struct {
 	// recently active one is closed (CloseEvicted). Zero means
 	// DefaultMaxConns.
 	MaxConns int
+	// ResetHold is how long, in packet time, a connection torn down by a
+	// RST waits before it is decided, so that packets its "sender" still
+	// sends afterwards (EventAfterRST: a sign the RST was forged) are
+	// seen. Zero means DefaultResetHold; a negative value decides at the
+	// RST.
+	ResetHold time.Duration
 }
 
 // Defaults for Config.
 const (
 	DefaultIdleTimeout = 10 * time.Minute
 	DefaultMaxConns    = 1 << 20
+	// DefaultResetHold covers a server's first retransmission (Linux:
+	// 200 ms at least) after a reset forged in its name.
+	DefaultResetHold = time.Second
 	// linger is how long a closed connection's key is remembered, so that
 	// packets after its teardown (the last ACK, a RST after a RST) are
 	// absorbed instead of starting a new connection.
@@ -76,6 +85,7 @@ type Tracker struct {
 	conns   map[connKey]*Conn
 	open    connList // not yet decided, least recently active first
 	closed  connList // decided, kept for linger, oldest first
+	held    []*Conn  // torn down by a RST, in the closed list, not yet decided; oldest first
 	now     time.Time
 	sweep   time.Time
 	nextID  uint64
@@ -91,6 +101,9 @@ func NewTracker(cfg Config, f StreamFactory) *Tracker {
 	}
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = DefaultMaxConns
+	}
+	if cfg.ResetHold == 0 {
+		cfg.ResetHold = DefaultResetHold
 	}
 	return &Tracker{cfg: cfg, factory: f, conns: make(map[connKey]*Conn)}
 }
@@ -148,10 +161,16 @@ func (t *Tracker) Segment(seg *Segment) {
 		}
 	}
 	if c != nil && c.done {
-		// Packets after the teardown: counted, nothing more.
-		c.half[c.dirOf(seg.Src)].packets++
+		// Packets after the teardown: counted; while a reset is held,
+		// the resetting side's own packets are reported.
+		d := c.dirOf(seg.Src)
+		c.half[d].packets++
 		if seg.Time.After(c.End) {
 			c.End = seg.Time
+		}
+		if c.stream != nil && c.half[d].rst && seg.Flags&FlagRST == 0 {
+			c.ttl = seg.TTL
+			c.emit(EventAfterRST, d, seg.Time, nil, false)
 		}
 		return
 	}
@@ -162,7 +181,39 @@ func (t *Tracker) Segment(seg *Segment) {
 	}
 	c.segment(seg)
 	if c.done {
-		t.decide(c, CloseTeardown)
+		if seg.Flags&FlagRST != 0 && t.cfg.ResetHold > 0 {
+			t.hold(c)
+		} else {
+			t.decide(c, CloseTeardown)
+		}
+	}
+}
+
+// hold moves a connection torn down by a RST to the closed list without
+// deciding it yet: expire decides it once ResetHold has passed.
+func (t *Tracker) hold(c *Conn) {
+	c.holdUntil = c.End.Add(t.cfg.ResetHold)
+	t.linger(c)
+	t.held = append(t.held, c)
+}
+
+// release decides the held connections whose hold is over (all of them
+// when all is set).
+func (t *Tracker) release(all bool) {
+	n := 0
+	for _, c := range t.held {
+		if !all && t.now.Before(c.holdUntil) {
+			break
+		}
+		n++
+		if c.stream != nil {
+			t.decide(c, CloseTeardown)
+		}
+	}
+	clear(t.held[:n])
+	t.held = t.held[n:]
+	if len(t.held) == 0 {
+		t.held = t.held[:0:0]
 	}
 }
 
@@ -223,20 +274,30 @@ func (t *Tracker) decide(c *Conn, why CloseReason) {
 	c.flush(c.End)
 	c.done = true
 	if !c.inDone {
-		t.open.remove(c)
-		c.inDone = true
-		t.closed.pushBack(c)
-		if t.closed.n > maxLingering {
-			old := t.closed.head
-			t.closed.remove(old)
-			delete(t.conns, old.key)
-		}
+		t.linger(c)
 	}
 	if c.stream != nil {
 		c.stream.Close(c, why)
 		c.stream = nil
 	}
 	c.half[0].ooo, c.half[1].ooo = nil, nil
+}
+
+// linger moves a torn-down connection from the open list to the closed
+// one, forgetting the oldest closed connection past maxLingering (and
+// deciding it first if it is still held).
+func (t *Tracker) linger(c *Conn) {
+	t.open.remove(c)
+	c.inDone = true
+	t.closed.pushBack(c)
+	if t.closed.n > maxLingering {
+		old := t.closed.head
+		if old.stream != nil {
+			t.decide(old, CloseTeardown)
+		}
+		t.closed.remove(old)
+		delete(t.conns, old.key)
+	}
 }
 
 // drop decides a connection (if it is still open) and forgets it.
@@ -251,10 +312,11 @@ func (t *Tracker) drop(c *Conn, why CloseReason) {
 // expire closes connections idle for longer than the idle timeout and
 // forgets closed ones whose linger time is over.
 func (t *Tracker) expire() {
+	t.release(false)
 	for c := t.open.head; c != nil && t.now.Sub(c.End) > t.cfg.IdleTimeout; c = t.open.head {
 		t.decide(c, CloseIdle)
 	}
-	for c := t.closed.head; c != nil && t.now.Sub(c.End) > linger; c = t.closed.head {
+	for c := t.closed.head; c != nil && t.now.Sub(c.End) > linger && c.stream == nil; c = t.closed.head {
 		t.closed.remove(c)
 		delete(t.conns, c.key)
 	}
@@ -263,6 +325,7 @@ func (t *Tracker) expire() {
 // Flush closes every open connection, in the order they started, with
 // CloseEndOfInput. Call it once when the input ends.
 func (t *Tracker) Flush() {
+	t.release(true)
 	var open []*Conn
 	for c := t.open.head; c != nil; c = c.next {
 		open = append(open, c)
