@@ -103,14 +103,7 @@ func TestShowDrawsRecordedCapturesLikeTheCiscoArticles(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q", code, errs)
 			}
 			checkPlainLadder(t, out)
-			rest := out
-			for _, w := range tc.want {
-				i := strings.Index(rest, w)
-				if i < 0 {
-					t.Fatalf("%q missing (or out of order) in\n%s", w, out)
-				}
-				rest = rest[i+len(w):]
-			}
+			containsInOrder(t, out, tc.want...)
 			checkShowGolden(t, tc.golden, out)
 		})
 	}
@@ -194,6 +187,29 @@ func handshake(b *pcaptest.Builder, client string, port uint16) (c *pcaptest.Con
 	return c, ms
 }
 
+// containsAll fails the test for each of wants that out lacks.
+func containsAll(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("%q missing from\n%s", want, out)
+		}
+	}
+}
+
+// containsInOrder fails the test unless out holds wants in this order.
+func containsInOrder(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	rest := out
+	for _, want := range wants {
+		i := strings.Index(rest, want)
+		if i < 0 {
+			t.Fatalf("%q missing (or out of order) in\n%s", want, out)
+		}
+		rest = rest[i+len(want):]
+	}
+}
+
 // hostileCapture builds one REJECT connection whose banner and client
 // command carry terminal escape sequences, control characters and UTF-8.
 func hostileCapture() *pcaptest.Builder {
@@ -215,11 +231,7 @@ func TestShowEscapesHostileBannerText(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	checkPlainLadder(t, out)
-	for _, want := range []string{`554 \x1b[2J\x1b]0;owned\x07 caf\xc3\xa9 \x7f\x00 go\taway`, `QUIT \x1b[31mred`} {
-		if !strings.Contains(out, want) {
-			t.Errorf("%q missing from\n%s", want, out)
-		}
-	}
+	containsAll(t, out, `554 \x1b[2J\x1b]0;owned\x07 caf\xc3\xa9 \x7f\x00 go\taway`, `QUIT \x1b[31mred`)
 }
 
 func TestShowColoursOnlyOnATerminalWithoutNoColor(t *testing.T) {
@@ -324,20 +336,13 @@ func TestShowNamesSMTPContentAndHidesCredentials(t *testing.T) {
 			t.Errorf("credential %q drawn:\n%s", secret, out)
 		}
 	}
-	rest := out
-	for _, want := range []string{
+	containsInOrder(t, out,
 		"---- EHLO client.example -", "<--- 250-mx.example (+2 lines) -", "---- AUTH LOGIN -", "<--- 334 VXNlcm5hbWU6",
 		"---- *** -", "---- *** -", "<--- 235 2.7.0 ok", "---- AUTH PLAIN *** -",
 		"---- MAIL FROM:<a@example.org>; RCPT TO:<b@example.net>; DATA -",
 		"<--- 250 2.1.0 Ok; 250 2.1.5 Ok; 354 go ahead -", "---- message body (22 bytes) -",
 		"---- 22 bytes again (retransmission) -", "---- end of message (.) -", "<--- 250 2.0.0 queued", "---- QUIT -",
-	} {
-		i := strings.Index(rest, want)
-		if i < 0 {
-			t.Fatalf("%q missing (or out of order) in\n%s", want, out)
-		}
-		rest = rest[i+len(want):]
-	}
+	)
 }
 
 func TestShowReadsStandardInputForBothPasses(t *testing.T) {
@@ -345,5 +350,46 @@ func TestShowReadsStandardInputForBothPasses(t *testing.T) {
 	code, out, errs := runShowIn(showEnv{}, data, "show", "--conn", "3", "-")
 	if code != 0 || !strings.Contains(out, "connection 3: TCPREFUSE") || !strings.Contains(out, "<--- RST/ACK") {
 		t.Errorf("exit %d, stderr %q, stdout\n%s", code, errs, out)
+	}
+}
+
+func TestShowNamesBDATChunksAndImplicitTLSRecords(t *testing.T) {
+	b := pcaptest.NewBuilder(pcaptest.Ethernet)
+	c, ms := handshake(b, "198.51.100.10", 25)
+	c.Server(ms(3), "220 mx.example ESMTP\r\n")
+	c.Client(ms(4), "BDAT 10 LAST\r\n0123456789QUIT\r\n")
+	c.Server(ms(5), "250 2.0.0 queued\r\n221 bye\r\n")
+	c.ServerFIN(ms(6))
+	c.ClientFIN(ms(7))
+
+	tls, ms := handshake(b, "198.51.100.11", 465)
+	tls.Client(ms(13), "\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00")
+	tls.Server(ms(14), "\x16\x03\x03\x00\x04\x02\x00\x00\x00\x15\x03\x03\x00\x02\x02\x46")
+	tls.ClientRST(ms(15))
+	path := writeTemp(t, "bdat_tls.pcap", b.Bytes(pcaptest.Pcap))
+	code, out, errs := runShowIn(showEnv{}, nil, "show", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	containsAll(t, out,
+		"---- BDAT 10 LAST; BDAT chunk (10 bytes); QUIT -", "<--- 250 2.0.0 queued; 221 bye -",
+		"---- TLS ClientHello -", "<--- TLS ServerHello, alert -", "---- RST/ACK -",
+	)
+}
+
+func TestREADMEShowsTheGoldenLadders(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"postfix_reject_554", "haproxy_tcprefuse"} {
+		golden, err := os.ReadFile(filepath.Join("testdata", "show", name+".txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "$ esaflow show testdata/captures/" + name + ".pcap\n" + string(golden) + "```"
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README.md does not show the golden ladder of %s; paste testdata/show/%s.txt", name, name)
+		}
 	}
 }
