@@ -93,6 +93,9 @@ func TestShowDrawsRecordedCapturesLikeTheCiscoArticles(t *testing.T) {
 		{"postfix_starttls.txt", []string{"../../testdata/captures/postfix_starttls.pcap"},
 			[]string{"<--- 220 mx.example.net", "---- EHLO", "<--- 250-mx.example.net (+10 lines)", "---- STARTTLS",
 				"<--- 220 2.0.0 Ready to start TLS", "---- TLS ClientHello", "<--- TLS ServerHello"}},
+		{"sample_snaplen96_conn2.txt", []string{"--conn", "2", "../../testdata/captures/sample_snaplen96.pcapng"},
+			[]string{"<--- 354 End data", "---- message body (1448 bytes) (30 of 1448 bytes captured)",
+				"<--- 250 2.0.0 Ok: queued", "---- QUIT -", "<--- 221 2.0.0 Bye"}},
 		{"sample_host_198.51.100.23.txt", []string{"--host", "198.51.100.23", "../../testdata/sample.pcapng"},
 			[]string{"connection 8: ACCEPT QUIT", "---- QUIT", "connection 9: REJECT", "<--- 554 5.7.1"}},
 	}
@@ -392,4 +395,14 @@ func TestREADMEShowsTheGoldenLadders(t *testing.T) {
 			t.Errorf("README.md does not show the golden ladder of %s; paste testdata/show/%s.txt", name, name)
 		}
 	}
+}
+
+func TestShowTruncatedCaptureDrawsWhatWasReadAndExitsOne(t *testing.T) {
+	data := mixedCapture().Bytes(pcaptest.Pcap)
+	path := writeTemp(t, "cut.pcap", data[:len(data)-30])
+	code, out, errs := runShowIn(showEnv{}, nil, "show", "--conn", "2", path)
+	if code != ExitInput || strings.Count(errs, "cut.pcap") != 1 {
+		t.Errorf("exit %d, stderr %q; want exit 1 and one warning", code, errs)
+	}
+	containsAll(t, out, "connection 2: REJECT", `<--- 554 5.7.1 no \x1b[31mred -`)
 }

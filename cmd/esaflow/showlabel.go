@@ -43,6 +43,7 @@ type labeler struct {
 	bdatLeft  int64  // bytes of a BDAT chunk still to come
 	tlsLeft   [2]int // bytes of a TLS record that continue in the next segment
 	tlsCipher [2]bool
+	missing   int // payload bytes of the current segment the snap length cut
 }
 
 // packet labels one segment.
@@ -67,9 +68,10 @@ func (l *labeler) packet(seg *flow.Segment, fromClient bool) report.LadderPacket
 	case l.tls || l.tlsLeft[side] > 0 || (!l.body && l.bdatLeft == 0 && looksTLS(seg.Payload)):
 		p.Content = l.tlsRecords(seg.Payload, side)
 	case fromClient:
+		l.missing = seg.WireLen - len(seg.Payload)
 		p.Content = l.client(seg.Payload)
 	default:
-		p.Content = l.server(seg.Payload)
+		p.Content = l.server(seg.Payload, seg.Truncated)
 	}
 	if seg.Truncated {
 		p.Content += fmt.Sprintf(" (%d of %d bytes captured)", len(seg.Payload), seg.WireLen)
@@ -104,8 +106,12 @@ func (l *labeler) client(p []byte) string {
 		switch {
 		case l.bdatLeft > 0:
 			n := min(int64(len(p)), l.bdatLeft)
-			l.bdatLeft -= n
-			parts = append(parts, fmt.Sprintf("BDAT chunk (%d bytes)", n))
+			used := n
+			if n == int64(len(p)) {
+				used = min(n+int64(l.missing), l.bdatLeft) // the cut bytes are chunk too
+			}
+			l.bdatLeft -= used
+			parts = append(parts, fmt.Sprintf("BDAT chunk (%d bytes)", used))
 			p = p[n:]
 		case l.body:
 			var label string
@@ -130,10 +136,11 @@ func (l *labeler) bodyPart(p []byte) (label string, rest []byte) {
 	end := bytes.Index(seen, []byte("\r\n.\r\n"))
 	if end < 0 {
 		l.bodyTail = append(l.bodyTail[:0], seen[max(len(seen)-4, 0):]...)
-		return fmt.Sprintf("message body (%d bytes)", len(p)), nil
+		return fmt.Sprintf("message body (%d bytes)", len(p)+l.missing), nil
 	}
 	n := end + 5 - len(l.bodyTail) // bytes of p up to the final dot
 	l.body, l.bodyTail = false, nil
+	l.pend(".")
 	if n <= 3 {
 		return "end of message (.)", p[n:]
 	}
@@ -146,10 +153,7 @@ func (l *labeler) command(line []byte) string {
 		return "***"
 	}
 	verb, args, _ := strings.Cut(strings.ToUpper(string(head(trimLine(line)))), " ")
-	if len(l.pending) == maxPending {
-		l.pending = l.pending[1:]
-	}
-	l.pending = append(l.pending, verb)
+	l.pend(verb)
 	switch verb {
 	case "AUTH":
 		l.auth = true
@@ -164,9 +168,18 @@ func (l *labeler) command(line []byte) string {
 	return classify.CommandLabel(trimLine(head(line)))
 }
 
+// pend remembers a command awaiting its reply.
+func (l *labeler) pend(verb string) {
+	if len(l.pending) == maxPending {
+		l.pending = l.pending[1:]
+	}
+	l.pending = append(l.pending, verb)
+}
+
 // server labels server bytes: the first line of each reply, and how many
-// lines follow it.
-func (l *labeler) server(p []byte) string {
+// lines follow it. When the snap length cut the segment, its last reply
+// is taken as complete.
+func (l *labeler) server(p []byte, truncated bool) string {
 	var parts []string
 	var first []byte
 	n := 0
@@ -183,6 +196,9 @@ func (l *labeler) server(p []byte) string {
 	}
 	if n > 0 {
 		parts = append(parts, classify.Escape(head(first))+moreLines(n))
+		if truncated && len(first) >= 3 {
+			l.answer(string(first[:3]))
+		}
 	}
 	return strings.Join(parts, "; ")
 }
@@ -193,16 +209,27 @@ func (l *labeler) reply(line []byte) (final bool) {
 	if len(line) > 3 && line[3] == '-' {
 		return false
 	}
-	if len(line) < 3 {
-		return true
+	if len(line) >= 3 {
+		l.answer(string(line[:3]))
 	}
-	code := string(line[:3])
+	return true
+}
+
+// answer follows the dialogue's state on a reply with code: the greeting,
+// an AUTH challenge, or the answer to the oldest pending command.
+func (l *labeler) answer(code string) {
 	if !l.greeted {
 		l.greeted = true
-		return true
+		return
+	}
+	if l.body {
+		// A reply during the body: its end was not captured (or the
+		// server gave up on it); this answers it.
+		l.body, l.bodyTail = false, nil
+		return
 	}
 	if (l.auth && code == "334") || len(l.pending) == 0 {
-		return true
+		return
 	}
 	verb := l.pending[0]
 	l.pending = l.pending[1:]
@@ -217,7 +244,6 @@ func (l *labeler) reply(line []byte) (final bool) {
 	case "STARTTLS":
 		l.tls = code == "220"
 	}
-	return true
 }
 
 // tlsRecords names the TLS records a segment holds.
@@ -324,8 +350,11 @@ func head(line []byte) []byte { return line[:min(len(line), maxLabelBytes)] }
 
 // moreLines is " (+N lines)" for a segment of n > 1 lines.
 func moreLines(n int) string {
-	if n <= 1 {
+	switch n {
+	case 0, 1:
 		return ""
+	case 2:
+		return " (+1 line)"
 	}
 	return fmt.Sprintf(" (+%d lines)", n-1)
 }
