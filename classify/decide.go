@@ -42,8 +42,9 @@ func (s *session) Close(c *flow.Conn, why flow.CloseReason) {
 		r.Outcome = s.outcome()
 		r.Explanation += "; " + s.outcomeReason(r.Outcome)
 	}
-	r.TLS.Attempted = s.tlsAttempted
-	r.TLS.Result = s.tlsResult()
+	s.fillTLS(&r.TLS)
+	r.Reason = s.reason(r.Verdict, r.Outcome)
+	r.Flags = s.flags(why)
 	if s.emit != nil {
 		s.emit(r)
 	}
@@ -146,7 +147,7 @@ func (s *session) outcome() Outcome {
 	switch {
 	case s.delivered:
 		return OutcomeDelivered
-	case s.tlsAnswered && s.tlsServerHello, s.first == firstTLS && !s.tlsAlert:
+	case s.tlsAnswered && s.tlsServerHello && s.alert() < 0, s.first == firstTLS && !s.tlsAlert && s.alert() < 0:
 		return OutcomeTLS
 	case s.tlsRefused, s.tlsAnswered, s.first == firstTLS:
 		return OutcomeTLSFailed
@@ -204,6 +205,8 @@ func (s *session) tlsResult() string {
 		return ""
 	case s.tlsRefused:
 		return "refused"
+	case s.alert() >= 0:
+		return "handshake_failed"
 	case s.tlsServerHello:
 		return "ok"
 	case s.tlsAlert:
@@ -228,4 +231,85 @@ func dur(d time.Duration) string {
 		d = 0
 	}
 	return d.Round(time.Microsecond).String()
+}
+
+// alert returns the description of the first failure alert sent in clear
+// (the server's first, then the client's), or -1.
+func (s *session) alert() int {
+	for _, d := range []int{s.stls.alertDesc, s.ctls.alertDesc} {
+		if d > 0 { // 0 is close_notify: an orderly end, not a failure
+			return d
+		}
+	}
+	return -1
+}
+
+// fillTLS completes the record's TLS object.
+func (s *session) fillTLS(t *TLS) {
+	t.Attempted = s.tlsAttempted
+	t.Implicit = s.clientTLSFirst || s.first == firstTLS
+	t.Answered = s.tlsAnswered || s.tlsRefused
+	t.Result = s.tlsResult()
+	if st := &s.stls; st.serverHello {
+		t.Version, t.Cipher = tlsVersionName(st.version), cipherName(st.cipher)
+		t.CertSubject, t.CertIssuer = st.certSubject, st.certIss
+	}
+	switch {
+	case s.stls.alertDesc > 0:
+		t.Alert, t.AlertFrom = alertName(s.stls.alertDesc), "server"
+	case s.ctls.alertDesc > 0:
+		t.Alert, t.AlertFrom = alertName(s.ctls.alertDesc), "client"
+	}
+}
+
+// reason names why the server refused, from the reply that decided the
+// verdict or the outcome.
+func (s *session) reason(v Verdict, o Outcome) string {
+	r := &s.refusals
+	switch v {
+	case VerdictReject, VerdictTempfail:
+		return r.greeting.reason()
+	case VerdictAccept:
+	default:
+		return ""
+	}
+	switch o {
+	case OutcomeSenderRejected:
+		return r.sender.reason()
+	case OutcomeRecipientRejected:
+		return r.rcpt.reason()
+	case OutcomeDataRejected:
+		return r.data.reason()
+	case OutcomeTLSRequired, OutcomeTLSFailed:
+		return r.tls.reason()
+	case OutcomeDeferred:
+		if r.hangup.set {
+			return r.hangup.reason()
+		}
+		return r.deferred.reason()
+	case OutcomeReset, OutcomeQuit, OutcomeIncomplete:
+		return r.hangup.reason()
+	}
+	return ""
+}
+
+// flags lists what esaflow noticed beyond the verdict: firewall
+// inspection marks and forged resets.
+func (s *session) flags(why flow.CloseReason) []Flag {
+	var cutHow string
+	switch {
+	case s.resets.rst[flow.ServerToClient]:
+		cutHow = "a server RST"
+	case s.resets.rst[flow.ClientToServer]:
+		cutHow = "a client RST"
+	case why == flow.CloseIdle:
+		cutHow = "the connection went idle"
+	case why == flow.CloseEndOfInput:
+		cutHow = "the capture ended"
+	}
+	out := s.insp.flags(s.nReplies, cutHow != "", cutHow)
+	if f, ok := s.resets.flag(); ok {
+		out = append(out, f)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,8 +19,11 @@ import (
 //	"C >EHLO x"    client payload (a CRLF is appended)
 //	"S >220 hi"    server payload (a CRLF is appended)
 //	"S >>raw"      payload without CRLF appended; "\n" in it stands for CRLF
+//	"S RA@64"      a flags step with the IP TTL its packet carries
 //
-// Sequence numbers follow TCP; each step is 1 ms after the previous.
+// Sequence numbers follow TCP; each step is 1 ms after the previous. The
+// client's packets carry TTL 64 and the server's TTL 63 (one router
+// between them) unless a step says otherwise.
 func runLadder(t *testing.T, port uint16, steps []string) []Record {
 	t.Helper()
 	var recs []Record
@@ -37,7 +41,14 @@ func runLadder(t *testing.T, port uint16, steps []string) []Record {
 		if dir == "S" {
 			d, src, dst = 1, server, client
 		}
-		seg := &flow.Segment{Src: src, Dst: dst, Time: at.Add(time.Duration(i) * time.Millisecond), Window: 64240}
+		seg := &flow.Segment{Src: src, Dst: dst, Time: at.Add(time.Duration(i) * time.Millisecond), Window: 64240, TTL: uint8(64 - d)}
+		if flags, ttl, ok := strings.Cut(rest, "@"); ok && !strings.HasPrefix(rest, ">") {
+			n, err := strconv.Atoi(ttl)
+			if err != nil {
+				t.Fatalf("step %q: bad TTL", st)
+			}
+			rest, seg.TTL = flags, uint8(n)
+		}
 		switch {
 		case strings.HasPrefix(rest, ">>"):
 			seg.Payload = []byte(strings.ReplaceAll(rest[2:], "\n", "\r\n"))

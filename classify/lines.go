@@ -58,16 +58,28 @@ func trimCR(b []byte) []byte {
 
 // bodyScanner finds the end of a DATA body, the line holding a single
 // dot, without keeping the body: it remembers only how far into the
-// current line it is and that line's first two bytes.
+// current line it is and that line's first two bytes. On the way it
+// notes the first header line longer than limitHeaderLine and the first
+// MIME file name longer than limitFilename (the limits of a firewall's
+// SMTP inspection).
 type bodyScanner struct {
 	lineLen int
 	head    [2]byte
 	lines   int
+	inBody  bool // past the message's header section
+	// longHeader and longName are the lengths of the first header line
+	// and MIME name parameter over the limits, 0 while none was seen.
+	longHeader, longName int
 }
+
+var nameParam = []byte("name=")
 
 // scan consumes body bytes from p. It returns the bytes after the final
 // dot line and true when the body ended in p.
 func (b *bodyScanner) scan(p []byte) (rest []byte, done bool) {
+	if b.longName == 0 && bytes.Contains(p, nameParam) {
+		b.longName = longNameParam(p)
+	}
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		seg := p
@@ -78,12 +90,18 @@ func (b *bodyScanner) scan(p []byte) (rest []byte, done bool) {
 			b.head[b.lineLen+k] = seg[k]
 		}
 		b.lineLen += len(seg)
+		if !b.inBody && b.longHeader == 0 && b.lineLen > limitHeaderLine+1 {
+			b.longHeader = b.lineLen
+		}
 		if i < 0 {
 			return nil, false
 		}
 		p = p[i+1:]
 		end := (b.lineLen == 1 && b.head[0] == '.') ||
 			(b.lineLen == 2 && b.head[0] == '.' && b.head[1] == '\r')
+		if b.lineLen == 0 || (b.lineLen == 1 && b.head[0] == '\r') {
+			b.inBody = true
+		}
 		b.lineLen = 0
 		b.lines++
 		if end {
@@ -91,4 +109,29 @@ func (b *bodyScanner) scan(p []byte) (rest []byte, done bool) {
 		}
 	}
 	return nil, false
+}
+
+// longNameParam returns the length of the first name= or filename= value
+// in p longer than limitFilename, or 0. A value cut by a segment boundary
+// is measured as far as p holds it.
+func longNameParam(p []byte) int {
+	for {
+		i := bytes.Index(p, nameParam)
+		if i < 0 {
+			return 0
+		}
+		p = p[i+len(nameParam):]
+		v := p
+		if len(v) > 0 && v[0] == '"' {
+			v = v[1:]
+			if j := bytes.IndexAny(v, "\"\r\n"); j >= 0 {
+				v = v[:j]
+			}
+		} else if j := bytes.IndexAny(v, ";\r\n \t"); j >= 0 {
+			v = v[:j]
+		}
+		if len(v) > limitFilename {
+			return len(v)
+		}
+	}
 }

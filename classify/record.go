@@ -39,8 +39,8 @@ type Record struct {
 	// order; the greeting has command "", the reply to the end of a message
 	// has command ".". At most MaxReplies are kept;
 	// RepliesOmitted counts the rest.
-	Replies        []Reply  `json:"replies"`
-	RepliesOmitted int      `json:"replies_omitted,omitempty"`
+	Replies        []Reply `json:"replies"`
+	RepliesOmitted int     `json:"replies_omitted,omitempty"`
 	// TLS tells what happened with STARTTLS or implicit TLS.
 	TLS TLS `json:"tls"`
 	// Flags name what a middlebox or the capture itself did to the

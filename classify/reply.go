@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -11,6 +12,7 @@ import (
 func (s *session) finishReply(t time.Time) {
 	cur := &s.cur
 	cur.started = false
+	s.nReplies++
 	code, class := cur.code, cur.code/100
 	var cmd command
 	greeting := !s.greeted
@@ -19,6 +21,12 @@ func (s *session) finishReply(t time.Time) {
 		s.rec.BannerCode = code
 		if len(cur.lines) > 0 {
 			s.rec.Banner = cur.lines[0]
+			if isMaskedBanner([]byte(cur.lines[0])) {
+				s.insp.bannerMasked = fmt.Sprintf("%q", fmt.Sprintf("%d %s", code, cur.lines[0]))
+			}
+		}
+		if class == 4 || class == 5 {
+			s.refusals.greeting.keep(code, cur.enhanced, cur.text)
 		}
 	} else if len(s.queue) > 0 {
 		cmd = s.queue[0]
@@ -52,6 +60,7 @@ func (s *session) finishReply(t time.Time) {
 	if greeting {
 		return
 	}
+	s.keepRefusal(cmd, code, cur.enhanced, cur.text)
 	if code == 421 {
 		s.deferred = true
 	}
@@ -109,9 +118,41 @@ func (s *session) finishReply(t time.Time) {
 	case verbSTARTTLS:
 		if code == 220 {
 			s.tlsAnswered = true
-			s.smode, s.cmode = serverTLS, clientTLS
+			s.startTLS()
 		} else {
 			s.tlsRefused = true
 		}
+	}
+}
+
+// keepRefusal keeps a refusing reply (4xx or 5xx) to a command for the
+// reason, by what the command was; a masked command's 5xx becomes the
+// command_masked evidence.
+func (s *session) keepRefusal(cmd command, code int, enhanced string, text []byte) {
+	class := code / 100
+	if class != 4 && class != 5 {
+		return
+	}
+	if cmd.masked && class == 5 && s.insp.commandMasked == "" {
+		s.insp.commandMasked = fmt.Sprintf("client command %q answered %d", cmd.text, code)
+	}
+	r := &s.refusals
+	r.any.keep(code, enhanced, text)
+	switch {
+	case code == 421:
+		r.hangup.keep(code, enhanced, text)
+	case code == 530:
+		r.tls.keep(code, enhanced, text)
+	case cmd.v == verbMAIL || (class == 5 && senderRefused(enhanced, text)):
+		r.sender.keep(code, enhanced, text)
+	case cmd.v == verbRCPT:
+		r.rcpt.keep(code, enhanced, text)
+	case cmd.v == verbDATA, cmd.v == verbDataEnd, cmd.v == verbBDAT:
+		r.data.keep(code, enhanced, text)
+	case cmd.v == verbSTARTTLS:
+		r.tls.keep(code, enhanced, text)
+	}
+	if class == 4 {
+		r.deferred.keep(code, enhanced, text)
 	}
 }

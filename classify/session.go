@@ -2,6 +2,7 @@ package classify
 
 import (
 	"bytes"
+	"fmt"
 	"time"
 
 	"github.com/esaflow/esaflow/flow"
@@ -54,9 +55,10 @@ const (
 )
 
 type command struct {
-	v    verb
-	last bool // BDAT ... LAST
-	text string
+	v      verb
+	last   bool // BDAT ... LAST
+	masked bool // all X's: a firewall rewrote it
+	text   string
 }
 
 // maxQueued bounds the commands waiting for a reply.
@@ -115,10 +117,20 @@ type session struct {
 		code int
 		cmd  string
 	}
+
+	// Diagnostics: firewall inspection marks, reset TTLs, TLS records in
+	// clear each way, and the replies a refusal reason may come from.
+	insp       inspection
+	resets     resets
+	ctls, stls tlsStream
+	tlsSeen    bool // the server's first TLS bytes were looked at
+	nReplies   int  // replies completed, the greeting included
+	refusals   refusals
 }
 
 // Event implements flow.Stream.
 func (s *session) Event(c *flow.Conn, e *flow.Event) {
+	s.resets.event(e)
 	switch e.Kind {
 	case flow.EventSYN:
 		s.synAt = e.Time
@@ -130,7 +142,7 @@ func (s *session) Event(c *flow.Conn, e *flow.Event) {
 		s.refusedAt = e.Time
 	case flow.EventData:
 		if e.Dir == flow.ClientToServer {
-			s.client(e.Payload, e.Gap)
+			s.client(e.Payload, e.Time, e.Gap)
 		} else {
 			s.server(e.Payload, e.Time, e.Gap)
 		}
@@ -153,31 +165,36 @@ func (s *session) Event(c *flow.Conn, e *flow.Event) {
 }
 
 // client consumes in-order client bytes.
-func (s *session) client(p []byte, gap bool) {
+func (s *session) client(p []byte, t time.Time, gap bool) {
 	if gap && s.cmode == clientCommands && s.cli.full > 0 {
 		// Bytes are missing (a snap length cut the segment, or the
 		// capture lost packets): take the partial line as it is.
-		line := s.cli.partial()
+		line, n := s.cli.partial(), s.cli.full
 		s.cli = lineBuf{buf: line[:0]}
-		s.clientLine(line)
+		s.clientLine(line, n, t)
+	}
+	if gap && s.cmode == clientTLS {
+		s.ctls.broken = true // records cannot be followed across a hole
 	}
 	if !s.srvData && s.cmode == clientCommands && len(s.cli.buf) == 0 && isTLSRecord(p) && s.rec.ClientBytes == 0 {
 		// TLS from the first byte: implicit TLS (port 465 and the like).
 		s.clientTLSFirst, s.tlsAttempted = true, true
-		s.cmode, s.smode = clientTLS, serverTLS
+		s.startTLS()
 	}
 	s.rec.ClientBytes += uint64(len(p))
 	for len(p) > 0 {
 		switch s.cmode {
 		case clientCommands:
-			line, _, rest, ok := s.cli.next(p)
+			line, n, rest, ok := s.cli.next(p)
 			if !ok {
+				s.checkPartialLine(t)
 				return
 			}
 			p = rest
-			s.clientLine(line)
+			s.clientLine(line, n, t)
 		case clientBody:
 			rest, done := s.body.scan(p)
+			s.checkBody(t)
 			if !done {
 				return
 			}
@@ -192,19 +209,48 @@ func (s *session) client(p []byte, gap bool) {
 			p = p[s.bdatLeft:]
 			s.bdatLeft = 0
 			s.cmode = clientCommands
+		case clientTLS:
+			s.ctls.feed(p)
+			return
 		default:
 			return
 		}
 	}
 }
 
+// startTLS switches both directions to TLS records.
+func (s *session) startTLS() {
+	s.cmode, s.smode = clientTLS, serverTLS
+	s.ctls, s.stls = newTLSStream(), newTLSStream()
+}
+
+// checkPartialLine notes a command line that crossed the inspection's
+// length limit before its end arrived: a firewall cuts it there.
+func (s *session) checkPartialLine(t time.Time) {
+	if s.cli.full+1 > limitCommandLine {
+		s.insp.checkCommand(verbOther, nil, s.cli.full, s.nReplies, t)
+	}
+}
+
+// checkBody notes a header line or MIME file name over the inspection's
+// limits in the message body.
+func (s *session) checkBody(t time.Time) {
+	if n := s.body.longHeader; n > 0 {
+		s.insp.crossed(LimitHeaderLine, fmt.Sprintf("a %d-octet header line (limit %d)", n-1, limitHeaderLine), s.nReplies, t)
+	}
+	if n := s.body.longName; n > 0 {
+		s.insp.crossed(LimitAttachmentFilename, fmt.Sprintf("a %d-octet MIME file name (limit %d)", n, limitFilename), s.nReplies, t)
+	}
+}
+
 // clientLine handles one complete client command line.
-func (s *session) clientLine(line []byte) {
+func (s *session) clientLine(line []byte, n int, t time.Time) {
 	v := parseVerb(line)
 	if s.authing {
 		v = verbAuthData
 	}
-	cmd := command{v: v}
+	cmd := command{v: v, masked: v == verbOther && isMaskedCommand(line)}
+	s.insp.checkCommand(v, line, n, s.nReplies, t)
 	if len(s.rec.Replies)+len(s.queue) < MaxReplies+4 {
 		cmd.text = commandText(v, line)
 	}
@@ -242,7 +288,9 @@ func (s *session) server(p []byte, t time.Time, gap bool) {
 		s.firstAt = t
 		if isTLSRecord(p) {
 			s.first = firstTLS
-			s.smode, s.cmode = serverTLS, clientOpaque
+			if s.cmode != clientTLS {
+				s.startTLS()
+			}
 		}
 	}
 	if gap && s.smode == serverReplies {
@@ -258,6 +306,9 @@ func (s *session) server(p []byte, t time.Time, gap bool) {
 			s.finishReply(t)
 		}
 	}
+	if gap && s.smode == serverTLS {
+		s.stls.broken = true
+	}
 	s.rec.ServerBytes += uint64(len(p))
 	for len(p) > 0 {
 		switch s.smode {
@@ -269,8 +320,11 @@ func (s *session) server(p []byte, t time.Time, gap bool) {
 			p = rest
 			s.serverLine(line, t)
 		case serverTLS:
-			s.tlsRecord(p)
-			s.smode = serverOpaque
+			if !s.tlsSeen {
+				s.tlsSeen = true
+				s.tlsRecord(p)
+			}
+			s.stls.feed(p)
 			return
 		default:
 			return
@@ -324,6 +378,8 @@ func (s *session) serverLine(line []byte, t time.Time) {
 		}
 		if bytes.EqualFold(kw, []byte("STARTTLS")) {
 			s.rec.TLS.Offered = true
+		} else if isMaskedKeyword(kw) && len(s.insp.ehloMasked) < 8 {
+			s.insp.ehloMasked = append(s.insp.ehloMasked, Escape(kw))
 		}
 	}
 	if r.last {

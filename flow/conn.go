@@ -29,6 +29,7 @@ type Conn struct {
 	key         connKey
 	prev, next  *Conn // position in the tracker's open or done list
 	inDone      bool
+	ttl         uint8 // TTL of the segment being applied, for its events
 }
 
 // closeMark remembers the first FIN or RST.

@@ -63,6 +63,11 @@ type Event struct {
 	Time    time.Time
 	Payload []byte
 	Gap     bool
+	// TTL is the IPv4 TTL or IPv6 hop limit of the packet that caused the
+	// event (for data delivered late, after a hole was filled, the packet
+	// that filled it). A middlebox that forges packets in one side's name
+	// usually gives itself away by a TTL the real sender never uses.
+	TTL uint8
 }
 
 // CloseReason tells why a connection was handed to Stream.Close.

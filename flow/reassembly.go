@@ -15,7 +15,7 @@ func (c *Conn) emit(k EventKind, d Direction, t time.Time, payload []byte, gap b
 		return
 	}
 	e := c.ev
-	*e = Event{Kind: k, Dir: d, Time: t, Payload: payload, Gap: gap}
+	*e = Event{Kind: k, Dir: d, Time: t, Payload: payload, Gap: gap, TTL: c.ttl}
 	c.stream.Event(c, e)
 }
 

@@ -34,6 +34,7 @@ func (c *Conn) segment(s *Segment) {
 	d := c.dirOf(s.Src)
 	h := &c.half[d]
 	h.packets++
+	c.ttl = s.TTL
 	if s.Time.After(c.End) {
 		c.End = s.Time
 	}

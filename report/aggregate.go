@@ -1,6 +1,7 @@
 package report
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"time"
@@ -26,6 +27,14 @@ type Host struct {
 	// Outcomes maps each outcome name to its number of ACCEPT connections;
 	// it is nil when the host has no ACCEPT connection.
 	Outcomes map[string]int `json:"outcomes,omitempty"`
+	// Reason is the most common refusal reason among the host's
+	// connections (ties: the first in alphabetical order), and Reasons
+	// counts the connections of each reason; both are empty when nothing
+	// was refused.
+	Reason  string         `json:"reason,omitempty"`
+	Reasons map[string]int `json:"reasons,omitempty"`
+	// Flags counts the host's connections that carry each flag name.
+	Flags map[string]int `json:"flags,omitempty"`
 	// First is the earliest connection start and Last the latest
 	// connection end (or start, for a connection without an end), in UTC.
 	First time.Time `json:"first"`
@@ -37,6 +46,8 @@ type hostAcc struct {
 	conns    int
 	verdicts map[classify.Verdict]int
 	outcomes map[classify.Outcome]int
+	reasons  map[string]int
+	flags    map[string]int
 	first    time.Time
 	last     time.Time
 }
@@ -74,6 +85,12 @@ func (a *Aggregator) Add(r *classify.Record) {
 			h.outcomes = make(map[classify.Outcome]int, 1)
 		}
 		h.outcomes[r.Outcome]++
+	}
+	if r.Reason != "" {
+		h.reasons = addCount(h.reasons, r.Reason)
+	}
+	for _, f := range r.Flags {
+		h.flags = addCount(h.flags, f.Name)
 	}
 	end := r.End
 	if end.IsZero() {
@@ -126,9 +143,33 @@ func (h *hostAcc) host(addr netip.Addr) Host {
 		Verdict:     verdict,
 		Counts:      counts,
 		Outcomes:    outcomes,
+		Reason:      topName(h.reasons),
+		Reasons:     maps.Clone(h.reasons),
+		Flags:       maps.Clone(h.flags),
 		First:       h.first.UTC(),
 		Last:        h.last.UTC(),
 	}
+}
+
+// addCount adds one to m[name], making m if it is nil.
+func addCount(m map[string]int, name string) map[string]int {
+	if m == nil {
+		m = make(map[string]int, 1)
+	}
+	m[name]++
+	return m
+}
+
+// topName returns the name with the largest count, the alphabetically
+// first among equals, or "" for an empty map.
+func topName(m map[string]int) string {
+	best, n := "", 0
+	for name, c := range m {
+		if c > n || (c == n && name < best) {
+			best, n = name, c
+		}
+	}
+	return best
 }
 
 // outcomeName returns the name of o, or "NONE" for OutcomeNone, so that no

@@ -17,6 +17,9 @@ const tableTime = "2006-01-02 15:04:05.000000"
 // bannerWidth is the most runes the BANNER column shows.
 const bannerWidth = 40
 
+// reasonWidth is the most runes the REASON columns show.
+const reasonWidth = 32
+
 // ellipsis marks a shortened cell.
 const ellipsis = "…"
 
@@ -87,6 +90,40 @@ func hostDetail(h Host) string {
 	}
 	return ""
 }
+
+// formatTLS sums up a connection's TLS in a table cell: the version and
+// cipher suite the server chose, or what went wrong ("refused", "alert
+// protocol_version from server"), or "offered" when STARTTLS was offered
+// and not used.
+func formatTLS(t *classify.TLS) string {
+	var parts []string
+	if t.Version != "" {
+		parts = append(parts, t.Version, t.Cipher)
+	}
+	switch {
+	case t.Alert != "":
+		parts = append(parts, "alert "+t.Alert+" from "+t.AlertFrom)
+	case t.Result == "refused", t.Result == "handshake_failed":
+		parts = append(parts, t.Result)
+	case t.Version == "" && t.Attempted:
+		parts = append(parts, "attempted")
+	case t.Version == "" && t.Offered:
+		parts = append(parts, "offered")
+	}
+	return strings.Join(parts, " ")
+}
+
+// flagList joins a connection's flag names.
+func flagList(flags []classify.Flag) string {
+	names := make([]string, len(flags))
+	for i, f := range flags {
+		names[i] = f.Name
+	}
+	return strings.Join(names, ",")
+}
+
+// noRank orders names alphabetically in joinCounts.
+func noRank(string) (int, bool) { return 0, false }
 
 // verdictRank returns the position of a verdict name in classify's order,
 // except that INCOMPLETE comes after every decided verdict.

@@ -18,8 +18,9 @@ var csvHeader = []string{
 	"verdict", "outcome", "banner_code", "banner", "history", "conn_state", "closed_by",
 	"start", "end",
 	"client_packets", "server_packets", "client_bytes", "server_bytes",
-	"starttls_offered", "starttls_attempted", "starttls_result",
-	"replies",
+	"tls_offered", "tls_attempted", "tls_result", "tls_version", "tls_cipher",
+	"tls_cert_subject", "tls_cert_issuer", "tls_alert", "tls_alert_from",
+	"reason", "flags", "explanation", "replies",
 }
 
 // csvRenderer prints a header line and one row per connection in Finish.
@@ -65,7 +66,9 @@ func csvRow(r *classify.Record) []string {
 		u(r.ClientBytes, 10), u(r.ServerBytes, 10),
 		strconv.FormatBool(r.TLS.Offered),
 		strconv.FormatBool(r.TLS.Attempted),
-		r.TLS.Result,
+		r.TLS.Result, r.TLS.Version, r.TLS.Cipher,
+		r.TLS.CertSubject, r.TLS.CertIssuer, r.TLS.Alert, r.TLS.AlertFrom,
+		r.Reason, csvFlags(r.Flags), r.Explanation,
 		csvReplies(r),
 	}
 }
@@ -85,6 +88,15 @@ func csvTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// csvFlags formats flags as "name: evidence" items joined by " | ".
+func csvFlags(flags []classify.Flag) string {
+	items := make([]string, len(flags))
+	for i, f := range flags {
+		items[i] = f.Name + ": " + f.Evidence
+	}
+	return strings.Join(items, " | ")
 }
 
 // csvReplies formats the replies of r as "CMD => CODE text" items joined by

@@ -52,6 +52,7 @@ func fixtureRecords() []classify.Record {
 				{Code: 554, Enhanced: "5.7.1", Text: "5.7.1 mx.example.org ESMTP service not available; your IP 203.0.113.5 is listed", Time: at(5*time.Second + 10*time.Millisecond)},
 			},
 			ClientPackets: 4, ServerPackets: 4, ServerBytes: 86,
+			Reason:      "blocklisted",
 			Explanation: "5xx greeting, then server FIN",
 		},
 		{
@@ -78,7 +79,8 @@ func fixtureRecords() []classify.Record {
 			},
 			TLS:           classify.TLS{Offered: true},
 			ClientPackets: 7, ServerPackets: 6, ClientBytes: 88, ServerBytes: 190,
-			Explanation:         "2xx greeting, 4xx to RCPT",
+			Reason:         "greylisting",
+			Explanation:    "2xx greeting, 4xx to RCPT",
 			RepliesOmitted: 0,
 		},
 		{
@@ -92,7 +94,9 @@ func fixtureRecords() []classify.Record {
 				{Command: "EHLO a", Code: 250, Text: "evil\nSTARTTLS", Time: at(8*time.Second + 2*time.Millisecond)},
 				{Command: "STARTTLS", Code: 220, Enhanced: "2.0.0", Text: "Ready to start TLS", Time: at(8*time.Second + 3*time.Millisecond)},
 			},
-			TLS:           classify.TLS{Offered: true, Attempted: true, Result: "ok"},
+			TLS: classify.TLS{Offered: true, Attempted: true, Answered: true, Result: "ok",
+				Version: "TLSv1.2", Cipher: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+				CertSubject: "CN=mx.example.org", CertIssuer: `CN=evil\x1b[31m CA`},
 			ClientPackets: 6, ServerPackets: 6, ClientBytes: 400, ServerBytes: 2900,
 			Explanation: "2xx greeting, STARTTLS 220 and TLS handshake",
 		},
@@ -102,6 +106,7 @@ func fixtureRecords() []classify.Record {
 			History: "ShAr", ConnState: "RSTO", ClosedBy: "server RST",
 			Start: at(10 * time.Second), End: at(10*time.Second + time.Millisecond),
 			ClientPackets: 2, ServerPackets: 2,
+			Flags:       []classify.Flag{{Name: "rst_forged_suspected", Evidence: "server RST with TTL 64, the server's other packets TTL 63"}},
 			Explanation: "server RST 1ms after the handshake, no payload",
 		},
 		{
@@ -118,7 +123,7 @@ func fixtureRecords() []classify.Record {
 			History: "D", ConnState: "OTH",
 			Start: at(12 * time.Second), End: at(12 * time.Second),
 			ClientPackets: 1,
-			Explanation:        "the capture started mid-session",
+			Explanation:   "the capture started mid-session",
 		},
 		{
 			ID: 9, Client: ip("2001:db8:cafe::9"), ClientPort: 35000, Server: ip("2001:db8::1"), ServerPort: 25,
@@ -126,7 +131,7 @@ func fixtureRecords() []classify.Record {
 			History: "S", ConnState: "S0",
 			Start: at(13 * time.Second), End: at(13 * time.Second),
 			ClientPackets: 1,
-			Explanation:        "the capture ended before the server answered the SYN",
+			Explanation:   "the capture ended before the server answered the SYN",
 		},
 	}
 }

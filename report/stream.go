@@ -15,7 +15,8 @@ var flowColumns = []struct {
 	width int
 }{
 	{"ID", 4}, {"START", 26}, {"CLIENT", 21}, {"SERVER", 21}, {"VERDICT", 12},
-	{"OUTCOME", 18}, {"BANNER", bannerWidth}, {"HISTORY", 9}, {"CLOSED BY", 0},
+	{"OUTCOME", 18}, {"BANNER", bannerWidth}, {"HISTORY", 9}, {"CLOSED BY", 10},
+	{"TLS", 12}, {"REASON", 12}, {"FLAGS", 0},
 }
 
 // FlowRowWriter prints the per-connection table (the columns of

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/esaflow/esaflow/classify"
@@ -73,11 +75,13 @@ func writeHostTable(w io.Writer, hosts []Host) error {
 			strconv.Itoa(h.Connections),
 			h.Verdict,
 			hostDetail(h),
+			shorten(h.Reason, reasonWidth),
+			joinCounts(h.Flags, noRank),
 			formatTableTime(h.First),
 			formatTableTime(h.Last),
 		}
 	}
-	return writePlainTable(w, []string{"HOST", "CONNS", "VERDICT", "DETAIL", "FIRST", "LAST"}, rows)
+	return writePlainTable(w, []string{"HOST", "CONNS", "VERDICT", "DETAIL", "REASON", "FLAGS", "FIRST", "LAST"}, rows)
 }
 
 // writeFlowTable writes the per-connection table.
@@ -117,6 +121,25 @@ func writeTotals(b *bytes.Buffer, hosts []Host, st *Stats) {
 	for _, warn := range st.Warnings {
 		fmt.Fprintf(b, "warning: %s\n", warn)
 	}
+	writeFlagLegend(b, hosts)
+}
+
+// writeFlagLegend explains, after the totals, each flag that occurs: how
+// many connections carry it and what it means, with the usual remedy.
+func writeFlagLegend(b *bytes.Buffer, hosts []Host) {
+	counts := map[string]int{}
+	for _, h := range hosts {
+		for name, n := range h.Flags {
+			counts[name] += n
+		}
+	}
+	if len(counts) == 0 {
+		return
+	}
+	b.WriteString("\nflags:\n")
+	for _, name := range slices.Sorted(maps.Keys(counts)) {
+		fmt.Fprintf(b, "  %s (%d): %s\n", name, counts[name], classify.FlagHelp(name))
+	}
 }
 
 // flowRow is the per-connection table's row for r, shared by the table
@@ -132,6 +155,9 @@ func flowRow(r *classify.Record) []string {
 		formatBanner(r.BannerCode, r.Banner),
 		r.History,
 		r.ClosedBy,
+		formatTLS(&r.TLS),
+		shorten(r.Reason, reasonWidth),
+		flagList(r.Flags),
 	}
 }
 

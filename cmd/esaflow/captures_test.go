@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -20,14 +22,24 @@ type analyzeJSON struct {
 		Counts  map[string]int `json:"counts"`
 	} `json:"hosts"`
 	Connections []struct {
-		ID         uint64 `json:"id"`
-		Client     string `json:"client"`
-		Server     string `json:"server"`
-		ServerPort uint16 `json:"server_port"`
-		Verdict    string `json:"verdict"`
-		Outcome    string `json:"outcome"`
-		History    string `json:"history"`
+		ID          uint64 `json:"id"`
+		Client      string `json:"client"`
+		Server      string `json:"server"`
+		ServerPort  uint16 `json:"server_port"`
+		Verdict     string `json:"verdict"`
+		Outcome     string `json:"outcome"`
+		History     string `json:"history"`
 		Explanation string `json:"explanation"`
+		Reason      string `json:"reason"`
+		Flags       []struct {
+			Name     string `json:"name"`
+			Evidence string `json:"evidence"`
+		} `json:"flags"`
+		TLS struct {
+			Version string `json:"version"`
+			Cipher  string `json:"cipher"`
+			Alert   string `json:"alert"`
+		} `json:"tls"`
 	} `json:"connections"`
 	Stats struct {
 		Packets   uint64   `json:"packets"`
@@ -47,7 +59,14 @@ type expectConn struct {
 	client, server   string
 	port             string
 	verdict, outcome string
+	// keys holds the optional key=value fields: flags (comma-separated
+	// names, in any order), reason, tls_version, tls_cipher, tls_alert.
+	// A key left out means the value must be empty.
+	keys map[string]string
 }
+
+// expectKeys are the optional fields a conn line may carry.
+var expectKeys = []string{"flags", "reason", "tls_version", "tls_cipher", "tls_alert"}
 
 func readExpect(t *testing.T, path string) expectation {
 	t.Helper()
@@ -68,14 +87,22 @@ func readExpect(t *testing.T, path string) expectation {
 		}
 		f := strings.Fields(line)
 		switch {
-		case f[0] == "conn" && (len(f) == 4 || len(f) == 5):
+		case f[0] == "conn" && len(f) >= 4:
 			i := strings.LastIndexByte(f[2], ':')
 			if i < 0 {
 				t.Fatalf("%s:%d: server %q has no port", path, n, f[2])
 			}
-			c := expectConn{line: n, client: canon(t, f[1]), server: canon(t, f[2][:i]), port: f[2][i+1:], verdict: f[3]}
-			if len(f) == 5 {
-				c.outcome = f[4]
+			c := expectConn{line: n, client: canon(t, f[1]), server: canon(t, f[2][:i]), port: f[2][i+1:], verdict: f[3], keys: map[string]string{}}
+			for _, tok := range f[4:] {
+				k, v, ok := strings.Cut(tok, "=")
+				switch {
+				case ok && slices.Contains(expectKeys, k):
+					c.keys[k] = strings.ReplaceAll(v, "+", " ") // "+" stands for a space
+				case !ok && c.outcome == "" && len(c.keys) == 0:
+					c.outcome = tok
+				default:
+					t.Fatalf("%s:%d: cannot parse %q", path, n, tok)
+				}
 			}
 			e.conns = append(e.conns, c)
 		case f[0] == "host" && len(f) == 3:
@@ -131,6 +158,24 @@ func TestRecordedCaptures(t *testing.T) {
 				}
 				if c.Verdict != w.verdict || c.Outcome != w.outcome {
 					t.Errorf("line %d: %s -> %s:%d got %s %s, want %s %s (history %s; %s)", w.line, c.Client, c.Server, c.ServerPort, c.Verdict, c.Outcome, w.verdict, w.outcome, c.History, c.Explanation)
+				}
+				var flags []string
+				for _, f := range c.Flags {
+					flags = append(flags, f.Name)
+				}
+				slices.Sort(flags)
+				wantFlags := strings.Split(w.keys["flags"], ",")
+				slices.Sort(wantFlags)
+				got := map[string]string{
+					"flags": strings.Join(flags, ","), "reason": c.Reason,
+					"tls_version": c.TLS.Version, "tls_cipher": c.TLS.Cipher, "tls_alert": c.TLS.Alert,
+				}
+				want := maps.Clone(w.keys)
+				want["flags"] = strings.Trim(strings.Join(wantFlags, ","), ",")
+				for _, k := range expectKeys {
+					if got[k] != want[k] {
+						t.Errorf("line %d: %s -> %s:%d %s %q, want %q (flags %+v)", w.line, c.Client, c.Server, c.ServerPort, k, got[k], want[k], c.Flags)
+					}
 				}
 			}
 			seen := map[string]bool{}
