@@ -6,6 +6,9 @@
 // the per-host verdicts (Aggregator), the output formats (Renderer) and the
 // exact bytes they produce. The input is classify.Record, whose strings are
 // already escaped, so renderers print them as they are.
+// WriteLadder draws one connection, its record and its packets (as the
+// caller describes them in LadderPacket), as a packet ladder for
+// "esaflow show".
 //
 // Report must not touch packets: it never imports gopacket, capture or flow,
 // and it does no SMTP parsing. It also leaves process globals alone: it

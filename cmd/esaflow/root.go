@@ -27,6 +27,11 @@ type IO struct {
 	In  io.Reader
 	Out io.Writer
 	Err io.Writer
+	// Terminal reports whether Out is a terminal, where colours may be
+	// used; nil means it is not.
+	Terminal func() bool
+	// Getenv reads an environment variable (NO_COLOR); nil reads none.
+	Getenv func(string) string
 }
 
 // exitError carries an exit code through cobra.
@@ -89,6 +94,7 @@ greeting), TCPREFUSEd it (handshake then RST), and what happened after.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(newAnalyzeCmd(stdio))
 	root.AddCommand(newCheckCmd(stdio))
+	root.AddCommand(newShowCmd(stdio))
 	root.AddCommand(newLiveCmd(stdio))
 	root.AddCommand(newInterfacesCmd(stdio))
 	return root

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"errors"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/esaflow/esaflow/flow"
+)
+
+// TrackerOptions are the connection-tracking settings of a command that
+// reads captures: the same flags give the same connections and IDs.
+type TrackerOptions struct {
+	Ports       string
+	IdleTimeout time.Duration
+	MaxConns    int
+}
+
+// addFlags defines --ports, --idle-timeout and --max-conns on cmd.
+func (o *TrackerOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.Ports, "ports", flow.DefaultPorts, "SMTP server ports, comma-separated, ranges allowed")
+	f.DurationVar(&o.IdleTimeout, "idle-timeout", flow.DefaultIdleTimeout, "decide a connection after this long without packets (packet time)")
+	f.IntVar(&o.MaxConns, "max-conns", flow.DefaultMaxConns, "most open connections tracked at once; the least recently active is decided early past it")
+}
+
+// config checks the settings and returns the tracker's configuration;
+// errors are usage errors.
+func (o *TrackerOptions) config() (flow.Config, error) {
+	_, ports, err := parseGroupAndPorts("client", o.Ports)
+	if err != nil {
+		return flow.Config{}, err
+	}
+	if o.IdleTimeout <= 0 {
+		return flow.Config{}, usageErr(errors.New("--idle-timeout must be positive"))
+	}
+	if o.MaxConns <= 0 {
+		return flow.Config{}, usageErr(errors.New("--max-conns must be positive"))
+	}
+	return flow.Config{Ports: ports, IdleTimeout: o.IdleTimeout, MaxConns: o.MaxConns}, nil
+}
