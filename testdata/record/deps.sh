@@ -7,10 +7,12 @@ export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 echo "postfix postfix/mailname string mx.example.net" | debconf-set-selections
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+# swaks needs libnet-ssleay-perl for --tls and libio-socket-inet6-perl for IPv6
+# (both only "Recommends", which --no-install-recommends leaves out).
 apt-get update
 apt-get install -y --no-install-recommends \
   iproute2 ethtool nftables \
   tcpdump tshark wireshark-common \
   postfix haproxy \
-  swaks libnet-ssleay-perl \
+  swaks libnet-ssleay-perl libio-socket-inet6-perl \
   curl openssl ca-certificates procps

@@ -13,18 +13,37 @@
 #               (198.51.100.x, 203.0.113.x, 2001:db8::x); the route to the
 #               server carries "src CLIENT" so each client tool uses the
 #               scenario's own address without any bind option.
-#     Offloads are off on both veths, so captures hold real segment sizes
-#     and correct checksums. No traffic ever leaves the two namespaces.
+#     Offloads are off on every veth, so captures hold real segment sizes
+#     and correct checksums. No traffic ever leaves the namespaces.
+#   * builds a second, routed path to the same server, for the scenarios of
+#     a firewall that forges resets (fw_*):
+#       esacfw  client behind the router, veth "cfw0": 198.51.100.40
+#               (peer 198.51.100.41), default path to 192.0.2.0/24 via it
+#       esafw   router, IPv4 forwarding on: veth "fwc0" 198.51.100.41 (peer
+#               198.51.100.40) to the client, veth "fws0" 192.0.2.250 (peer
+#               192.0.2.249) to the server; route 192.0.2.25/32 via .249
+#       esa     extra veth "esa1": 192.0.2.249 (peer 192.0.2.250), route
+#               198.51.100.40/32 via the router; 192.0.2.25 stays on esa0
+#               and Postfix (listening on all addresses) answers it on esa1
+#     The router decrements the TTL, so at the client the server's packets
+#     arrive with TTL 63 while a packet the router itself originates (an
+#     nftables "reject with tcp reset" in its forward chain, sent in the
+#     server's name) has TTL 64. These scenarios are captured on cfw0, the
+#     client's side of the router. IPv6 is off on the four routed-path veths.
 #   * runs real servers in "esa": a private Postfix instance
 #     (postfix -c $RUN/postfix, queue/data under $RUN; /etc/postfix is never
 #     touched), HAProxy, nftables; and real clients in "esacli": swaks, curl,
 #     bash /dev/tcp.
 #   * records each scenario with tcpdump -U -w (filter "tcp port 25") on esa0,
-#     with tcpdump -i any (LINUX_SLL2) or with dumpcap (pcapng), stops the
+#     on cfw0 in esacfw (fw_* scenarios), with tcpdump -i any (LINUX_SLL2)
+#     or with dumpcap (pcapng), stops the
 #     capture with SIGTERM after the teardown, and writes NAME.expect from what
 #     the scenario is built to produce (not from any analysis of the capture).
 #   * checks that every capture holds exactly as many connections (client
-#     SYNs, retransmissions aside) as its .expect lists.
+#     SYNs, retransmissions aside) as its .expect lists, and, for some
+#     scenarios, that the packet the scenario is about is really there
+#     (cap_check: forged RST with TTL 64, TLS alert, ServerHello version and
+#     cipher), so that a changed tool version cannot silently break a design.
 #   * removes namespaces, stops Postfix/HAProxy on exit (trap).
 #
 # Environment: OUT (default: testdata/captures), RUN (default:
@@ -38,6 +57,12 @@ RUN=${RUN:-/var/tmp/esaflow-record}
 CONF=$RUN/postfix
 SNS=esa
 CNS=esacli
+FWNS=esafw           # router between the fw_* client and the server
+FWCNS=esacfw         # client namespace behind the router
+FWCLI=198.51.100.40  # its one address (cfw0)
+FWGW_C=198.51.100.41 # router, client link (fwc0)
+FWGW_S=192.0.2.250   # router, server link (fws0)
+ESA1=192.0.2.249     # server, router link (esa1)
 SRV4=192.0.2.25
 SRV6=2001:db8::25
 FILTER="tcp port 25"
@@ -45,7 +70,8 @@ FILTER="tcp port 25"
 CLIENTS4=(198.51.100.10 198.51.100.11 198.51.100.12 198.51.100.13 198.51.100.14
   198.51.100.15 198.51.100.16 198.51.100.17 198.51.100.18 198.51.100.19
   198.51.100.20 198.51.100.21 198.51.100.22 198.51.100.23 198.51.100.24
-  198.51.100.30 198.51.100.31 198.51.100.32
+  198.51.100.30 198.51.100.31 198.51.100.32 198.51.100.33 198.51.100.34
+  198.51.100.35
   203.0.113.10 203.0.113.11 203.0.113.12 203.0.113.20 203.0.113.21 203.0.113.22)
 CLIENTS6=(2001:db8::10 2001:db8::11 2001:db8::12)
 
@@ -54,12 +80,16 @@ SCENARIOS=(port_closed
   postfix_sender_rejected postfix_recipient_rejected postfix_starttls
   postfix_quit curl_delivery nft_drop_no_answer mixed_host abandoned
   dumpcap_pcapng postfix_tls_required postscreen_drop_521 postscreen_pregreet
-  haproxy_tcprefuse silent_close any_sll2_mixed ipv6_mixed)
+  haproxy_tcprefuse silent_close any_sll2_mixed ipv6_mixed
+  fw_long_command fw_rcpt_101 postfix_starttls_tls12 tls_version_mismatch
+  postfix_command_masked fw_masked_greeting)
 
 log() { printf '[record %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 sns() { ip netns exec "$SNS" "$@"; }
 cns() { ip netns exec "$CNS" "$@"; }
+fws() { ip netns exec "$FWNS" "$@"; }
+fwc() { ip netns exec "$FWCNS" "$@"; }
 
 # ---------------------------------------------------------------- teardown
 CAP_PID=
@@ -68,28 +98,34 @@ cleanup() {
   [ -n "$CAP_PID" ] && cap_kill && wait "$CAP_PID" 2>/dev/null
   postfix_stop
   haproxy_stop
+  ip netns del "$FWCNS" 2>/dev/null
+  ip netns del "$FWNS" 2>/dev/null
   ip netns del "$CNS" 2>/dev/null
   ip netns del "$SNS" 2>/dev/null
   if [ "${KEEP_RUN:-0}" != 1 ]; then rm -rf "$RUN"; fi
 }
 
 # ---------------------------------------------------------------- network
+# link_up NS DEV: no router advertisements, offloads off, link up
+link_up() {
+  local ns=$1 dev=$2
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+    net.ipv6.conf."$dev".accept_ra=0 net.ipv6.conf."$dev".router_solicitations=0
+  ip netns exec "$ns" ethtool -K "$dev" tx off rx off gso off tso off gro off >/dev/null 2>&1 ||
+    ip netns exec "$ns" ethtool -K "$dev" tx off rx off gso off gro off >/dev/null
+  ip -n "$ns" link set "$dev" up
+}
+
 net_setup() {
-  ip netns del "$CNS" 2>/dev/null || true
-  ip netns del "$SNS" 2>/dev/null || true
-  ip netns add "$SNS"
-  ip netns add "$CNS"
-  ip link add esa0 netns "$SNS" type veth peer name cli0 netns "$CNS"
-  local ns dev
-  for ns in "$SNS" "$CNS"; do
+  local ns
+  for ns in "$FWCNS" "$FWNS" "$CNS" "$SNS"; do ip netns del "$ns" 2>/dev/null || true; done
+  for ns in "$SNS" "$CNS" "$FWNS" "$FWCNS"; do
+    ip netns add "$ns"
     ip -n "$ns" link set lo up
-    dev=cli0; [ "$ns" = "$SNS" ] && dev=esa0
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
-      net.ipv6.conf."$dev".accept_ra=0 net.ipv6.conf."$dev".router_solicitations=0
-    ip netns exec "$ns" ethtool -K "$dev" tx off rx off gso off tso off gro off >/dev/null 2>&1 ||
-      ip netns exec "$ns" ethtool -K "$dev" tx off rx off gso off gro off >/dev/null
-    ip -n "$ns" link set "$dev" up
   done
+  ip link add esa0 netns "$SNS" type veth peer name cli0 netns "$CNS"
+  link_up "$SNS" esa0
+  link_up "$CNS" cli0
   # server side
   ip -n "$SNS" addr add "$SRV4/24" dev esa0
   ip -n "$SNS" -6 addr add "$SRV6/64" dev esa0 nodad
@@ -100,7 +136,29 @@ net_setup() {
   for a in "${CLIENTS4[@]}"; do ip -n "$CNS" addr add "$a/32" dev cli0; done
   for a in "${CLIENTS6[@]}"; do ip -n "$CNS" -6 addr add "$a/64" dev cli0 nodad; done
   ip -n "$CNS" route add 192.0.2.0/24 dev cli0 src "${CLIENTS4[0]}"
+  fw_net_setup
   sleep 1
+}
+
+# The routed path esacfw -- esafw -- esa (see the top of this file). Point-to-
+# point ("peer") addresses: each end has a /32 and a host route to the other.
+fw_net_setup() {
+  ip link add cfw0 netns "$FWCNS" type veth peer name fwc0 netns "$FWNS"
+  ip link add esa1 netns "$SNS" type veth peer name fws0 netns "$FWNS"
+  local nd
+  for nd in "$FWCNS cfw0" "$FWNS fwc0" "$FWNS fws0" "$SNS esa1"; do
+    set -- $nd
+    ip netns exec "$1" sysctl -qw net.ipv6.conf."$2".disable_ipv6=1
+    link_up "$1" "$2"
+  done
+  ip -n "$FWCNS" addr add "$FWCLI" peer "$FWGW_C" dev cfw0
+  ip -n "$FWCNS" route add 192.0.2.0/24 via "$FWGW_C" dev cfw0 src "$FWCLI"
+  ip -n "$FWNS" addr add "$FWGW_C" peer "$FWCLI" dev fwc0
+  ip -n "$FWNS" addr add "$FWGW_S" peer "$ESA1" dev fws0
+  ip -n "$FWNS" route add "$SRV4/32" via "$ESA1" dev fws0
+  fws sysctl -qw net.ipv4.ip_forward=1
+  ip -n "$SNS" addr add "$ESA1" peer "$FWGW_S" dev esa1
+  ip -n "$SNS" route add "$FWCLI/32" via "$FWGW_S" dev esa1
 }
 
 # Make CLIENT the source address for the next client connections.
@@ -175,7 +233,7 @@ wait_listen() {
 }
 
 # ---------------------------------------------------------------- capture
-# cap_start NAME [veth|any|dumpcap]
+# cap_start NAME [veth|any|dumpcap|cfw]   (cfw: on cfw0, the fw_* client's veth)
 CAP_NAME= CAP_FILE= CAP_MODE=
 EXP=()
 cap_start() {
@@ -190,6 +248,8 @@ cap_start() {
       sns tcpdump -Z root -U -i any -w "$CAP_FILE" $FILTER 2>"$err" & ;;
     dumpcap) CAP_FILE=$OUT/$CAP_NAME.pcapng
       sns dumpcap -q -i esa0 -f "$FILTER" -w "$CAP_FILE" 2>"$err" & ;;
+    cfw) CAP_FILE=$OUT/$CAP_NAME.pcap
+      fwc tcpdump -Z root -U -i cfw0 -w "$CAP_FILE" $FILTER 2>"$err" & ;;
   esac
   CAP_PID=$!
   for _ in $(seq 50); do
@@ -210,7 +270,10 @@ cap_kill() {
   kill -TERM "$CAP_PID" 2>/dev/null || true
 }
 
-# exp CLIENT SERVER:PORT VERDICT [OUTCOME]   (in the order connections start)
+# exp CLIENT SERVER:PORT VERDICT [OUTCOME] [KEY=VALUE ...]
+# (in the order connections start). KEY=VALUE tokens are further assertions
+# on the connection, e.g. flags=a,b  tls_version=TLSv1.2  tls_cipher=IANA_NAME
+# tls_alert=NAME; they always come after the OUTCOME.
 exp() { EXP+=("conn $*"); }
 
 cap_stop() {
@@ -220,11 +283,18 @@ cap_stop() {
   wait "$CAP_PID" || true
   CAP_PID=
   [ -s "$CAP_FILE" ] || die "$CAP_NAME: empty capture"
+  write_expect "$desc"
+}
+
+# write_expect DESC: write $OUT/$CAP_NAME.expect from EXP and check that
+# $CAP_FILE holds as many connections as it lists.
+write_expect() {
+  local desc=$1
   local e=$OUT/$CAP_NAME.expect
   {
     echo "# $CAP_NAME: $desc"
     echo "# Written by testdata/record/record.sh from the scenario design, not by esaflow."
-    echo "# conn CLIENT_ADDR SERVER_ADDR:SERVER_PORT VERDICT [OUTCOME]"
+    echo "# conn CLIENT_ADDR SERVER_ADDR:SERVER_PORT VERDICT [OUTCOME] [KEY=VALUE ...]"
     printf '%s\n' "${EXP[@]}"
     echo "# host CLIENT_ADDR VERDICT"
     printf '%s\n' "${EXP[@]}" | awk '
@@ -237,6 +307,17 @@ cap_stop() {
   want=${#EXP[@]}
   [ "$got" = "$want" ] || die "$CAP_NAME: capture has $got connections, .expect lists $want"
   log "wrote $CAP_FILE ($(stat -c %s "$CAP_FILE") bytes, $got conns)"
+}
+
+# cap_check DISPLAY_FILTER WHAT: after cap_stop, the capture must hold at
+# least one packet matching the tshark display filter (port 25 is decoded as
+# SMTP, so STARTTLS is followed into TLS). A check of the recording, not a
+# source of the .expect.
+cap_check() {
+  local n
+  n=$(tshark -r "$CAP_FILE" -d tcp.port==25,smtp -Y "$1" 2>/dev/null | wc -l)
+  [ "$n" -gt 0 ] || die "$CAP_NAME: no packet in the capture shows $2 ($1)"
+  log "$CAP_NAME: $n packet(s) show $2"
 }
 
 # ---------------------------------------------------------------- clients
@@ -274,6 +355,33 @@ curl_smtp() {
   cns curl -sS --connect-timeout 3 "$url" "$@" >>"$RUN/clients.log" 2>&1 || true
 }
 
+# smtp_lines NS SERVER CMDFILE: a lock-step SMTP client in bash (/dev/tcp):
+# read the greeting, then for each line of CMDFILE send it (+CRLF, in one
+# write, so one TCP segment) and wait for the whole reply (last line "NNN ").
+# Stops at the first connection error (e.g. a RST) or after 10 s of silence.
+# Transcript (commands cut to 60 characters) in $RUN/clients.log.
+smtp_lines() {
+  local ns=$1 srv=$2 cmds=$3
+  echo "=== smtp_lines $srv $cmds" >>"$RUN/clients.log"
+  ip netns exec "$ns" bash -c '
+    reply() {
+      local l
+      while IFS= read -r -t 10 l <&3; do
+        printf "S: %s\n" "${l%$'"'"'\r'"'"'}"
+        [[ $l =~ ^[0-9]{3}\  ]] && return 0
+      done
+      echo "-- no (more) reply: connection closed/reset or 10 s silence"; return 1
+    }
+    exec 3<>"/dev/tcp/$1/25" || exit 1
+    reply || exit 1
+    while IFS= read -r cmd; do
+      printf "C: %.60s (%d chars)\n" "$cmd" ${#cmd}
+      printf "%s\r\n" "$cmd" >&3 || { echo "-- write failed"; exit 1; }
+      reply || exit 1
+    done <"$2"
+    exec 3<&-' smtp_lines "$srv" "$cmds" >>"$RUN/clients.log" 2>&1 || true
+}
+
 # ---------------------------------------------------------------- scenarios
 s_port_closed() {
   # no server runs yet: nothing listens on port 25 in the server namespace
@@ -299,7 +407,7 @@ s_postfix_reject_554() {
   local c=198.51.100.11; client_ip $c
   cap_start postfix_reject_554
   swaks_to $SRV4
-  exp $c $SRV4:25 REJECT
+  exp $c $SRV4:25 REJECT reason=access_denied
   cap_stop "smtpd_delay_reject=no + check_client_access REJECT: 554 5.7.1 instead of 220; client QUIT, 221"
 }
 
@@ -308,7 +416,7 @@ s_postfix_tempfail_450() {
   local c=198.51.100.12; client_ip $c
   cap_start postfix_tempfail_450
   swaks_to $SRV4
-  exp $c $SRV4:25 TEMPFAIL
+  exp $c $SRV4:25 TEMPFAIL reason=access_denied
   cap_stop "check_client_access '450 4.7.1 ...': 450 instead of 220; client QUIT, 221"
 }
 
@@ -317,7 +425,7 @@ s_postfix_sender_rejected() {
   local c=198.51.100.17; client_ip $c
   cap_start postfix_sender_rejected
   swaks_to $SRV4 --from ghost@no-such-domain.invalid
-  exp $c $SRV4:25 ACCEPT SENDER_REJECTED
+  exp $c $SRV4:25 ACCEPT SENDER_REJECTED reason=sender_dns_verification
   cap_stop "220, EHLO 250, MAIL FROM 553 5.1.8 Sender address rejected, QUIT 221"
 }
 
@@ -326,7 +434,7 @@ s_postfix_recipient_rejected() {
   local c=198.51.100.18; client_ip $c
   cap_start postfix_recipient_rejected
   swaks_to $SRV4 --to someone@elsewhere.example
-  exp $c $SRV4:25 ACCEPT RECIPIENT_REJECTED
+  exp $c $SRV4:25 ACCEPT RECIPIENT_REJECTED reason=relay_denied
   cap_stop "220, EHLO 250, MAIL 250, RCPT 554 5.7.1 Relay access denied, QUIT 221"
 }
 
@@ -335,7 +443,7 @@ s_postfix_starttls() {
   local c=198.51.100.19; client_ip $c
   cap_start postfix_starttls
   swaks_to $SRV4 --tls --body @"$BODY" --header "Subject: esaflow starttls capture"
-  exp $c $SRV4:25 ACCEPT TLS
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
   cap_stop "220, EHLO 250 (STARTTLS offered), STARTTLS 220 2.0.0, TLS 1.3 handshake + encrypted delivery"
 }
 
@@ -386,7 +494,7 @@ s_mixed_host() {
   echo "$c   REJECT" >>"$CONF/client_access.cidr"
   postfix_reload
   swaks_to $SRV4
-  exp $c $SRV4:25 REJECT
+  exp $c $SRV4:25 REJECT reason=access_denied
   cap_stop "same client: 1st connection 220/EHLO/QUIT; access map changed + postfix reload; 2nd connection 554"
   cp "$HERE/client_access.cidr" "$CONF/client_access.cidr"
   postfix_reload
@@ -412,10 +520,10 @@ s_dumpcap_pcapng() {
   exp 203.0.113.20 $SRV4:25 ACCEPT DELIVERED
   client_ip 203.0.113.21
   swaks_to $SRV4
-  exp 203.0.113.21 $SRV4:25 TEMPFAIL
+  exp 203.0.113.21 $SRV4:25 TEMPFAIL reason=access_denied
   client_ip 203.0.113.22
   swaks_to $SRV4 --to someone@elsewhere.example
-  exp 203.0.113.22 $SRV4:25 ACCEPT RECIPIENT_REJECTED
+  exp 203.0.113.22 $SRV4:25 ACCEPT RECIPIENT_REJECTED reason=relay_denied
   cap_stop "pcapng by dumpcap: delivery, 450 greeting, relay denied"
 }
 
@@ -424,7 +532,7 @@ s_postfix_tls_required() {
   local c=198.51.100.20; client_ip $c
   cap_start postfix_tls_required
   swaks_to $SRV4
-  exp $c $SRV4:25 ACCEPT TLS_REQUIRED
+  exp $c $SRV4:25 ACCEPT TLS_REQUIRED reason=tls_required
   cap_stop "smtpd_tls_security_level=encrypt, client without TLS: 220, EHLO 250, MAIL 530 5.7.0 Must issue a STARTTLS command first, QUIT 221"
 }
 
@@ -433,7 +541,7 @@ s_postscreen_drop_521() {
   cap_start postscreen_drop_521
   client_ip 198.51.100.13
   swaks_to $SRV4
-  exp 198.51.100.13 $SRV4:25 REJECT
+  exp 198.51.100.13 $SRV4:25 REJECT reason=5.3.x+mail+system
   client_ip 198.51.100.24
   swaks_to $SRV4 --quit-after EHLO
   exp 198.51.100.24 $SRV4:25 ACCEPT QUIT
@@ -447,7 +555,7 @@ s_postscreen_pregreet() {
   local c=198.51.100.32; client_ip $c
   cap_start postscreen_pregreet
   cns bash -c "exec 3<>/dev/tcp/$SRV4/25; printf 'EHLO early.example\r\n' >&3; timeout 6 cat <&3 >/dev/null; exec 3<&-" || true
-  exp $c $SRV4:25 REJECT
+  exp $c $SRV4:25 REJECT reason=5.5.x+mail+delivery+protocol
   cap_stop "postscreen pregreet: client sends EHLO before the greeting is over; '220-' then 521 and server RST"
 }
 
@@ -484,7 +592,7 @@ s_any_sll2_mixed() {
   exp 203.0.113.10 $SRV4:25 ACCEPT DELIVERED
   client_ip 203.0.113.11
   swaks_to $SRV4
-  exp 203.0.113.11 $SRV4:25 REJECT
+  exp 203.0.113.11 $SRV4:25 REJECT reason=access_denied
   client_ip 203.0.113.12
   swaks_to $SRV4
   exp 203.0.113.12 $SRV4:25 TCPREFUSE
@@ -499,11 +607,176 @@ s_ipv6_mixed() {
   exp 2001:db8::10 $SRV6:25 ACCEPT DELIVERED
   client_ip 2001:db8::11
   swaks_to $SRV6
-  exp 2001:db8::11 $SRV6:25 REJECT
+  exp 2001:db8::11 $SRV6:25 REJECT reason=access_denied
   client_ip 2001:db8::12
   swaks_to $SRV6
   exp 2001:db8::12 $SRV6:25 TCPREFUSE
   cap_stop "IPv6, HAProxy in front of Postfix: delivery, 554 greeting, HAProxy RST"
+}
+
+# ---------------------------------------------------------------- fw_* (router esafw)
+# A firewall doing "ESMTP inspection" sits between the client and the server
+# and, when a limit of its own is hit, kills the connection by sending the
+# client a TCP reset in the server's name. The server never sees the
+# offending segment and never sends a reset; the forged RST is told apart
+# from a real one only by where it comes from: the router originates it with
+# TTL 64, while the server's packets, forwarded by the router, arrive with
+# TTL 63. The capture is on cfw0 (client side of the router), so it holds
+# both. Postfix runs in "direct" mode; the client is $FWCLI in esacfw.
+# After-effect, in both captures: the dropped client segment also carried
+# the ACK of the server's last reply (the lock-step client sends its next
+# command at once, before a delayed ACK), so ~200 ms after the forged RST the
+# server retransmits that reply (TTL 63) and the client's kernel, which has
+# closed the socket, answers it with a RST of its own (TTL 64, from the
+# client address). That RST reaches the server and ends its side too
+# (maillog: "lost connection after EHLO/RCPT"). A genuine server RST is
+# never followed by the server's own retransmission.
+#
+# fw_nft RULESET: load "table ip esaflow_fw" (forward chain) into the router.
+fw_nft() {
+  fws nft delete table ip esaflow_fw 2>/dev/null || true
+  fws nft -f - <<<"$1"
+}
+
+s_fw_long_command() {
+  direct_postfix
+  # The limit: an SMTP command line longer than 512 characters (RFC 5321
+  # 4.5.3.1.4). The client says EHLO, then NOOP with a 600-character argument
+  # (NOOP may carry a string; not MAIL FROM, whose own limit is 320): a
+  # 607-byte payload, IP length 20 + 32 (TCP with timestamps) + 607 = 659.
+  # Every other client segment is far below 600 bytes. The router answers
+  # the long segment with a RST to the client and drops it.
+  fw_nft "table ip esaflow_fw {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    ip saddr $FWCLI ip daddr $SRV4 tcp dport 25 ip length > 600 reject with tcp reset
+  }
+}"
+  local cmds=$RUN/fw_long_command.cmds
+  {
+    echo "EHLO client.example.org"
+    echo "NOOP $(printf 'x%.0s' $(seq 600))"
+    echo "QUIT" # never sent: the reset ends the connection first
+  } >"$cmds"
+  cap_start fw_long_command cfw
+  smtp_lines "$FWCNS" "$SRV4" "$cmds"
+  exp $FWCLI $SRV4:25 ACCEPT RESET flags=rst_forged_suspected,inspection_limit:command_line_512
+  cap_stop "router esafw between client and server: 220, EHLO 250, 607-byte NOOP line; the router forges a RST from 192.0.2.25 (TTL 64, server packets TTL 63); the server never sees the line, retransmits its EHLO reply, the client answers RST"
+  cap_check "ip.src==$SRV4 && tcp.flags.reset==1 && ip.ttl==64" "the forged RST (TTL 64)"
+  cap_check "ip.src==$SRV4 && ip.ttl==63 && smtp.response.code==220" "the server's 220 (TTL 63)"
+  fws nft delete table ip esaflow_fw
+}
+
+s_fw_rcpt_101() {
+  direct_postfix
+  # The limit: 100 recipients per message. nftables keeps no per-connection
+  # count of commands, so the router counts bytes instead: client segments
+  # whose TCP payload starts with "RCPT" (raw payload match @th,256,32 =
+  # the 4 bytes after a 32-byte TCP header, i.e. with timestamps, hence also
+  # "tcp doff 8") are charged to a named quota of 100.5 times their IP
+  # length. Every RCPT has the same length (u001@example.net ... u101@...),
+  # so RCPTs 1-100 stay under the quota and only the 101st is over it: the
+  # router drops it and sends the client a RST in the server's name.
+  # The client sends one RCPT at a time and waits for each reply; Postfix
+  # accepts all 100 (example.net is mydestination, no recipient map).
+  local cmds=$RUN/fw_rcpt_101.cmds i
+  {
+    echo "EHLO client.example.org"
+    echo "MAIL FROM:<sender@example.org>"
+    for i in $(seq -w 1 101); do printf 'RCPT TO:<u%03d@example.net>\n' "$((10#$i))"; done
+    echo "QUIT" # never sent
+  } >"$cmds"
+  local rcpt_len=$(( $(sed -n 3p "$cmds" | wc -c) + 1 )) # + CR (wc counted the LF)
+  local iplen=$(( 20 + 32 + rcpt_len ))
+  local quota=$(( iplen * 201 / 2 ))
+  fw_nft "table ip esaflow_fw {
+  quota rcpt100 { over $quota bytes }
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    ip saddr $FWCLI ip daddr $SRV4 tcp dport 25 tcp doff 8 @th,256,32 0x52435054 quota name \"rcpt100\" reject with tcp reset
+  }
+}"
+  log "fw_rcpt_101: RCPT segment IP length $iplen, quota over $quota bytes"
+  cap_start fw_rcpt_101 cfw
+  smtp_lines "$FWCNS" "$SRV4" "$cmds"
+  exp $FWCLI $SRV4:25 ACCEPT RESET flags=rst_forged_suspected,inspection_limit:rcpt_count_100
+  cap_stop "router esafw: 220, EHLO, MAIL 250, 100 x RCPT 250; the 101st RCPT is answered by a RST forged by the router in the server's name (TTL 64, server packets TTL 63); the server retransmits its 100th 250, the client answers RST"
+  cap_check "ip.src==$SRV4 && tcp.flags.reset==1 && ip.ttl==64" "the forged RST (TTL 64)"
+  cap_check "smtp.req.command==\"RCPT\" && smtp.req.parameter contains \"u101@\"" "the 101st RCPT"
+  fws nft delete table ip esaflow_fw
+}
+
+# ---------------------------------------------------------------- TLS versions
+# Postfix's protocol settings come through postfix_start's main.cf overrides
+# (the next scenario with other settings restarts Postfix without them).
+TLS12_ONLY=("smtpd_tls_protocols=>=TLSv1.2, <=TLSv1.2" "smtpd_tls_mandatory_protocols=>=TLSv1.2, <=TLSv1.2")
+TLS13_ONLY=("smtpd_tls_protocols=>=TLSv1.3" "smtpd_tls_mandatory_protocols=>=TLSv1.3")
+
+s_postfix_starttls_tls12() {
+  direct_postfix "${TLS12_ONLY[@]}"
+  # As postfix_starttls, but the server speaks TLS 1.2 at most: the
+  # handshake shows ServerHello, Certificate (CN=mx.example.net, in clear in
+  # 1.2), ServerKeyExchange... The cipher is the suite Postfix 3.7 and swaks
+  # (Net::SSLeay) on Debian 12 (OpenSSL 3.0) settle on for the P-256 ECDSA
+  # certificate; cap_check verifies the ServerHello really chose it.
+  local c=198.51.100.33; client_ip $c
+  cap_start postfix_starttls_tls12
+  swaks_to $SRV4 --tls --body @"$BODY" --header "Subject: esaflow starttls tls1.2 capture"
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+  cap_stop "smtpd_tls_protocols '>=TLSv1.2, <=TLSv1.2': 220, EHLO 250, STARTTLS 220, TLS 1.2 handshake (certificate in clear), encrypted delivery"
+  cap_check "tls.handshake.type==2 && tls.handshake.version==0x0303 && !tls.handshake.extensions.supported_version && tls.handshake.ciphersuite==0xc02c" \
+    "a TLS 1.2 ServerHello choosing TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"
+  cap_check "tls.handshake.type==11 && ip.src==$SRV4" "the server Certificate in clear"
+}
+
+s_tls_version_mismatch() {
+  direct_postfix "${TLS13_ONLY[@]}"
+  # The server allows only TLS 1.3; the client (openssl s_client -tls1_2)
+  # offers only TLS 1.2 after STARTTLS: the server answers the ClientHello
+  # with a fatal alert protocol_version and the handshake fails.
+  local c=198.51.100.34; client_ip $c
+  cap_start tls_version_mismatch
+  cns timeout 15 openssl s_client -starttls smtp -name client.example.org -tls1_2 \
+    -connect $SRV4:25 </dev/null >>"$RUN/clients.log" 2>&1 || true
+  exp $c $SRV4:25 ACCEPT TLS_FAILED tls_alert=protocol_version
+  cap_stop "server TLS 1.3 only, client (openssl s_client -tls1_2) TLS 1.2 only: 220, EHLO, STARTTLS 220, ClientHello, server alert protocol_version"
+  cap_check "tls.alert_message.desc==70 && ip.src==$SRV4" "the server's alert protocol_version"
+}
+
+# ---------------------------------------------------------------- firewall masks
+# A firewall's ESMTP inspection rewrites the dialogue; without such a
+# firewall in the rig, two scenarios show its marks another way.
+
+s_postfix_command_masked() {
+  direct_postfix
+  # Behind an inspecting firewall, a command the firewall does not allow
+  # reaches the server as X's (the inspection overwrites it). Recorded on
+  # the server's side as the server sees it: the client itself sends the X's
+  # and Postfix answers "500 5.5.2 Error: command not recognized".
+  local c=198.51.100.35; client_ip $c
+  local cmds=$RUN/postfix_command_masked.cmds
+  printf '%s\n' "EHLO client.example.org" "XXXX XXXXXXXXXXXXXXXXXXXXXXX" "QUIT" >"$cmds"
+  cap_start postfix_command_masked
+  smtp_lines "$CNS" "$SRV4" "$cmds"
+  exp $c $SRV4:25 ACCEPT QUIT flags=command_masked
+  cap_stop "220, EHLO 250, a command overwritten with X's (as an inspecting firewall forwards it), 500 5.5.2 command not recognized, QUIT 221"
+  cap_check "smtp.response.code==500" "the 500 reply"
+}
+
+s_fw_masked_greeting() {
+  # Derived, not recorded: the real postfix_accept_delivered session (a
+  # client that did not use STARTTLS) rewritten by internal/fwmask the way
+  # the inspection rewrites the server's side: the greeting's text masked
+  # with asterisks, STARTTLS in the EHLO reply turned into XXXXXXXA. Each
+  # rewrite keeps the payload length; TCP checksums are computed again.
+  local in=$OUT/postfix_accept_delivered.pcap
+  [ -s "$in" ] || die "fw_masked_greeting needs $in (record postfix_accept_delivered first)"
+  CAP_NAME=fw_masked_greeting CAP_FILE=$OUT/fw_masked_greeting.pcap EXP=()
+  (cd "$HERE/../.." && go run ./internal/fwmask -banner -ehlo -in "$in" -out "$CAP_FILE") ||
+    die "fwmask failed"
+  exp 198.51.100.10 $SRV4:25 ACCEPT DELIVERED flags=banner_masked,ehlo_masked
+  write_expect "postfix_accept_delivered rewritten by internal/fwmask as a firewall's ESMTP inspection would: greeting masked with asterisks, STARTTLS in the EHLO reply masked as XXXXXXXA"
+  cap_check "smtp.response.parameter contains \"XXXXXXXA\"" "the masked EHLO keyword"
 }
 
 # ---------------------------------------------------------------- main
