@@ -52,6 +52,7 @@ func (t *tableRenderer) Finish(stats *Stats) error {
 			if err := writeFlowTable(&b, recs); err != nil {
 				return err
 			}
+			writeFlagEvidence(&b, recs)
 			b.WriteByte('\n')
 		}
 	}
@@ -122,6 +123,21 @@ func writeTotals(b *bytes.Buffer, hosts []Host, st *Stats) {
 		fmt.Fprintf(b, "warning: %s\n", warn)
 	}
 	writeFlagLegend(b, hosts)
+}
+
+// writeFlagEvidence lists, under the per-connection table, the evidence
+// of each flag a connection carries, by connection ID.
+func writeFlagEvidence(b *bytes.Buffer, recs []classify.Record) {
+	header := false
+	for i := range recs {
+		for _, f := range recs[i].Flags {
+			if !header {
+				b.WriteString("\nflag evidence:\n")
+				header = true
+			}
+			fmt.Fprintf(b, "  %d  %s: %s\n", recs[i].ID, f.Name, f.Evidence)
+		}
+	}
 }
 
 // writeFlagLegend explains, after the totals, each flag that occurs: how
