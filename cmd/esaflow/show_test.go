@@ -96,6 +96,10 @@ func TestShowDrawsRecordedCapturesLikeTheCiscoArticles(t *testing.T) {
 		{"sample_snaplen96_conn2.txt", []string{"--conn", "2", "../../testdata/captures/sample_snaplen96.pcapng"},
 			[]string{"<--- 354 End data", "---- message body (1448 bytes) (30 of 1448 bytes captured)",
 				"<--- 250 2.0.0 Ok: queued", "---- QUIT -", "<--- 221 2.0.0 Bye"}},
+		{"tls_version_mismatch.txt", []string{"../../testdata/captures/tls_version_mismatch.pcap"},
+			[]string{"---- STARTTLS", "<--- 220 2.0.0", "---- TLS ClientHello", "<--- TLS alert protocol_version", "alert protocol_version from the server"}},
+		{"fw_long_command.txt", []string{"../../testdata/captures/fw_long_command.pcap"},
+			[]string{"---- NOOP", "<--- RST (TTL 64, the side's first packet 63)", "<--- 165 bytes again (retransmission)", "---- RST", "inspection_limit:command_line_512", "rst_forged_suspected"}},
 		{"sample_host_198.51.100.23.txt", []string{"--host", "198.51.100.23", "../../testdata/sample.pcapng"},
 			[]string{"connection 8: ACCEPT QUIT", "---- QUIT", "connection 9: REJECT", "<--- 554 5.7.1"}},
 	}
@@ -376,7 +380,7 @@ func TestShowNamesBDATChunksAndImplicitTLSRecords(t *testing.T) {
 	}
 	containsAll(t, out,
 		"---- BDAT 10 LAST; BDAT chunk (10 bytes); QUIT -", "<--- 250 2.0.0 queued; 221 bye -",
-		"---- TLS ClientHello -", "<--- TLS ServerHello, alert -", "---- RST/ACK -",
+		"---- TLS ClientHello -", "<--- TLS ServerHello, alert protocol_version -", "---- RST/ACK -",
 	)
 }
 

@@ -43,7 +43,8 @@ type labeler struct {
 	bdatLeft  int64  // bytes of a BDAT chunk still to come
 	tlsLeft   [2]int // bytes of a TLS record that continue in the next segment
 	tlsCipher [2]bool
-	missing   int // payload bytes of the current segment the snap length cut
+	missing   int      // payload bytes of the current segment the snap length cut
+	ttl       [2]uint8 // TTL of each side's first packet without RST (0: none yet)
 }
 
 // packet labels one segment.
@@ -53,6 +54,13 @@ func (l *labeler) packet(seg *flow.Segment, fromClient bool) report.LadderPacket
 		side = sideClient
 	}
 	p := report.LadderPacket{Time: seg.Time, FromClient: fromClient, Flags: flagNames(seg.Flags)}
+	if l.ttl[side] == 0 && seg.Flags&flow.FlagRST == 0 {
+		l.ttl[side] = seg.TTL
+	} else if l.ttl[side] != 0 && seg.TTL != l.ttl[side] {
+		// A packet in this side's name with another TTL: say so, it is
+		// how a forged reset gives itself away.
+		p.Flags += fmt.Sprintf(" (TTL %d, the side's first packet %d)", seg.TTL, l.ttl[side])
+	}
 	p.Retransmission = l.retransmitted(seg, side)
 	if len(seg.Payload) == 0 {
 		if seg.WireLen > 0 {
@@ -290,6 +298,9 @@ func (l *labeler) tlsRecord(p []byte, size, side int) string {
 		l.tlsCipher[side] = true
 		return "ChangeCipherSpec"
 	case 21:
+		if size == 2 && len(p) >= 7 && !l.tlsCipher[side] {
+			return "alert " + classify.TLSAlertName(int(p[6]))
+		}
 		return "alert"
 	case 23:
 		return fmt.Sprintf("application data (%d bytes)", size)
