@@ -82,7 +82,8 @@ SCENARIOS=(port_closed
   dumpcap_pcapng postfix_tls_required postscreen_drop_521 postscreen_pregreet
   haproxy_tcprefuse silent_close any_sll2_mixed ipv6_mixed
   fw_long_command fw_rcpt_101 postfix_starttls_tls12 tls_version_mismatch
-  postfix_command_masked fw_masked_greeting)
+  postfix_command_masked fw_masked_greeting
+  fw_sender_320 fw_header_998 fw_attachment_255)
 
 log() { printf '[record %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -704,6 +705,55 @@ s_fw_rcpt_101() {
   cap_check "ip.src==$SRV4 && tcp.flags.reset==1 && ip.ttl==64" "the forged RST (TTL 64)"
   cap_check "smtp.req.command==\"RCPT\" && smtp.req.parameter contains \"u101@\"" "the 101st RCPT"
   fws nft delete table ip esaflow_fw
+}
+
+# fw_limit NAME LIMIT RULE_LENGTH DESC CLIENT_CMD...: one more inspection
+# limit, the fw_long_command way: the router forges a RST for the one client
+# segment longer than RULE_LENGTH (IP length), the segment that carries what
+# crosses the limit; every other client segment of the session is shorter.
+fw_limit() {
+  local name=$1 limit=$2 len=$3 desc=$4; shift 4
+  direct_postfix
+  fw_nft "table ip esaflow_fw {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    ip saddr $FWCLI ip daddr $SRV4 tcp dport 25 ip length > $len reject with tcp reset
+  }
+}"
+  cap_start "$name" cfw
+  "$@"
+  exp $FWCLI $SRV4:25 ACCEPT RESET "flags=rst_forged_suspected,inspection_limit:$limit"
+  cap_stop "router esafw: $desc; the router forges a RST in the server's name (TTL 64, server packets TTL 63) for the client segment over IP length $len"
+  cap_check "ip.src==$SRV4 && tcp.flags.reset==1 && ip.ttl==64" "the forged RST (TTL 64)"
+  fws nft delete table ip esaflow_fw
+}
+
+# fw_swaks ARGS...: swaks from the client behind the router.
+fw_swaks() {
+  fwc swaks --server "$SRV4" --port 25 --helo client.example.org --timeout 10 \
+    --from sender@example.org --to rcpt@example.net "$@" >>"$RUN/clients.log" 2>&1 || true
+}
+
+s_fw_sender_320() {
+  # MAIL FROM with a 330-character local part: a ~355-byte command line
+  # (under the 512 limit) whose address is over the 320 limit.
+  local cmds=$RUN/fw_sender_320.cmds
+  printf '%s\n' "EHLO client.example.org" "MAIL FROM:<$(printf 's%.0s' $(seq 330))@example.org>" "QUIT" >"$cmds"
+  fw_limit fw_sender_320 sender_length_320 400 "220, EHLO 250, MAIL FROM with a 342-octet address" \
+    smtp_lines "$FWCNS" "$SRV4" "$cmds"
+}
+
+s_fw_header_998() {
+  # swaks adds a 1008-octet header line; the message is otherwise small.
+  fw_limit fw_header_998 header_line_998 1050 "220, EHLO, MAIL, RCPT, DATA 354, a message with a 1008-octet header line" \
+    fw_swaks --add-header "X-Long: $(printf 'h%.0s' $(seq 1000))"
+}
+
+s_fw_attachment_255() {
+  # swaks attaches a small file under a 300-character file name.
+  printf 'attachment\n' >"$RUN/attach.txt"
+  fw_limit fw_attachment_255 attachment_filename_255 380 "220, EHLO, MAIL, RCPT, DATA 354, a MIME message whose attachment has a 304-octet file name" \
+    fw_swaks --attach-name "$(printf 'f%.0s' $(seq 300)).pdf" --attach @"$RUN/attach.txt"
 }
 
 # ---------------------------------------------------------------- TLS versions
