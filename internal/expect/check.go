@@ -108,6 +108,12 @@ func (c ConnRule) check(recs []classify.Record) Result {
 	if len(c.Outcomes) > 0 {
 		want = strings.TrimSpace(want + " " + outcomeList(c.Outcomes))
 	}
+	if len(c.Flags) > 0 {
+		want = strings.TrimSpace(want + " flagged " + strings.Join(c.Flags, " and "))
+	}
+	if len(c.Reasons) > 0 {
+		want = strings.TrimSpace(want + " for reason " + strings.Join(c.Reasons, " or "))
+	}
 	quant := "at least one"
 	switch {
 	case c.All:
@@ -126,7 +132,8 @@ func (c ConnRule) check(recs []classify.Record) Result {
 			continue
 		}
 		selected = append(selected, r)
-		if (len(c.Verdicts) == 0 || slices.Contains(c.Verdicts, r.Verdict)) && (len(c.Outcomes) == 0 || slices.Contains(c.Outcomes, r.Outcome)) {
+		if (len(c.Verdicts) == 0 || slices.Contains(c.Verdicts, r.Verdict)) && (len(c.Outcomes) == 0 || slices.Contains(c.Outcomes, r.Outcome)) &&
+			hasFlags(&r, c.Flags) && (len(c.Reasons) == 0 || slices.Contains(c.Reasons, r.Reason)) {
 			matching = append(matching, r)
 		} else {
 			other = append(other, r)
@@ -145,6 +152,19 @@ func (c ConnRule) check(recs []classify.Record) Result {
 		res.Conns = appendConns(res.Conns, append(other, matching...))
 	}
 	return res
+}
+
+// hasFlags reports whether r carries every flag in want; a name without
+// ":" also matches the flags named NAME:SOMETHING.
+func hasFlags(r *classify.Record, want []string) bool {
+	for _, w := range want {
+		if !slices.ContainsFunc(r.Flags, func(f classify.Flag) bool {
+			return f.Name == w || strings.HasPrefix(f.Name, w+":")
+		}) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Spec) checkForbid(recs []classify.Record) Result {

@@ -18,6 +18,9 @@ func recs() []classify.Record {
 		mk(1, "2001:db8::7", classify.VerdictAccept, classify.OutcomeDelivered),
 		mk(2, "2001:db8::7", classify.VerdictAccept, classify.OutcomeTLS),
 		mk(3, "2001:db8:1::9", classify.VerdictTCPRefuse, classify.OutcomeNone),
+		{ID: 4, Client: netip.MustParseAddr("2001:db8:2::4"), ServerPort: 25, Verdict: classify.VerdictAccept, Outcome: classify.OutcomeReset,
+			Flags: []classify.Flag{{Name: "inspection_limit:rcpt_count_100"}, {Name: "rst_forged_suspected"}}},
+		{ID: 5, Client: netip.MustParseAddr("2001:db8:2::5"), ServerPort: 25, Verdict: classify.VerdictReject, Reason: "access_denied"},
 	}
 }
 
@@ -48,7 +51,7 @@ func TestHostOutcomesMustAllMatch(t *testing.T) {
 
 func TestConnectionCounts(t *testing.T) {
 	for yaml, pass := range map[string]bool{
-		"connections:\n  - verdict: ACCEPT\n    exactly: 2\n":                           true,
+		"connections:\n  - verdict: ACCEPT\n    exactly: 3\n":                           true,
 		"connections:\n  - verdict: ACCEPT\n    exactly: 1\n":                           false,
 		"connections:\n  - client: 2001:db8::/32\n    verdict: ACCEPT\n    all: true\n": false,
 		"connections:\n  - client: 2001:db8:1::/48\n    verdict: TCPREFUSE\n":           true,
@@ -67,5 +70,24 @@ func TestJUnitEscapesWireText(t *testing.T) {
 	}
 	if s := b.String(); strings.Contains(s, "<b>") || !strings.Contains(s, "&lt;b&gt;") {
 		t.Errorf("not escaped:\n%s", s)
+	}
+}
+
+func TestConnectionFlagsAndReasons(t *testing.T) {
+	for yaml, pass := range map[string]bool{
+		"connections:\n  - flags: [inspection_limit, rst_forged_suspected]\n":             true,
+		"connections:\n  - flags: inspection_limit:rcpt_count_100\n    verdict: ACCEPT\n": true,
+		"connections:\n  - flags: inspection_limit:command_line_512\n":                    false,
+		"connections:\n  - flags: rst_forged_suspected\n    exactly: 0\n":                 false,
+		"connections:\n  - flags: banner_masked\n    exactly: 0\n":                        true,
+		"connections:\n  - reason: [access_denied, blocklisted]\n    verdict: REJECT\n":   true,
+		"connections:\n  - reason: relay_denied\n":                                        false,
+	} {
+		if rs := evaluate(t, yaml); rs[0].Pass != pass {
+			t.Errorf("%q: pass=%v, want %v (%s)", yaml, rs[0].Pass, pass, rs[0].Detail)
+		}
+	}
+	if _, err := Parse("e.yaml", []byte("connections:\n  - flags: no_such_flag\n")); err == nil || !strings.Contains(err.Error(), "e.yaml:2: unknown flag") {
+		t.Errorf("unknown flag: %v", err)
 	}
 }

@@ -164,20 +164,24 @@ func (p parser) connections(n *yaml.Node, spec *Spec) error {
 				r.Count.AtLeast, err = p.number(v)
 			case "exactly":
 				r.Count.Exactly, err = p.number(v)
+			case "flags":
+				r.Flags, err = p.flags(v)
+			case "reason":
+				r.Reasons, err = p.names(v)
 			case "all":
 				if v.Value != "true" && v.Value != "false" {
 					err = p.errf(v, "all must be true or false")
 				}
 				r.All = v.Value == "true"
 			default:
-				err = p.errf(k, "unknown key %q for a connection (expected client, server, server_port, verdict, outcome, at_least, exactly, all)", k.Value)
+				err = p.errf(k, "unknown key %q for a connection (expected client, server, server_port, verdict, outcome, flags, reason, at_least, exactly, all)", k.Value)
 			}
 			if err != nil {
 				return err
 			}
 		}
-		if len(r.Verdicts) == 0 && len(r.Outcomes) == 0 {
-			return p.errf(item, "a connection expectation needs a verdict or an outcome")
+		if len(r.Verdicts) == 0 && len(r.Outcomes) == 0 && len(r.Flags) == 0 && len(r.Reasons) == 0 {
+			return p.errf(item, "a connection expectation needs a verdict, an outcome, flags or a reason")
 		}
 		spec.Connections = append(spec.Connections, r)
 	}
@@ -249,6 +253,35 @@ func (p parser) outcomes(n *yaml.Node) ([]classify.Outcome, error) {
 			return nil, p.errf(it, "unknown outcome %q (expected one of DELIVERED, TLS, TLS_FAILED, TLS_REQUIRED, DATA_REJECTED, SENDER_REJECTED, RECIPIENT_REJECTED, DEFERRED, RESET, QUIT, INCOMPLETE)", it.Value)
 		}
 		out = append(out, o)
+	}
+	return out, nil
+}
+
+// names returns the values of a scalar or a list, as written.
+func (p parser) names(n *yaml.Node) ([]string, error) {
+	items, err := p.list(n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.Value
+	}
+	return out, nil
+}
+
+// flags returns flag names, each one classify knows.
+func (p parser) flags(n *yaml.Node) ([]string, error) {
+	items, err := p.list(n)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, it := range items {
+		if classify.FlagHelp(it.Value) == "" {
+			return nil, p.errf(it, "unknown flag %q (expected banner_masked, ehlo_masked, command_masked, inspection_limit[:LIMIT] or rst_forged_suspected)", it.Value)
+		}
+		out = append(out, it.Value)
 	}
 	return out, nil
 }

@@ -37,8 +37,13 @@ type ConnRule struct {
 	ServerPort int          // 0: any
 	Verdicts   []classify.Verdict
 	Outcomes   []classify.Outcome
-	Count      Count
-	All        bool
+	// Flags must all be on a matching connection ("inspection_limit"
+	// stands for any limit); Reasons lists the reasons one of which it
+	// must have.
+	Flags   []string
+	Reasons []string
+	Count   Count
+	All     bool
 }
 
 // Count is an optional number constraint: at_least or exactly.
