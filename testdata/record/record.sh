@@ -826,7 +826,7 @@ s_fw_masked_greeting() {
     die "fwmask failed"
   exp 198.51.100.10 $SRV4:25 ACCEPT DELIVERED flags=banner_masked,ehlo_masked
   write_expect "postfix_accept_delivered rewritten by internal/fwmask as a firewall's ESMTP inspection would: greeting masked with asterisks, STARTTLS in the EHLO reply masked as XXXXXXXA"
-  cap_check "smtp.response.parameter contains \"XXXXXXXA\"" "the masked EHLO keyword"
+  cap_check "tcp.payload contains \"XXXXXXXA\"" "the masked EHLO keyword"
 }
 
 # ---------------------------------------------------------------- main
