@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/spf13/cobra"
@@ -27,6 +28,12 @@ type IO struct {
 	In  io.Reader
 	Out io.Writer
 	Err io.Writer
+	// ErrTerminal tells that Err is a terminal, where a progress line may
+	// be drawn; never true for a pipe or a file.
+	ErrTerminal bool
+	// Now is the wall clock, used only for progress display (nil means
+	// time.Now); packet times come from the capture.
+	Now func() time.Time
 }
 
 // exitError carries an exit code through cobra.
