@@ -40,6 +40,21 @@ const (
 	maxLingering = 1 << 15
 )
 
+// Horizon is how long, in packet time, a Tracker's state outlives its
+// last packet: a TCP segment on an SMTP port that comes more than Horizon
+// after every earlier one decides every open connection as idle and
+// forgets every decided one before it is processed. From there the
+// Tracker behaves as a new one would (apart from its counts and
+// connection numbers), which is what lets inputs separated by more than
+// Horizon be tracked apart; see Tracker.ExpireAll.
+func (c Config) Horizon() time.Duration {
+	idle := c.IdleTimeout
+	if idle <= 0 {
+		idle = DefaultIdleTimeout
+	}
+	return max(idle, linger)
+}
+
 // Stats counts what the Tracker saw.
 type Stats struct {
 	Packets     uint64 // frames given to Packet
@@ -49,6 +64,17 @@ type Stats struct {
 	Truncated   uint64 // segments whose payload the snap length cut
 	Connections uint64
 	Evicted     uint64
+}
+
+// Add adds the counts of o to s, for inputs tracked apart.
+func (s *Stats) Add(o Stats) {
+	s.Packets += o.Packets
+	s.TCPPackets += o.TCPPackets
+	s.Ignored += o.Ignored
+	s.Malformed += o.Malformed
+	s.Truncated += o.Truncated
+	s.Connections += o.Connections
+	s.Evicted += o.Evicted
 }
 
 // connKey identifies a connection whichever way a packet travels: the two
@@ -260,6 +286,26 @@ func (t *Tracker) expire() {
 	}
 }
 
+// ExpireAll decides every open connection as idle (CloseIdle), least
+// recently active first, and forgets the decided ones: exactly what the
+// next segment does when it comes more than Config.Horizon after the last
+// one. Call it instead of Flush when the input goes on in another Tracker
+// after such a gap.
+func (t *Tracker) ExpireAll() {
+	for c := t.open.head; c != nil; c = t.open.head {
+		t.decide(c, CloseIdle)
+	}
+	t.forgetClosed()
+}
+
+// forgetClosed forgets every decided connection.
+func (t *Tracker) forgetClosed() {
+	for c := t.closed.head; c != nil; c = t.closed.head {
+		t.closed.remove(c)
+		delete(t.conns, c.key)
+	}
+}
+
 // Flush closes every open connection, in the order they started, with
 // CloseEndOfInput. Call it once when the input ends.
 func (t *Tracker) Flush() {
@@ -271,8 +317,5 @@ func (t *Tracker) Flush() {
 	for _, c := range open {
 		t.decide(c, CloseEndOfInput)
 	}
-	for c := t.closed.head; c != nil; c = t.closed.head {
-		t.closed.remove(c)
-		delete(t.conns, c.key)
-	}
+	t.forgetClosed()
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,9 @@ type AnalyzeOptions struct {
 	Ports       string
 	IdleTimeout time.Duration
 	MaxConns    int
+	// Jobs is the most files read at once (1: one after another, 0: one
+	// per CPU); the report is the same either way.
+	Jobs int
 	// Quiet silences the progress line and other notes on stderr, but
 	// never warnings about damaged input.
 	Quiet bool
@@ -63,6 +67,7 @@ printed); 2 usage error.`,
 	f.BoolVar(&opts.Flows, "flows", false, "table format: also print one row per connection")
 	f.StringVar(&opts.Ports, "ports", flow.DefaultPorts, "SMTP server ports, comma-separated, ranges allowed")
 	f.DurationVar(&opts.IdleTimeout, "idle-timeout", flow.DefaultIdleTimeout, "decide a connection after this long without packets (packet time)")
+	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "most files read at once, where that cannot change the report (1: one after another, 0: one per CPU)")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line or notes on stderr (warnings about damaged input are still shown)")
 	f.IntVar(&opts.MaxConns, "max-conns", flow.DefaultMaxConns, "most open connections tracked at once; the least recently active is decided early past it")
 	return cmd
@@ -81,6 +86,12 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	if opts.IdleTimeout <= 0 {
 		return usageErr(errors.New("--idle-timeout must be positive"))
 	}
+	jobs := opts.Jobs
+	if jobs < 0 {
+		return usageErr(errors.New("--jobs must not be negative"))
+	} else if jobs == 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
 	if opts.MaxConns <= 0 {
 		return usageErr(errors.New("--max-conns must be positive"))
 	}
@@ -94,7 +105,7 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	rend := report.New(out, report.Options{Format: format, GroupBy: group, Flows: opts.Flows})
 	cfg := flow.Config{Ports: ports, IdleTimeout: opts.IdleTimeout, MaxConns: opts.MaxConns}
 	prog := newProgress(stdio, opts.Quiet, sourceSizes(sources))
-	p, err := runPipeline(ctx, sources, cfg, rend, prog, stdio.Err)
+	p, err := runPipeline(ctx, sources, jobs, cfg, rend, prog, stdio.Err)
 	prog.Done()
 	if err != nil {
 		return err
@@ -142,9 +153,14 @@ func closeSources(sources []*capture.File) {
 	}
 }
 
-// runPipeline reads every source in order through one tracker into rend;
-// prog (nil for none) shows how far it got, and warnings go to errw.
-func runPipeline(ctx context.Context, sources []*capture.File, cfg flow.Config, rend report.Renderer, prog *progress, errw io.Writer) (*pipeline, error) {
+// runPipeline reads every source in order through one tracker into rend,
+// or up to jobs files at once where that gives the same report (see
+// parallel.go); prog (nil for none) shows how far it got, and warnings go
+// to errw.
+func runPipeline(ctx context.Context, sources []*capture.File, jobs int, cfg flow.Config, rend report.Renderer, prog *progress, errw io.Writer) (*pipeline, error) {
+	if starts := parallelPlan(sources, cfg, jobs); starts != nil {
+		return runParallel(ctx, sources, starts, jobs, cfg, rend, prog, errw)
+	}
 	p := newPipeline(cfg, rend)
 	p.prog = prog
 	errw = prog.stderr(errw)

@@ -97,7 +97,11 @@ func (p *pipeline) countTime(t time.Time) {
 // finish closes the open connections and renders the end of the report.
 func (p *pipeline) finish() error {
 	p.tracker.Flush()
-	st := p.tracker.Stats()
+	return p.end(p.tracker.Stats())
+}
+
+// end renders the end of the report with the tracker counts st.
+func (p *pipeline) end(st flow.Stats) error {
 	p.stats.Packets = st.Packets
 	p.stats.TCPPackets = st.TCPPackets
 	p.stats.Ignored = st.Ignored

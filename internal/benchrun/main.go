@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -231,12 +232,16 @@ func ensureFile(path string, gen func(io.Writer) error) error {
 	if err != nil {
 		return err
 	}
+	// The generator's memory would otherwise count in the peak RSS of the
+	// programs measured next (see output).
+	debug.FreeOSMemory()
 	return os.Rename(path+".tmp", path)
 }
 
 // output is a temporary file that receives a measured program's stdout:
 // a file, not this process's memory, because a child's peak RSS counts
-// the parent's pages at fork time, so a big buffer here would inflate it.
+// the parent's pages at fork time (os/exec forks sharing the parent's
+// memory), so a big buffer here would inflate it.
 type output struct{ f *os.File }
 
 func newOutput() (*output, error) {
