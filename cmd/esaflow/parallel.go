@@ -25,8 +25,9 @@ package main
 //
 // Finding the groups needs each file's time span, so the files are first
 // scanned (read and decoded, not tracked) in parallel: the first segment
-// of each, and the latest one of every file but the last. Standard input
-// cannot be read twice, so it is always read sequentially.
+// of each, which is enough to rule out files that start together, then
+// the latest one of every file but the last. Standard input cannot be
+// read twice, so it is always read sequentially.
 //
 // Then up to jobs groups are tracked at once. The first group's records
 // are rendered as they come; later groups hold theirs (in batches, at
@@ -118,7 +119,10 @@ func planGroups(spans []fileSpan, horizon time.Duration) []int {
 
 // parallelPlan returns the groups of sources (see planGroups), or nil when
 // they are to be read sequentially: one job, one file, standard input, or
-// a file that cannot be scanned.
+// a file that cannot be scanned. The first segment of each file is read
+// first: when no file's comes more than the horizon after the first
+// segments of the files before it, no gap can be wide enough, and the
+// files are not read to their end for nothing.
 func parallelPlan(sources []*capture.File, cfg flow.Config, jobs int) []int {
 	if jobs < 2 || len(sources) < 2 {
 		return nil
@@ -128,6 +132,23 @@ func parallelPlan(sources []*capture.File, cfg flow.Config, jobs int) []int {
 			return nil
 		}
 	}
+	spans, ok := scanSpans(sources, cfg.Ports, jobs, func(int) bool { return false })
+	if !ok || len(planGroups(spans, cfg.Horizon())) == 1 {
+		return nil
+	}
+	spans, ok = scanSpans(sources, cfg.Ports, jobs, func(i int) bool { return i < len(sources)-1 })
+	if !ok {
+		return nil
+	}
+	if starts := planGroups(spans, cfg.Horizon()); len(starts) > 1 {
+		return starts
+	}
+	return nil
+}
+
+// scanSpans scans the sources' files, up to jobs at once, to their end
+// when needLast tells so. It returns false when one could not be opened.
+func scanSpans(sources []*capture.File, ports flow.Ports, jobs int, needLast func(int) bool) ([]fileSpan, bool) {
 	spans := make([]fileSpan, len(sources))
 	errs := make([]error, len(sources))
 	sem := make(chan struct{}, jobs)
@@ -137,20 +158,17 @@ func parallelPlan(sources []*capture.File, cfg flow.Config, jobs int) []int {
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
-			spans[i], errs[i] = scanSpan(s.Name(), cfg.Ports, i < len(sources)-1)
+			spans[i], errs[i] = scanSpan(s.Name(), ports, needLast(i))
 			<-sem
 		}()
 	}
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil
+			return nil, false
 		}
 	}
-	if starts := planGroups(spans, cfg.Horizon()); len(starts) > 1 {
-		return starts
-	}
-	return nil
+	return spans, true
 }
 
 // group is one run of files tracked by its own pipeline. Its worker
