@@ -25,6 +25,7 @@ type File struct {
 	format  string
 	closer  io.Closer
 	counter *countingReader
+	raw     *countingReader
 	br      *bufio.Reader
 	pcap    *pcapgo.Reader
 	ng      *pcapgo.NgReader
@@ -57,8 +58,8 @@ func Open(name string, stdin io.Reader) (*File, error) {
 // NewReader reads a capture from r, which is closed by Close. name is
 // used in errors.
 func NewReader(name string, r io.ReadCloser) (*File, error) {
-	s := &File{name: name, closer: r}
-	raw := bufio.NewReaderSize(r, 64<<10)
+	s := &File{name: name, closer: r, raw: &countingReader{r: r}}
+	raw := bufio.NewReaderSize(s.raw, 64<<10)
 	magic, err := raw.Peek(4)
 	if len(magic) == 0 {
 		return nil, fmt.Errorf("%s: %w: the file is empty", name, ErrNotCapture)
@@ -124,6 +125,11 @@ func (s *File) Packets() uint64 { return s.packets }
 // Offset returns the number of bytes consumed so far (of the decompressed
 // stream for gzip input).
 func (s *File) Offset() int64 { return s.counter.n - int64(s.br.Buffered()) }
+
+// InputBytes returns the number of bytes read from the underlying file or
+// stream so far: compressed bytes for gzip input, and read-ahead included.
+// It measures progress against the file's size.
+func (s *File) InputBytes() int64 { return s.raw.n }
 
 // Next implements Source.
 func (s *File) Next(p *Packet) error {

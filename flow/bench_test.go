@@ -111,3 +111,51 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// nopStreams is a StreamFactory whose streams ignore everything, so that
+// a benchmark measures the Tracker alone.
+type nopStreams struct{}
+
+func (nopStreams) New(*flow.Conn) flow.Stream         { return nopStreams{} }
+func (nopStreams) Event(*flow.Conn, *flow.Event)      {}
+func (nopStreams) Close(*flow.Conn, flow.CloseReason) {}
+
+// BenchmarkManyOpenConnections measures the Tracker's connection table
+// with 131072 connections open at once (a quarter of them IPv6): every
+// SYN, then every SYN,ACK, then every ACK, in that order.
+func BenchmarkManyOpenConnections(b *testing.B) {
+	const n = 1 << 17
+	srv4 := netip.MustParseAddrPort("192.0.2.25:25")
+	srv6 := netip.MustParseAddrPort("[2001:db8::25]:25")
+	segs := make([]flow.Segment, 0, 3*n)
+	for _, flags := range []uint8{flow.FlagSYN, flow.FlagSYN | flow.FlagACK, flow.FlagACK} {
+		for i := 0; i < n; i++ {
+			cl := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), uint16(1024+i%60000))
+			srv := srv4
+			if i%4 == 3 {
+				a := netip.MustParseAddr("2001:db8:1::").As16()
+				a[13], a[14], a[15] = byte(i>>16), byte(i>>8), byte(i)
+				cl, srv = netip.AddrPortFrom(netip.AddrFrom16(a), cl.Port()), srv6
+			}
+			s := flow.Segment{Src: cl, Dst: srv, Seq: uint32(i), Flags: flags, Time: t0.Add(time.Duration(len(segs)) * time.Microsecond)}
+			if flags&flow.FlagSYN != 0 && flags&flow.FlagACK != 0 {
+				s.Src, s.Dst, s.Seq, s.Ack = srv, cl, 7, uint32(i)+1
+			} else if flags == flow.FlagACK {
+				s.Seq, s.Ack = uint32(i)+1, 8
+			}
+			segs = append(segs, s)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		tr := flow.NewTracker(flow.Config{Ports: flow.MustParsePorts(flow.DefaultPorts)}, nopStreams{})
+		for i := range segs {
+			tr.Segment(&segs[i])
+		}
+		if tr.Open() != n {
+			b.Fatalf("%d open connections, want %d", tr.Open(), n)
+		}
+		tr.Flush()
+	}
+	b.ReportMetric(float64(len(segs))*float64(b.N)/b.Elapsed().Seconds(), "segments/s")
+}

@@ -139,3 +139,20 @@ func TestSnaplenInsideTCPOptionsIsTruncatedNotMalformed(t *testing.T) {
 		}
 	}
 }
+
+func TestConnKeyIsTheSameBothWaysAndKeepsAddressFamilies(t *testing.T) {
+	cl := netip.MustParseAddrPort("192.0.2.1:40000")
+	srv := netip.MustParseAddrPort("192.0.2.25:25")
+	mapped := netip.MustParseAddrPort("[::ffff:192.0.2.1]:40000")
+	mappedSrv := netip.MustParseAddrPort("[::ffff:192.0.2.25]:25")
+	if makeKey(cl, srv) != makeKey(srv, cl) {
+		t.Error("the key depends on the direction")
+	}
+	if makeKey(cl, srv) == makeKey(mapped, mappedSrv) {
+		t.Error("IPv4 and IPv4-mapped IPv6 endpoints share a key")
+	}
+	samePorts := netip.MustParseAddrPort("192.0.2.1:25")
+	if makeKey(samePorts, srv) == makeKey(cl, srv) || makeKey(samePorts, cl) != makeKey(cl, samePorts) {
+		t.Error("ports are not part of the key, or not ordered with their address")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/netip"
+	"reflect"
 	"testing"
 	"time"
 
@@ -274,5 +275,67 @@ func TestBothSidesOnSMTPPortsServerIsGreeter(t *testing.T) {
 	recs, _ := analyze(t, b.Bytes(pcaptest.Pcap), flow.Config{})
 	if recs[0].Server != server.Addr {
 		t.Fatalf("server is %v, want the greeter %v", recs[0].Server, server.Addr)
+	}
+}
+
+// track feeds packets to a new Tracker, ends it with ExpireAll (or Flush
+// when last), and returns its records and stats.
+func track(cfg flow.Config, packets []pcaptest.Packet, last bool) ([]classify.Record, flow.Stats) {
+	var recs []classify.Record
+	tr := flow.NewTracker(cfg, classify.New(func(r *classify.Record) { recs = append(recs, *r) }))
+	for _, p := range packets {
+		tr.Packet(&capture.Packet{Data: p.Data, Time: p.Time, Length: len(p.Data), LinkType: capture.LinkEthernet})
+	}
+	if last {
+		tr.Flush()
+	} else {
+		tr.ExpireAll()
+	}
+	return recs, tr.Stats()
+}
+
+// TestInputsBeyondTheHorizonCanBeTrackedApart checks that a capture whose
+// second half starts more than Config.Horizon after the first ends gives
+// the same records, in the same order, from one Tracker as from two:
+// the first ended with ExpireAll, the second's connection numbers shifted.
+func TestInputsBeyondTheHorizonCanBeTrackedApart(t *testing.T) {
+	cfg := flow.Config{Ports: flow.MustParsePorts(flow.DefaultPorts), IdleTimeout: time.Minute}
+	b := pcaptest.NewBuilder(pcaptest.Ethernet)
+	at := t0
+	part := func(base int) {
+		var convs []*pcaptest.Conv
+		for i := 0; i < 4; i++ {
+			cl := pcaptest.Endpoint{Addr: netip.AddrFrom4([4]byte{198, 51, 100, byte(base + i)}), Port: 40000}
+			c := b.Conv(cl, server, uint32(i)*1000, 9000)
+			c.SYN(at.Add(time.Duration(i) * time.Millisecond))
+			convs = append(convs, c)
+		}
+		// Touched out of order, so that least recently active is not
+		// the order of the connection numbers; the first one closes.
+		at = at.Add(10 * time.Millisecond)
+		for _, i := range []int{2, 0, 3} {
+			convs[i].SYNACK(at)
+			at = at.Add(time.Millisecond)
+		}
+		convs[0].ACK(at)
+		convs[0].ServerRST(at.Add(time.Millisecond))
+		at = at.Add(time.Second)
+	}
+	part(0)
+	split := len(b.Packets)
+	at = at.Add(cfg.Horizon() + time.Second)
+	part(10)
+
+	whole, wst := track(cfg, b.Packets, true)
+	first, fst := track(cfg, b.Packets[:split], false)
+	second, sst := track(cfg, b.Packets[split:], true)
+	for i := range second {
+		second[i].ID += fst.Connections
+	}
+	if got := append(first, second...); !reflect.DeepEqual(got, whole) {
+		t.Errorf("tracked apart:\n%+v\nin one:\n%+v", got, whole)
+	}
+	if fst.Connections+sst.Connections != wst.Connections || fst.Packets+sst.Packets != wst.Packets {
+		t.Errorf("stats %+v + %+v, want %+v", fst, sst, wst)
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +26,12 @@ type AnalyzeOptions struct {
 	Ports       string
 	IdleTimeout time.Duration
 	MaxConns    int
+	// Jobs is the most files read at once (1: one after another, 0: one
+	// per CPU); the report is the same either way.
+	Jobs int
+	// Quiet silences the progress line and other notes on stderr, but
+	// never warnings about damaged input.
+	Quiet bool
 }
 
 func newAnalyzeCmd(stdio IO) *cobra.Command {
@@ -58,6 +67,8 @@ printed); 2 usage error.`,
 	f.BoolVar(&opts.Flows, "flows", false, "table format: also print one row per connection")
 	f.StringVar(&opts.Ports, "ports", flow.DefaultPorts, "SMTP server ports, comma-separated, ranges allowed")
 	f.DurationVar(&opts.IdleTimeout, "idle-timeout", flow.DefaultIdleTimeout, "decide a connection after this long without packets (packet time)")
+	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "most files read at once, where that cannot change the report (1: one after another, 0: one per CPU)")
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line or notes on stderr (warnings about damaged input are still shown)")
 	f.IntVar(&opts.MaxConns, "max-conns", flow.DefaultMaxConns, "most open connections tracked at once; the least recently active is decided early past it")
 	return cmd
 }
@@ -75,6 +86,12 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	if opts.IdleTimeout <= 0 {
 		return usageErr(errors.New("--idle-timeout must be positive"))
 	}
+	jobs := opts.Jobs
+	if jobs < 0 {
+		return usageErr(errors.New("--jobs must not be negative"))
+	} else if jobs == 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
 	if opts.MaxConns <= 0 {
 		return usageErr(errors.New("--max-conns must be positive"))
 	}
@@ -87,7 +104,9 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	out := bufio.NewWriterSize(stdio.Out, 64<<10)
 	rend := report.New(out, report.Options{Format: format, GroupBy: group, Flows: opts.Flows})
 	cfg := flow.Config{Ports: ports, IdleTimeout: opts.IdleTimeout, MaxConns: opts.MaxConns}
-	p, err := runPipeline(ctx, sources, cfg, rend, stdio)
+	prog := newProgress(stdio, opts.Quiet, sourceSizes(sources))
+	p, err := runPipeline(ctx, sources, jobs, cfg, rend, prog, stdio.Err)
+	prog.Done()
 	if err != nil {
 		return err
 	}
@@ -134,16 +153,40 @@ func closeSources(sources []*capture.File) {
 	}
 }
 
-// runPipeline reads every source in order through one tracker into rend.
-func runPipeline(ctx context.Context, sources []*capture.File, cfg flow.Config, rend report.Renderer, stdio IO) (*pipeline, error) {
+// runPipeline reads every source in order through one tracker into rend,
+// or up to jobs files at once where that gives the same report (see
+// parallel.go); prog (nil for none) shows how far it got, and warnings go
+// to errw.
+func runPipeline(ctx context.Context, sources []*capture.File, jobs int, cfg flow.Config, rend report.Renderer, prog *progress, errw io.Writer) (*pipeline, error) {
+	if starts := parallelPlan(sources, cfg, jobs); starts != nil {
+		return runParallel(ctx, sources, starts, jobs, cfg, rend, prog, errw)
+	}
 	p := newPipeline(cfg, rend)
-	for _, src := range sources {
-		if !p.readFile(ctx, src, stdio.Err) {
-			p.warn(stdio.Err, "interrupted: the report covers the input read so far")
+	p.prog = prog
+	errw = prog.stderr(errw)
+	for i, src := range sources {
+		if !p.readFile(ctx, i, src, errw) {
+			p.warn(errw, "interrupted: the report covers the input read so far")
 			break
 		}
 	}
 	return p, p.finish()
+}
+
+// sourceSizes returns the size of each source's file, -1 for standard
+// input or when it is unknown.
+func sourceSizes(sources []*capture.File) []int64 {
+	sizes := make([]int64, len(sources))
+	for i, s := range sources {
+		sizes[i] = -1
+		if s.Name() == "-" {
+			continue
+		}
+		if st, err := os.Stat(s.Name()); err == nil && st.Mode().IsRegular() {
+			sizes[i] = st.Size()
+		}
+	}
+	return sizes
 }
 
 // parseGroupAndPorts parses the --group-by and --ports flags every command

@@ -105,7 +105,7 @@ func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
 	defer closeSources(sources)
 	col := &collector{agg: report.NewAggregator(group)}
 	cfg := flow.Config{Ports: ports, IdleTimeout: opts.IdleTimeout, MaxConns: opts.MaxConns}
-	p, err := runPipeline(ctx, sources, cfg, col, stdio)
+	p, err := runPipeline(ctx, sources, 1, cfg, col, nil, stdio.Err)
 	if err != nil {
 		return err
 	}

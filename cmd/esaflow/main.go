@@ -8,18 +8,22 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Main(ctx, os.Args[1:], IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Terminal: stdoutIsTerminal, Getenv: os.Getenv})
+	stdio := IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, ErrTerminal: isTerminal(os.Stderr), Now: time.Now,
+		Terminal: func() bool { return isTerminal(os.Stdout) }, Getenv: os.Getenv}
+	code := Main(ctx, os.Args[1:], stdio)
 	stop()
 	os.Exit(code)
 }
 
-// stdoutIsTerminal reports whether standard output is a terminal (a
-// character device), where show may use colours.
-func stdoutIsTerminal() bool {
-	fi, err := os.Stdout.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+// isTerminal reports whether f is a character device: a terminal (or
+// /dev/null, where a progress line does no harm), not a pipe or a file, so
+// that CI logs and redirected output never get one.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

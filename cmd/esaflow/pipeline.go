@@ -20,6 +20,7 @@ type pipeline struct {
 	stats    report.Stats
 	failed   bool // some input could not be (fully) read
 	err      error
+	prog     *progress // nil when no progress is shown
 }
 
 func newPipeline(cfg flow.Config, r report.Renderer) *pipeline {
@@ -41,10 +42,12 @@ func (p *pipeline) warn(w io.Writer, msg string) {
 	fmt.Fprintf(w, "esaflow: warning: %s\n", msg)
 }
 
-// readFile feeds every frame of one source to the tracker. It returns
-// false when the context was cancelled.
-func (p *pipeline) readFile(ctx context.Context, src *capture.File, errw io.Writer) bool {
+// readFile feeds every frame of source number i to the tracker. It
+// returns false when the context was cancelled.
+func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw io.Writer) bool {
 	var pkt capture.Packet
+	conns0 := p.tracker.Stats().Connections
+	defer func() { p.prog.update(i, src.InputBytes(), p.tracker.Stats().Connections-conns0) }()
 	fs := report.FileStat{Name: src.Name(), Format: src.Format()}
 	defer func() {
 		for _, l := range src.LinkTypes() {
@@ -55,8 +58,11 @@ func (p *pipeline) readFile(ctx context.Context, src *capture.File, errw io.Writ
 		p.stats.Files = append(p.stats.Files, fs)
 	}()
 	for n := 0; ; n++ {
-		if n&4095 == 0 && ctx.Err() != nil {
-			return false
+		if n&1023 == 0 {
+			if ctx.Err() != nil {
+				return false
+			}
+			p.prog.update(i, src.InputBytes(), p.tracker.Stats().Connections-conns0)
 		}
 		err := src.Next(&pkt)
 		if err == io.EOF {
@@ -91,7 +97,11 @@ func (p *pipeline) countTime(t time.Time) {
 // finish closes the open connections and renders the end of the report.
 func (p *pipeline) finish() error {
 	p.tracker.Flush()
-	st := p.tracker.Stats()
+	return p.end(p.tracker.Stats())
+}
+
+// end renders the end of the report with the tracker counts st.
+func (p *pipeline) end(st flow.Stats) error {
 	p.stats.Packets = st.Packets
 	p.stats.TCPPackets = st.TCPPackets
 	p.stats.Ignored = st.Ignored

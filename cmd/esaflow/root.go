@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/spf13/cobra"
@@ -32,6 +33,12 @@ type IO struct {
 	Terminal func() bool
 	// Getenv reads an environment variable (NO_COLOR); nil reads none.
 	Getenv func(string) string
+	// ErrTerminal tells that Err is a terminal, where a progress line may
+	// be drawn; never true for a pipe or a file.
+	ErrTerminal bool
+	// Now is the wall clock, used only for progress display (nil means
+	// time.Now); packet times come from the capture.
+	Now func() time.Time
 }
 
 // exitError carries an exit code through cobra.

@@ -15,8 +15,8 @@ import (
 // room for fewer.
 const maxLabelBytes = 200
 
-// maxPending bounds the commands a labeler remembers awaiting a reply.
-const maxPending = 64
+// maxPendingCommands bounds the commands a labeler remembers awaiting a reply.
+const maxPendingCommands = 64
 
 // Directions of a labeler's per-side state.
 const (
@@ -178,7 +178,7 @@ func (l *labeler) command(line []byte) string {
 
 // pend remembers a command awaiting its reply.
 func (l *labeler) pend(verb string) {
-	if len(l.pending) == maxPending {
+	if len(l.pending) == maxPendingCommands {
 		l.pending = l.pending[1:]
 	}
 	l.pending = append(l.pending, verb)

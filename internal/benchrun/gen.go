@@ -15,65 +15,155 @@ import (
 	"github.com/esaflow/esaflow/internal/pcaptest"
 )
 
+// packetWriter writes a Builder's frames to a pcap file as they are
+// made, so that generating a large capture needs little memory.
+type packetWriter struct {
+	bw      *bufio.Writer
+	pw      *pcapgo.Writer
+	written int64 // bytes of the file so far
+}
+
+func newPacketWriter(w io.Writer) (*packetWriter, error) {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	pw := pcapgo.NewWriter(bw)
+	if err := pw.WriteFileHeader(262144, layers.LinkTypeEthernet); err != nil {
+		return nil, err
+	}
+	return &packetWriter{bw: bw, pw: pw, written: 24}, nil
+}
+
+// drain writes the frames b holds and empties it.
+func (w *packetWriter) drain(b *pcaptest.Builder) error {
+	for _, p := range b.Packets {
+		ci := gopacket.CaptureInfo{Timestamp: p.Time, CaptureLength: len(p.Data), Length: len(p.Data)}
+		if err := w.pw.WritePacket(ci, p.Data); err != nil {
+			return err
+		}
+		w.written += int64(16 + len(p.Data))
+	}
+	b.Packets = b.Packets[:0]
+	return nil
+}
+
+func (w *packetWriter) flush() error { return w.bw.Flush() }
+
+// clock returns the generators' packet clock: 7 µs per packet from the
+// start of 2026.
+func clock() func() time.Time {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	return func() time.Time { at = at.Add(7 * time.Microsecond); return at }
+}
+
+// sess is one generated session: its conversation and kind (see
+// sessionStep).
+type sess struct {
+	c    *pcaptest.Conv
+	kind int
+	body string
+}
+
+// sessionClient returns the client of session n and the server it talks
+// to: distinct clients, a quarter of them IPv6.
+func sessionClient(n int) (client, server pcaptest.Endpoint) {
+	cl := pcaptest.Endpoint{Addr: netip.AddrFrom4([4]byte{198, 51, byte(n >> 8), byte(n)}), Port: uint16(20000 + n%40000)}
+	if n%4 == 3 {
+		a := netip.MustParseAddr("2001:db8:1::").As16()
+		a[14], a[15] = byte(n>>8), byte(n)
+		return pcaptest.Endpoint{Addr: netip.AddrFrom16(a), Port: cl.Port},
+			pcaptest.Endpoint{Addr: netip.MustParseAddr("2001:db8::25"), Port: 25}
+	}
+	return cl, pcaptest.Endpoint{Addr: netip.MustParseAddr("192.0.2.25"), Port: 25}
+}
+
+// newSess starts session n on b with a body of lines lines.
+func newSess(b *pcaptest.Builder, n, lines int) sess {
+	cl, srv := sessionClient(n)
+	line := "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\r\n"
+	return sess{c: b.Conv(cl, srv, uint32(n)*2654435761, uint32(n)*40503), kind: n % 20, body: strings.Repeat(line, lines)}
+}
+
+// writeInterleaved writes every step of the sessions of batch in turn
+// (step 0 of each, then step 1 of each, ...), draining b after each step.
+func writeInterleaved(w *packetWriter, b *pcaptest.Builder, batch []sess, tick func() time.Time) error {
+	for step := 0; step < 14; step++ {
+		for _, s := range batch {
+			sessionStep(s.c, s.kind, step, s.body, tick)
+		}
+		if err := w.drain(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // generate writes a deterministic SMTP capture of about size bytes to w:
 // batches of 32 interleaved sessions from distinct clients (a quarter of
 // them IPv6), mixing deliveries with 4-12 KB bodies, STARTTLS, 554 and
 // 421 greetings, TCPREFUSE and closed ports. It returns the number of
 // sessions written.
 func generate(w io.Writer, size int64) (int, error) {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	pw := pcapgo.NewWriter(bw)
-	if err := pw.WriteFileHeader(262144, layers.LinkTypeEthernet); err != nil {
+	pw, err := newPacketWriter(w)
+	if err != nil {
 		return 0, err
 	}
-	server4 := pcaptest.Endpoint{Addr: netip.MustParseAddr("192.0.2.25"), Port: 25}
-	server6 := pcaptest.Endpoint{Addr: netip.MustParseAddr("2001:db8::25"), Port: 25}
-	line := "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\r\n"
-	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	tick := func() time.Time { at = at.Add(7 * time.Microsecond); return at }
-	var written int64 = 24
+	tick := clock()
 	sessions := 0
-	for written < size {
+	for pw.written < size {
 		b := pcaptest.NewBuilder(pcaptest.Ethernet)
-		type sess struct {
-			c    *pcaptest.Conv
-			kind int
-			body string
-		}
 		var batch []sess
 		for i := 0; i < 32; i++ {
 			n := sessions + i
-			cl := pcaptest.Endpoint{Addr: netip.AddrFrom4([4]byte{198, 51, byte(n >> 8), byte(n)}), Port: uint16(20000 + n%40000)}
-			srv := server4
-			if n%4 == 3 {
-				a := netip.MustParseAddr("2001:db8:1::").As16()
-				a[14], a[15] = byte(n>>8), byte(n)
-				cl.Addr, srv = netip.AddrFrom16(a), server6
-			}
-			batch = append(batch, sess{
-				c:    b.Conv(cl, srv, uint32(n)*2654435761, uint32(n)*40503),
-				kind: n % 20,
-				body: strings.Repeat(line, 50+(n*37)%110),
-			})
+			batch = append(batch, newSess(b, n, 50+(n*37)%110))
 		}
 		sessions += len(batch)
-		for step := 0; step < 14; step++ {
-			for _, s := range batch {
-				sessionStep(s.c, s.kind, step, s.body, tick)
-			}
-		}
-		for _, p := range b.Packets {
-			ci := gopacket.CaptureInfo{Timestamp: p.Time, CaptureLength: len(p.Data), Length: len(p.Data)}
-			if err := pw.WritePacket(ci, p.Data); err != nil {
-				return sessions, err
-			}
-			written += int64(16 + len(p.Data))
+		if err := writeInterleaved(pw, b, batch, tick); err != nil {
+			return sessions, err
 		}
 	}
-	if err := bw.Flush(); err != nil {
-		return sessions, err
+	return sessions, pw.flush()
+}
+
+// generateConcurrent writes n sessions of the same mix as generate (with
+// 1-4 line bodies) that are all open at once: every SYN first, then every
+// SYN,ACK, and so on step by step to the teardowns.
+func generateConcurrent(w io.Writer, n int) error {
+	pw, err := newPacketWriter(w)
+	if err != nil {
+		return err
 	}
-	return sessions, nil
+	b := pcaptest.NewBuilder(pcaptest.Ethernet)
+	batch := make([]sess, n)
+	for i := range batch {
+		batch[i] = newSess(b, i, 1+i%4)
+	}
+	if err := writeInterleaved(pw, b, batch, clock()); err != nil {
+		return err
+	}
+	return pw.flush()
+}
+
+// generateSYNFlood writes n SYNs to 192.0.2.25:25 from n distinct
+// sources (10.0.0.0/8 addresses), none answered.
+func generateSYNFlood(w io.Writer, n int) error {
+	pw, err := newPacketWriter(w)
+	if err != nil {
+		return err
+	}
+	srv := pcaptest.Endpoint{Addr: netip.MustParseAddr("192.0.2.25"), Port: 25}
+	tick := clock()
+	var b *pcaptest.Builder
+	for i := 0; i < n; i++ {
+		if i%4096 == 0 {
+			// A fresh Builder now and then: it remembers an IP ID per address.
+			b = pcaptest.NewBuilder(pcaptest.Ethernet)
+		}
+		cl := pcaptest.Endpoint{Addr: netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), Port: uint16(1024 + i%60000)}
+		b.Conv(cl, srv, uint32(i)*2654435761, 0).SYN(tick())
+		if err := pw.drain(b); err != nil {
+			return err
+		}
+	}
+	return pw.flush()
 }
 
 // sessionStep emits step number step of a session of the given kind:
@@ -175,22 +265,26 @@ func sessionStep(c *pcaptest.Conv, kind, step int, body string, tick func() time
 func expectedCounts(n int) map[string]int {
 	m := map[string]int{}
 	for i := 0; i < n; i++ {
-		switch k := i % 20; {
-		case k < 14:
-			m["ACCEPT/DELIVERED"]++
-		case k < 16:
-			m["ACCEPT/TLS"]++
-		case k == 16:
-			m["REJECT"]++
-		case k == 17:
-			m["TEMPFAIL"]++
-		case k == 18:
-			m["TCPREFUSE"]++
-		default:
-			m["PORT_CLOSED"]++
-		}
+		m[expectedLabel(i)]++
 	}
 	return m
+}
+
+// expectedLabel is the verdict (and outcome) session n is generated for.
+func expectedLabel(n int) string {
+	switch k := n % 20; {
+	case k < 14:
+		return "ACCEPT/DELIVERED"
+	case k < 16:
+		return "ACCEPT/TLS"
+	case k == 16:
+		return "REJECT"
+	case k == 17:
+		return "TEMPFAIL"
+	case k == 18:
+		return "TCPREFUSE"
+	}
+	return "PORT_CLOSED"
 }
 
 func label(verdict, outcome string) string {

@@ -4,6 +4,12 @@
 // time, MB/s, packets/s, peak RSS and the ratio to the floor (medians of
 // several runs). It also checks esaflow's verdict mix against the mix the
 // generator wrote.
+//
+// Two scale checks follow (-checks selects which run): "conns" analyses a
+// capture whose 100,000 sessions are all open at once and checks every
+// connection's verdict; "synflood" analyses 1,000,000 unanswered SYNs
+// from distinct sources under --max-conns and checks that it finishes
+// with bounded memory and that the evictions show in the statistics.
 package main
 
 import (
@@ -13,10 +19,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -29,65 +37,31 @@ func main() {
 	dir := flag.String("dir", "testdata/bench", "where the capture and binaries are kept")
 	sizeMiB := flag.Int64("size", 1024, "capture size in MiB")
 	runs := flag.Int("runs", 3, "runs of each program; the median is shown")
+	checks := flag.String("checks", "throughput,conns,synflood", "which checks to run, comma-separated: throughput, conns, synflood")
+	conns := flag.Int("conns", 100000, "conns check: sessions open at once")
+	syns := flag.Int("syns", 1000000, "synflood check: unanswered SYNs")
+	maxConns := flag.Int("max-conns", 100000, "synflood check: esaflow's --max-conns")
 	floor := flag.String("floor", "", "internal: read FILE as the floor program and exit")
 	flag.Parse()
 	if *floor != "" {
-		if err := readFloor(*floor); err != nil {
+		n, err := countPackets(*floor)
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
+		fmt.Println(n)
 		return
 	}
-	if err := run(*dir, *sizeMiB, *runs); err != nil {
+	if err := runChecks(*dir, *checks, *sizeMiB, *runs, *conns, *syns, *maxConns); err != nil {
 		fmt.Fprintln(os.Stderr, "benchrun:", err)
 		os.Exit(1)
 	}
 }
 
-// readFloor reads every packet with pcapgo's ZeroCopyReadPacketData
-// through a 1 MiB buffer, and prints the count.
-func readFloor(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r, err := pcapgo.NewReader(bufio.NewReaderSize(f, 1<<20))
-	if err != nil {
-		return err
-	}
-	var n, bytes int
-	for {
-		data, _, err := r.ZeroCopyReadPacketData()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		n++
-		bytes += len(data)
-	}
-	fmt.Println(n, bytes)
-	return nil
-}
-
-type result struct {
-	wall time.Duration
-	rss  int64 // KiB
-}
-
-func run(dir string, sizeMiB int64, runs int) error {
+// runChecks builds esaflow and runs the checks named in the comma-separated
+// list, in the order given.
+func runChecks(dir, list string, sizeMiB int64, runs, conns, syns, maxConns int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	capPath := filepath.Join(dir, fmt.Sprintf("smtp-%dMiB.pcap", sizeMiB))
-	sessions, err := ensureCapture(capPath, sizeMiB<<20)
-	if err != nil {
-		return err
-	}
-	st, err := os.Stat(capPath)
-	if err != nil {
 		return err
 	}
 	bin := filepath.Join(dir, "esaflow")
@@ -97,39 +71,128 @@ func run(dir string, sizeMiB int64, runs int) error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("building esaflow: %w", err)
 	}
+	fmt.Printf("machine: %d cores, %s, %s; medians of %d runs, peak RSS the largest\n", runtime.NumCPU(), cpuModel(), runtime.Version(), runs)
+	for _, c := range strings.Split(list, ",") {
+		var err error
+		switch c {
+		case "throughput":
+			err = run(dir, bin, sizeMiB, runs)
+		case "conns":
+			err = runConcurrent(dir, bin, conns, runs)
+		case "synflood":
+			err = runSYNFlood(dir, bin, syns, maxConns, runs)
+		default:
+			err = fmt.Errorf("unknown check %q (throughput, conns, synflood)", c)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", c, err)
+		}
+	}
+	return nil
+}
+
+// countPackets reads every packet with pcapgo's ZeroCopyReadPacketData
+// through a 1 MiB buffer, and returns their number: the floor program.
+func countPackets(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for {
+		_, _, err := r.ZeroCopyReadPacketData()
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+}
+
+type result struct {
+	wall time.Duration
+	rss  int64 // KiB
+}
+
+// run is the throughput check: esaflow against the floor on the large
+// generated capture, and the verdict mix.
+func run(dir, bin string, sizeMiB int64, runs int) error {
+	capPath := filepath.Join(dir, fmt.Sprintf("smtp-%dMiB.pcap", sizeMiB))
+	sessions, err := ensureCapture(capPath, sizeMiB<<20)
+	if err != nil {
+		return err
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	var floorOut bytes.Buffer
-	floor, err := measure(runs, func() *exec.Cmd { return exec.Command(self, "-floor", capPath) }, &floorOut)
+	out, err := newOutput()
+	if err != nil {
+		return err
+	}
+	defer out.remove()
+	floor, err := measure(runs, func() *exec.Cmd { return exec.Command(self, "-floor", capPath) }, out.f)
 	if err != nil {
 		return fmt.Errorf("floor: %w", err)
 	}
-	var packets int64
-	fmt.Sscan(floorOut.String(), &packets)
-	var jsonl bytes.Buffer
-	esa, err := measure(runs, func() *exec.Cmd { return exec.Command(bin, "analyze", "--format", "jsonl", capPath) }, &jsonl)
+	esa, err := measure(runs, func() *exec.Cmd { return exec.Command(bin, "analyze", "--format", "jsonl", capPath) }, out.f)
 	if err != nil {
 		return fmt.Errorf("esaflow: %w", err)
 	}
-
-	mb := float64(st.Size()) / 1e6
-	fmt.Printf("capture: %s, %.0f MB, %d packets, %d sessions\n", capPath, mb, packets, sessions)
-	fmt.Printf("machine: %d cores, %s, %s; medians of %d runs\n\n", runtime.NumCPU(), cpuModel(), runtime.Version(), runs)
-	fmt.Printf("%-28s %10s %10s %14s %10s %8s\n", "program", "wall", "MB/s", "packets/s", "peak RSS", "ratio")
-	for _, r := range []struct {
-		name string
-		res  result
-	}{{"floor (pcapgo read only)", floor}, {"esaflow analyze -o jsonl", esa}} {
-		s := r.res.wall.Seconds()
-		fmt.Printf("%-28s %9.2fs %10.0f %14.0f %7.0f MiB %7.2fx\n", r.name, s, mb/s, float64(packets)/s,
-			float64(r.res.rss)/1024, s/floor.wall.Seconds())
+	t, err := newTable(capPath, fmt.Sprintf("%d sessions", sessions))
+	if err != nil {
+		return err
 	}
-	return checkMix(jsonl.Bytes(), sessions)
+	t.row("floor (pcapgo read only)", floor, floor.wall)
+	t.row("esaflow analyze -o jsonl", esa, floor.wall)
+	jsonl, err := out.bytes()
+	if err != nil {
+		return err
+	}
+	return checkMix(jsonl, sessions)
 }
 
-// ensureCapture generates the capture unless it is already there.
+// table prints result rows for one capture.
+type table struct {
+	mb      float64
+	packets int64
+}
+
+// newTable prints the capture's heading and the column titles.
+func newTable(path, what string) (*table, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	packets, err := countPackets(path)
+	if err != nil {
+		return nil, err
+	}
+	t := &table{mb: float64(st.Size()) / 1e6, packets: packets}
+	fmt.Printf("\ncapture: %s, %.0f MB, %d packets, %s\n\n", path, t.mb, packets, what)
+	fmt.Printf("%-44s %10s %10s %14s %10s %8s\n", "program", "wall", "MB/s", "packets/s", "peak RSS", "ratio")
+	return t, nil
+}
+
+// row prints one program's result; the ratio is to floor (none if zero).
+func (t *table) row(name string, r result, floor time.Duration) {
+	s := r.wall.Seconds()
+	ratio := "-"
+	if floor > 0 {
+		ratio = fmt.Sprintf("%.2fx", s/floor.Seconds())
+	}
+	fmt.Printf("%-44s %9.2fs %10.0f %14.0f %7.0f MiB %8s\n", name, s, t.mb/s, float64(t.packets)/s, float64(r.rss)/1024, ratio)
+}
+
+// ensureCapture generates the throughput capture unless it is already
+// there, and returns its number of sessions.
 func ensureCapture(path string, size int64) (int, error) {
 	countPath := path + ".sessions"
 	if b, err := os.ReadFile(countPath); err == nil {
@@ -140,37 +203,68 @@ func ensureCapture(path string, size int64) (int, error) {
 			}
 		}
 	}
-	fmt.Fprintf(os.Stderr, "generating %s ...\n", path)
-	f, err := os.Create(path + ".tmp")
+	var n int
+	err := ensureFile(path, func(w io.Writer) (err error) {
+		n, err = generate(w, size)
+		return err
+	})
 	if err != nil {
-		return 0, err
-	}
-	n, err := generate(f, size)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return 0, err
-	}
-	if err := os.Rename(path+".tmp", path); err != nil {
 		return 0, err
 	}
 	return n, os.WriteFile(countPath, []byte(fmt.Sprintln(n)), 0o644)
 }
 
+// ensureFile writes path with gen unless it is already there; a file cut
+// short by an interrupted run is never left under the final name.
+func ensureFile(path string, gen func(io.Writer) error) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	fmt.Fprintf(os.Stderr, "generating %s ...\n", path)
+	f, err := os.Create(path + ".tmp")
+	if err != nil {
+		return err
+	}
+	err = gen(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	// The generator's memory would otherwise count in the peak RSS of the
+	// programs measured next (see output).
+	debug.FreeOSMemory()
+	return os.Rename(path+".tmp", path)
+}
+
+// output is a temporary file that receives a measured program's stdout:
+// a file, not this process's memory, because a child's peak RSS counts
+// the parent's pages at fork time (os/exec forks sharing the parent's
+// memory), so a big buffer here would inflate it.
+type output struct{ f *os.File }
+
+func newOutput() (*output, error) {
+	f, err := os.CreateTemp("", "benchrun-out-*")
+	if err != nil {
+		return nil, err
+	}
+	return &output{f: f}, nil
+}
+
+// bytes returns everything the last run wrote.
+func (o *output) bytes() ([]byte, error) { return os.ReadFile(o.f.Name()) }
+
+func (o *output) remove() {
+	o.f.Close()
+	os.Remove(o.f.Name())
+}
+
 // measure runs the command runs times and returns the median wall time
-// and the largest peak RSS; the last run's stdout goes to out. Output goes
-// through a file, not this process's memory: a child's peak RSS counts the
-// parent's pages at fork time, so a big buffer here would inflate it.
-func measure(runs int, mk func() *exec.Cmd, out *bytes.Buffer) (result, error) {
+// and the largest peak RSS; each run's stdout replaces the content of tmp.
+func measure(runs int, mk func() *exec.Cmd, tmp *os.File) (result, error) {
 	var walls []time.Duration
 	var rss int64
-	tmp, err := os.CreateTemp("", "benchrun-out-*")
-	if err != nil {
-		return result{}, err
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
 	for i := 0; i < runs; i++ {
 		cmd := mk()
 		if err := tmp.Truncate(0); err != nil {
@@ -190,13 +284,6 @@ func measure(runs int, mk func() *exec.Cmd, out *bytes.Buffer) (result, error) {
 			rss = ru.Maxrss
 		}
 	}
-	out.Reset()
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return result{}, err
-	}
-	if _, err := io.Copy(out, tmp); err != nil {
-		return result{}, err
-	}
 	sort.Slice(walls, func(a, b int) bool { return walls[a] < walls[b] })
 	return result{wall: walls[len(walls)/2], rss: rss}, nil
 }
@@ -204,16 +291,43 @@ func measure(runs int, mk func() *exec.Cmd, out *bytes.Buffer) (result, error) {
 // checkMix compares esaflow's verdicts with the mix the generator wrote.
 func checkMix(jsonl []byte, sessions int) error {
 	got := map[string]int{}
+	err := eachRecord(jsonl, func(r *jsonRecord) error {
+		got[label(r.Verdict, r.Outcome)]++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return compareMix(got, expectedCounts(sessions))
+}
+
+// jsonRecord is the part of a connection record the checks read.
+type jsonRecord struct {
+	Client     netip.Addr `json:"client"`
+	ClientPort uint16     `json:"client_port"`
+	Verdict    string     `json:"verdict"`
+	Outcome    string     `json:"outcome"`
+}
+
+// eachRecord calls f with every record of JSON Lines output.
+func eachRecord(jsonl []byte, f func(*jsonRecord) error) error {
 	sc := bufio.NewScanner(bytes.NewReader(jsonl))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		var r struct{ Verdict, Outcome string }
+		var r jsonRecord
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			return err
 		}
-		got[label(r.Verdict, r.Outcome)]++
+		if err := f(&r); err != nil {
+			return err
+		}
 	}
-	want := expectedCounts(sessions)
+	return sc.Err()
+}
+
+// compareMix prints the labels generated and found side by side, and
+// fails if they differ.
+func compareMix(got, want map[string]int) error {
 	bad := false
 	var keys []string
 	for k := range want {
