@@ -77,9 +77,6 @@ var nameParam = []byte("name=")
 // scan consumes body bytes from p. It returns the bytes after the final
 // dot line and true when the body ended in p.
 func (b *bodyScanner) scan(p []byte) (rest []byte, done bool) {
-	if b.longName == 0 && bytes.Contains(p, nameParam) {
-		b.longName = longNameParam(p)
-	}
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		seg := p
@@ -90,6 +87,9 @@ func (b *bodyScanner) scan(p []byte) (rest []byte, done bool) {
 			b.head[b.lineLen+k] = seg[k]
 		}
 		b.lineLen += len(seg)
+		if b.longName == 0 && mimeHeaderish(b.head[0]) && bytes.Contains(seg, nameParam) {
+			b.longName = longNameParam(seg)
+		}
 		if !b.inBody && b.longHeader == 0 && b.lineLen > limitHeaderLine+1 {
 			b.longHeader = b.lineLen
 		}
@@ -111,9 +111,16 @@ func (b *bodyScanner) scan(p []byte) (rest []byte, done bool) {
 	return nil, false
 }
 
+// mimeHeaderish reports whether a line starting with c may hold a MIME
+// name parameter: a Content-* header line, or the folded continuation of
+// one. Only those lines are searched, so that message text and base64
+// are not.
+func mimeHeaderish(c byte) bool { return c == 'C' || c == 'c' || c == ' ' || c == '\t' }
+
 // longNameParam returns the length of the first name= or filename= value
 // in p longer than limitFilename, or 0. A value cut by a segment boundary
-// is measured as far as p holds it.
+// is measured as far as p holds it; a line's own part in p is all it
+// searches.
 func longNameParam(p []byte) int {
 	for {
 		i := bytes.Index(p, nameParam)

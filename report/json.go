@@ -49,15 +49,19 @@ func (j *jsonRenderer) Finish(stats *Stats) error {
 // jsonlRenderer prints one JSON record per line, as connections arrive.
 type jsonlRenderer struct {
 	w    io.Writer
+	buf  []byte // the line being written, reused
 	done bool
 }
 
-// Connection writes r as one line of JSON.
+// Connection writes r as one line of JSON, in a single Write.
 func (j *jsonlRenderer) Connection(r *classify.Record) error {
 	if j.done {
 		return errFinished
 	}
-	return newJSONEncoder(j.w).Encode(normalizeRecord(r))
+	n := normalizeRecord(r)
+	j.buf = appendRecordJSON(j.buf[:0], &n)
+	_, err := j.w.Write(j.buf)
+	return err
 }
 
 // Finish writes nothing: statistics are not a connection record.

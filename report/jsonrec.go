@@ -1,0 +1,193 @@
+package report
+
+import (
+	"net/netip"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/esaflow/esaflow/classify"
+)
+
+// appendRecordJSON appends r as one line of compact JSON, byte for byte
+// what encoding/json (with HTML escaping off) writes for it, followed by a
+// newline. It exists because records are the bulk of the jsonl output and
+// encoding/json's reflection was a quarter of the whole run's time;
+// TestRecordJSONMatchesEncodingJSON holds the two together. r must be
+// normalized (normalizeRecord) first.
+func appendRecordJSON(b []byte, r *classify.Record) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendUint(b, r.ID, 10)
+	b = appendKeyAddr(b, `,"client":`, r.Client)
+	b = appendKeyUint(b, `,"client_port":`, uint64(r.ClientPort))
+	b = appendKeyAddr(b, `,"server":`, r.Server)
+	b = appendKeyUint(b, `,"server_port":`, uint64(r.ServerPort))
+	b = appendKeyString(b, `,"verdict":`, r.Verdict.String())
+	b = appendKeyString(b, `,"outcome":`, r.Outcome.String())
+	b = append(b, `,"banner_code":`...)
+	b = strconv.AppendInt(b, int64(r.BannerCode), 10)
+	b = appendKeyString(b, `,"banner":`, r.Banner)
+	b = appendKeyString(b, `,"history":`, r.History)
+	b = appendKeyString(b, `,"conn_state":`, r.ConnState)
+	b = appendKeyString(b, `,"closed_by":`, r.ClosedBy)
+	b = appendKeyTime(b, `,"start":`, r.Start)
+	b = appendKeyTime(b, `,"end":`, r.End)
+	b = append(b, `,"replies":`...)
+	if r.Replies == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range r.Replies {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			rep := &r.Replies[i]
+			b = appendKeyString(b, `{"command":`, rep.Command)
+			b = append(b, `,"code":`...)
+			b = strconv.AppendInt(b, int64(rep.Code), 10)
+			if rep.Enhanced != "" {
+				b = appendKeyString(b, `,"enhanced":`, rep.Enhanced)
+			}
+			b = appendKeyString(b, `,"text":`, rep.Text)
+			b = appendKeyTime(b, `,"time":`, rep.Time)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if r.RepliesOmitted != 0 {
+		b = append(b, `,"replies_omitted":`...)
+		b = strconv.AppendInt(b, int64(r.RepliesOmitted), 10)
+	}
+	t := &r.TLS
+	b = appendKeyBool(b, `,"tls":{"offered":`, t.Offered)
+	b = appendKeyBool(b, `,"attempted":`, t.Attempted)
+	if t.Implicit {
+		b = append(b, `,"implicit":true`...)
+	}
+	b = appendKeyBool(b, `,"answered":`, t.Answered)
+	b = appendKeyString(b, `,"result":`, t.Result)
+	b = appendOptString(b, `,"version":`, t.Version)
+	b = appendOptString(b, `,"cipher":`, t.Cipher)
+	b = appendOptString(b, `,"cert_subject":`, t.CertSubject)
+	b = appendOptString(b, `,"cert_issuer":`, t.CertIssuer)
+	b = appendOptString(b, `,"alert":`, t.Alert)
+	b = appendOptString(b, `,"alert_from":`, t.AlertFrom)
+	b = append(b, `},"flags":`...)
+	if r.Flags == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, f := range r.Flags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendKeyString(b, `{"name":`, f.Name)
+			b = appendKeyString(b, `,"evidence":`, f.Evidence)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = appendKeyUint(b, `,"client_packets":`, r.ClientPackets)
+	b = appendKeyUint(b, `,"server_packets":`, r.ServerPackets)
+	b = appendKeyUint(b, `,"client_bytes":`, r.ClientBytes)
+	b = appendKeyUint(b, `,"server_bytes":`, r.ServerBytes)
+	b = appendKeyString(b, `,"reason":`, r.Reason)
+	b = appendKeyString(b, `,"explanation":`, r.Explanation)
+	return append(b, "}\n"...)
+}
+
+func appendKeyUint(b []byte, key string, v uint64) []byte {
+	return strconv.AppendUint(append(b, key...), v, 10)
+}
+
+func appendKeyBool(b []byte, key string, v bool) []byte {
+	return strconv.AppendBool(append(b, key...), v)
+}
+
+func appendKeyString(b []byte, key, s string) []byte {
+	return appendJSONString(append(b, key...), s)
+}
+
+// appendOptString writes key and s unless s is empty (omitempty).
+func appendOptString(b []byte, key, s string) []byte {
+	if s == "" {
+		return b
+	}
+	return appendKeyString(b, key, s)
+}
+
+// appendKeyAddr writes an address as encoding/json does through its
+// MarshalText: "" for the zero address.
+func appendKeyAddr(b []byte, key string, a netip.Addr) []byte {
+	b = append(b, key...)
+	b = append(b, '"')
+	if a.IsValid() {
+		b = a.AppendTo(b)
+	}
+	return append(b, '"')
+}
+
+// appendKeyTime writes a time as time.Time.MarshalJSON does.
+func appendKeyTime(b []byte, key string, t time.Time) []byte {
+	b = append(b, key...)
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString quotes s as encoding/json does with HTML escaping off:
+// '"' and '\\' and control characters escaped, invalid UTF-8 replaced by
+// U+FFFD, U+2028 and U+2029 escaped.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,61 @@
+package report
+
+import (
+	"bytes"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/esaflow/esaflow/classify"
+)
+
+// stdJSON is what encoding/json writes for r, the reference.
+func stdJSON(t *testing.T, r *classify.Record) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := newJSONEncoder(&b).Encode(r); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestRecordJSONMatchesEncodingJSON(t *testing.T) {
+	recs := fixtureRecords()
+	recs = append(recs, classify.Record{}, classify.Record{Replies: []classify.Reply{}, Flags: []classify.Flag{}})
+	for i := range recs {
+		n := normalizeRecord(&recs[i])
+		want := stdJSON(t, &n)
+		got := appendRecordJSON(nil, &n)
+		if !bytes.Equal(got, want) {
+			t.Errorf("record %d:\n got %s\nwant %s", i, got, want)
+		}
+		raw := recs[i] // not normalized: nil slices stay null
+		if got, want := appendRecordJSON(nil, &raw), stdJSON(t, &raw); !bytes.Equal(got, want) {
+			t.Errorf("record %d (raw):\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
+
+func FuzzRecordJSON(f *testing.F) {
+	f.Add("220 mx \x1b[31m\u2028", "<a@b>&\"\\\x7f\xff", "CN=x", uint64(7), 250, true)
+	f.Fuzz(func(t *testing.T, s1, s2, s3 string, n uint64, code int, flag bool) {
+		at := time.Unix(int64(n%4e9), int64(n%1e9)).UTC()
+		r := classify.Record{
+			ID: n, Client: netip.AddrFrom4([4]byte{198, 51, 100, byte(n)}), ClientPort: uint16(n),
+			Server: netip.MustParseAddr("2001:db8::25"), ServerPort: 25,
+			Verdict: classify.Verdict(n % 12), Outcome: classify.Outcome(n % 13),
+			BannerCode: code, Banner: s1, History: s2, ConnState: s3, ClosedBy: s1,
+			Start: at, End: at.Add(time.Duration(n % 1e9)),
+			Replies:        []classify.Reply{{Command: s2, Code: code, Enhanced: s3, Text: s1, Time: at}, {Text: s2}},
+			RepliesOmitted: code % 3,
+			TLS: classify.TLS{Offered: flag, Attempted: !flag, Implicit: flag, Answered: flag, Result: s3,
+				Version: s1, Cipher: s2, CertSubject: s3, CertIssuer: s1, Alert: s2, AlertFrom: s3},
+			Flags:         []classify.Flag{{Name: s1, Evidence: s2}},
+			ClientPackets: n, ServerPackets: n / 2, ClientBytes: n * 3, ServerBytes: n / 3,
+			Reason: s3, Explanation: s2,
+		}
+		if got, want := appendRecordJSON(nil, &r), stdJSON(t, &r); !bytes.Equal(got, want) {
+			t.Fatalf("\n got %s\nwant %s", got, want)
+		}
+	})
+}
