@@ -236,6 +236,9 @@ func dur(d time.Duration) string {
 // alert returns the description of the first failure alert sent in clear
 // (the server's first, then the client's), or -1.
 func (s *session) alert() int {
+	if s.stls == nil {
+		return -1
+	}
 	for _, d := range []int{s.stls.alertDesc, s.ctls.alertDesc} {
 		if d > 0 { // 0 is close_notify: an orderly end, not a failure
 			return d
@@ -250,7 +253,10 @@ func (s *session) fillTLS(t *TLS) {
 	t.Implicit = s.clientTLSFirst || s.first == firstTLS
 	t.Answered = s.tlsAnswered || s.tlsRefused
 	t.Result = s.tlsResult()
-	if st := &s.stls; st.serverHello {
+	if s.stls == nil {
+		return
+	}
+	if st := s.stls; st.serverHello {
 		t.Version, t.Cipher = tlsVersionName(st.version), cipherName(st.cipher)
 		t.CertSubject, t.CertIssuer = st.certSubject, st.certIss
 	}
@@ -265,7 +271,10 @@ func (s *session) fillTLS(t *TLS) {
 // reason names why the server refused, from the reply that decided the
 // verdict or the outcome.
 func (s *session) reason(v Verdict, o Outcome) string {
-	r := &s.refusals
+	r := s.refusals
+	if r == nil {
+		return ""
+	}
 	switch v {
 	case VerdictReject, VerdictTempfail:
 		return r.greeting.reason()

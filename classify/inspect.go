@@ -192,7 +192,7 @@ type resets struct {
 	// after counts each side's packets after its own RST, afterTTL
 	// their TTLs and afterAt the first one's time.
 	after    [2]int
-	afterTTL [2]ttlSet
+	afterTTL [2]uint8 // the first one's
 	afterAt  [2]time.Time
 }
 
@@ -205,10 +205,9 @@ func (r *resets) event(e *flow.Event) {
 		}
 	case flow.EventAfterRST:
 		if r.after[e.Dir] == 0 {
-			r.afterAt[e.Dir] = e.Time
+			r.afterAt[e.Dir], r.afterTTL[e.Dir] = e.Time, e.TTL
 		}
 		r.after[e.Dir]++
-		r.afterTTL[e.Dir].add(e.TTL)
 	default:
 		r.ttl[e.Dir].add(e.TTL)
 	}
@@ -227,8 +226,8 @@ func (r *resets) flag() (Flag, bool) {
 			ev = append(ev, fmt.Sprintf("%s RST with TTL %d, the %s's other packets TTL %s", d, r.rstTTL[d], d, r.ttl[d].String()))
 		}
 		if r.after[d] > 0 {
-			ev = append(ev, fmt.Sprintf("the %s still sent %d packet(s) (TTL %s), the first %s after its RST",
-				d, r.after[d], r.afterTTL[d].String(), dur(r.afterAt[d].Sub(r.rstAt[d]))))
+			ev = append(ev, fmt.Sprintf("the %s still sent %d packet(s), the first (TTL %d) %s after its RST",
+				d, r.after[d], r.afterTTL[d], dur(r.afterAt[d].Sub(r.rstAt[d]))))
 		}
 		if len(ev) > 0 {
 			return Flag{FlagRSTForgedSuspected, joinSemicolon(ev)}, true

@@ -137,6 +137,14 @@ func (r *refusal) reason() string {
 	return reasonOf(r.code, r.enhanced, r.text)
 }
 
+// refs returns the session's refusals, making them at the first use.
+func (s *session) refs() *refusals {
+	if s.refusals == nil {
+		s.refusals = new(refusals)
+	}
+	return s.refusals
+}
+
 // refusals keeps the first refusing reply of each kind a verdict or
 // outcome can be decided by.
 type refusals struct {

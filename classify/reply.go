@@ -26,7 +26,7 @@ func (s *session) finishReply(t time.Time) {
 			}
 		}
 		if class == 4 || class == 5 {
-			s.refusals.greeting.keep(code, cur.enhanced, cur.text)
+			s.refs().greeting.keep(code, cur.enhanced, cur.text)
 		}
 	} else if len(s.queue) > 0 {
 		cmd = s.queue[0]
@@ -43,6 +43,9 @@ func (s *session) finishReply(t time.Time) {
 	}
 	if code == 354 {
 		s.dataPending = true
+	}
+	if s.rec.Replies == nil {
+		s.rec.Replies = make([]Reply, 0, 4)
 	}
 	if len(s.rec.Replies) < MaxReplies {
 		s.rec.Replies = append(s.rec.Replies, Reply{
@@ -136,7 +139,7 @@ func (s *session) keepRefusal(cmd command, code int, enhanced string, text []byt
 	if cmd.masked && class == 5 && s.insp.commandMasked == "" {
 		s.insp.commandMasked = fmt.Sprintf("client command %q answered %d", cmd.text, code)
 	}
-	r := &s.refusals
+	r := s.refs()
 	r.any.keep(code, enhanced, text)
 	switch {
 	case code == 421:

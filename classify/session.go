@@ -75,6 +75,7 @@ type session struct {
 	body     bodyScanner
 	bdatLeft int64
 	queue    []command
+	qbase    []command // queue's array from its start, reused when it empties
 	authing  bool
 	// dataPending: a 354 was seen and the end of its message not yet.
 	dataPending bool
@@ -122,10 +123,10 @@ type session struct {
 	// clear each way, and the replies a refusal reason may come from.
 	insp       inspection
 	resets     resets
-	ctls, stls tlsStream
+	ctls, stls *tlsStream // set once TLS starts
 	tlsSeen    bool // the server's first TLS bytes were looked at
 	nReplies   int  // replies completed, the greeting included
-	refusals   refusals
+	refusals   *refusals // set at the first refusing reply
 }
 
 // Event implements flow.Stream.
@@ -221,7 +222,9 @@ func (s *session) client(p []byte, t time.Time, gap bool) {
 // startTLS switches both directions to TLS records.
 func (s *session) startTLS() {
 	s.cmode, s.smode = clientTLS, serverTLS
-	s.ctls, s.stls = newTLSStream(), newTLSStream()
+	pair := [2]tlsStream{newTLSStream(), newTLSStream()}
+	p := &pair // one allocation for both, only for sessions that use TLS
+	s.ctls, s.stls = &p[0], &p[1]
 }
 
 // checkPartialLine notes a command line that crossed the inspection's
@@ -278,7 +281,15 @@ func (s *session) push(c command) {
 	if len(s.queue) >= maxQueued {
 		s.queue = s.queue[1:]
 	}
+	if len(s.queue) == 0 {
+		// Start again at the front of the array: a lock-step dialogue
+		// then never needs another one.
+		s.queue = s.qbase
+	}
 	s.queue = append(s.queue, c)
+	if len(s.queue) == 1 {
+		s.qbase = s.queue[:0]
+	}
 }
 
 // server consumes in-order server bytes.
