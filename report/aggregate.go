@@ -41,11 +41,17 @@ type Host struct {
 	Last  time.Time `json:"last"`
 }
 
+// countSlots bounds the verdict and outcome values a hostAcc counts in
+// place (TestCountSlotsHoldEveryVerdictAndOutcome keeps it true): a
+// gateway's capture, or a SYN flood, can bring a million hosts, so a
+// host's counts are an array, not maps.
+const countSlots = 16
+
 // hostAcc accumulates the counts for one host.
 type hostAcc struct {
 	conns    int
-	verdicts map[classify.Verdict]int
-	outcomes map[classify.Outcome]int
+	verdicts [countSlots]int32 // by classify.Verdict
+	outcomes [countSlots]int32 // by classify.Outcome, ACCEPT connections only
 	reasons  map[string]int
 	flags    map[string]int
 	first    time.Time
@@ -75,15 +81,14 @@ func (a *Aggregator) Add(r *classify.Record) {
 	}
 	h := a.hosts[addr]
 	if h == nil {
-		h = &hostAcc{verdicts: make(map[classify.Verdict]int, 1)}
+		h = &hostAcc{}
 		a.hosts[addr] = h
 	}
 	h.conns++
-	h.verdicts[r.Verdict]++
-	if r.Verdict == classify.VerdictAccept {
-		if h.outcomes == nil {
-			h.outcomes = make(map[classify.Outcome]int, 1)
-		}
+	if int(r.Verdict) < countSlots {
+		h.verdicts[r.Verdict]++
+	}
+	if r.Verdict == classify.VerdictAccept && int(r.Outcome) < countSlots {
 		h.outcomes[r.Outcome]++
 	}
 	if r.Reason != "" {
@@ -119,9 +124,13 @@ func (a *Aggregator) Hosts() []Host {
 func (h *hostAcc) host(addr netip.Addr) Host {
 	verdict := classify.VerdictIncomplete.String()
 	decided := 0
-	counts := make(map[string]int, len(h.verdicts))
-	for v, n := range h.verdicts {
-		counts[v.String()] = n
+	counts := make(map[string]int, 1)
+	for i, n := range h.verdicts {
+		if n == 0 {
+			continue
+		}
+		v := classify.Verdict(i)
+		counts[v.String()] = int(n)
 		if v.Decided() {
 			decided++
 			verdict = v.String()
@@ -131,11 +140,14 @@ func (h *hostAcc) host(addr netip.Addr) Host {
 		verdict = VerdictMixed
 	}
 	var outcomes map[string]int
-	for o, n := range h.outcomes {
-		if outcomes == nil {
-			outcomes = make(map[string]int, len(h.outcomes))
+	for i, n := range h.outcomes {
+		if n == 0 {
+			continue
 		}
-		outcomes[outcomeName(o)] = n
+		if outcomes == nil {
+			outcomes = make(map[string]int, 1)
+		}
+		outcomes[outcomeName(classify.Outcome(i))] = int(n)
 	}
 	return Host{
 		Host:        addr,

@@ -190,3 +190,14 @@ func TestAggregateTimesInUTC(t *testing.T) {
 		t.Errorf("Last = %v, want the start %v for a record without end", h.Last, r.Start)
 	}
 }
+
+func TestCountSlotsHoldEveryVerdictAndOutcome(t *testing.T) {
+	for _, v := range classify.Verdicts() {
+		if int(v) >= countSlots {
+			t.Errorf("verdict %s (%d) has no count slot", v, v)
+		}
+	}
+	if int(classify.OutcomeIncomplete) >= countSlots {
+		t.Errorf("outcome %s (%d) has no count slot", classify.OutcomeIncomplete, classify.OutcomeIncomplete)
+	}
+}

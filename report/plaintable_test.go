@@ -1,0 +1,67 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// tablewriterTable is how writePlainTable's layout was made before it did
+// it itself: the reference it must keep matching.
+func tablewriterTable(t *testing.T, header []string, rows [][]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tbl := tablewriter.NewTable(&buf,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders:  tw.BorderNone,
+			Symbols:  tw.NewSymbols(tw.StyleNone),
+			Settings: tw.Settings{Lines: tw.LinesNone, Separators: tw.SeparatorsNone},
+		})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+		tablewriter.WithPadding(tw.Padding{Left: tw.Empty, Right: columnGap, Overwrite: true}),
+	)
+	tbl.Header(header)
+	if err := tbl.Bulk(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := tbl.Render(); err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	for _, line := range strings.SplitAfter(buf.String(), "\n") {
+		nl := strings.HasSuffix(line, "\n")
+		out = append(out, strings.TrimRight(strings.TrimSuffix(line, "\n"), " ")...)
+		if nl {
+			out = append(out, '\n')
+		}
+	}
+	return out
+}
+
+func TestPlainTableMatchesTablewriter(t *testing.T) {
+	twwidth.SetEastAsian(false) // as cmd/esaflow sets it
+	header := []string{"HOST", "CONNS", "VERDICT", "DETAIL", "REASON"}
+	tables := [][][]string{
+		{{"192.0.2.1", "3", "ACCEPT", "DELIVERED 3", ""}, {"2001:db8::1", "12", "MIXED", "ACCEPT 1, REJECT 11", "access_denied"}},
+		{{"198.51.100.7", "1", "REJECT", `554 \x1b[31m`, "5.7.x security or policy"}},
+		{{"a", "1", "ACCEPT", "220 メールサーバー", "é"}, {"bb", "22", "", "", "x"}},
+		{{"c", "", "", "", ""}},
+		{},
+	}
+	for i, rows := range tables {
+		var got bytes.Buffer
+		if err := writePlainTable(&got, header, rows); err != nil {
+			t.Fatal(err)
+		}
+		if want := tablewriterTable(t, header, rows); !bytes.Equal(got.Bytes(), want) {
+			t.Errorf("table %d:\n got:\n%s\nwant:\n%s", i, got.Bytes(), want)
+		}
+	}
+}
