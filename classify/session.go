@@ -124,9 +124,9 @@ type session struct {
 	insp       inspection
 	resets     resets
 	ctls, stls *tlsStream // set once TLS starts
-	tlsSeen    bool // the server's first TLS bytes were looked at
-	nReplies   int  // replies completed, the greeting included
-	refusals   *refusals // set at the first refusing reply
+	tlsSeen    bool       // the server's first TLS bytes were looked at
+	nReplies   int        // replies completed, the greeting included
+	refusals   *refusals  // set at the first refusing reply
 }
 
 // Event implements flow.Stream.

@@ -13,7 +13,8 @@ func TestZZProfile(t *testing.T) {
 	if f == "" {
 		t.Skip()
 	}
-	code := Main(context.Background(), []string{"analyze", "-o", "jsonl", f}, IO{In: strings.NewReader(""), Out: io.Discard, Err: os.Stderr})
+	args := append(strings.Fields(os.Getenv("ESAFLOW_PROFILE_ARGS")), f)
+	code := Main(context.Background(), append([]string{"analyze"}, args...), IO{In: strings.NewReader(""), Out: io.Discard, Err: os.Stderr})
 	if code != 0 {
 		t.Fatal(code)
 	}
