@@ -59,3 +59,36 @@ func FuzzRecordJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestJSONDocumentMatchesEncodingJSON(t *testing.T) {
+	st := fixtureStats()
+	st.Warnings = append(st.Warnings, `a<b>&c.pcap: "odd" \ name`)
+	for _, recs := range [][]classify.Record{fixtureRecords(), nil} {
+		var got bytes.Buffer
+		r := New(&got, Options{Format: FormatJSON})
+		agg := NewAggregator(GroupClient)
+		for i := range recs {
+			if err := r.Connection(&recs[i]); err != nil {
+				t.Fatal(err)
+			}
+			agg.Add(&recs[i])
+		}
+		if err := r.Finish(st); err != nil {
+			t.Fatal(err)
+		}
+		sorted := make([]classify.Record, len(recs))
+		for i := range recs {
+			sorted[i] = normalizeRecord(&recs[i])
+		}
+		sortRecords(sorted)
+		var want bytes.Buffer
+		enc := newJSONEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(jsonDocument{Hosts: agg.Hosts(), Connections: nonNil(sorted), Stats: st.normalized()}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("got:\n%s\nwant:\n%s", got.Bytes(), want.Bytes())
+		}
+	}
+}
