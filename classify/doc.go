@@ -3,8 +3,12 @@
 // status codes, commands paired with their replies under pipelining, the
 // DATA body up to its final dot, BDAT chunks, the switch to TLS after
 // STARTTLS), and decides each connection's verdict and outcome with the
-// state machine documented in decide.go. Its output is one Record per
-// connection, handed to a callback when the connection is decided.
+// state machine documented in decide.go. It also reads what a record
+// needs to explain itself beyond the verdict: the marks of a firewall's
+// SMTP inspection and resets forged in a side's name (flags.go,
+// inspect.go), the TLS records sent in clear (tls.go) and the named reason
+// of a refusal (reasons.go). Its output is one Record per connection,
+// handed to a callback when the connection is decided.
 //
 // It must not touch packets or link layers (that is flow's) nor render
 // anything (that is report's). Every string it puts in a Record that came

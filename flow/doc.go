@@ -4,7 +4,9 @@
 // headers skipped), tracks connections between a client and an SMTP
 // server port, reassembles each direction's bytes in sequence order, and
 // hands a Stream the resulting events: handshake, in-order payload, FIN,
-// RST, close.
+// RST, close. A connection torn down by a RST is decided a moment later
+// (Config.ResetHold of packet time), so that what the "resetting" side
+// still sends is reported too. Events carry the IP TTL of their packet.
 //
 // It keeps the TCP-level facts about each connection (Zeek-style history
 // and conn_state, who closed first, packet and byte counts) and nothing
