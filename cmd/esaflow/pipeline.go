@@ -45,7 +45,6 @@ func (p *pipeline) warn(w io.Writer, msg string) {
 // readFile feeds every frame of source number i to the tracker. It
 // returns false when the context was cancelled.
 func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw io.Writer) bool {
-	var pkt capture.Packet
 	conns0 := p.tracker.Stats().Connections
 	defer func() { p.prog.update(i, src.InputBytes(), p.tracker.Stats().Connections-conns0) }()
 	fs := report.FileStat{Name: src.Name(), Format: src.Format()}
@@ -57,30 +56,34 @@ func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw 
 		fs.Bytes = src.Offset()
 		p.stats.Files = append(p.stats.Files, fs)
 	}()
-	for n := 0; ; n++ {
-		if n&1023 == 0 {
-			if ctx.Err() != nil {
-				return false
-			}
-			p.prog.update(i, src.InputBytes(), p.tracker.Stats().Connections-conns0)
+	pf := startPrefetch(ctx, src)
+	defer pf.stop() // before the deferred reads of src above
+	for {
+		b := pf.next()
+		for k := range b.pkts {
+			p.countTime(b.pkts[k].Time)
+			p.tracker.Packet(&b.pkts[k])
 		}
-		err := src.Next(&pkt)
-		if err == io.EOF {
+		p.prog.update(i, b.inputBytes, p.tracker.Stats().Connections-conns0)
+		err := b.err
+		pf.release(b)
+		switch {
+		case err == nil:
+			continue
+		case err == io.EOF:
 			return true
+		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+			return false
 		}
-		if err != nil {
-			var re *capture.ReadError
-			if errors.As(err, &re) {
-				fs.Warning = fmt.Sprintf("truncated or corrupt at byte %d (packet %d): %v; the verdicts before it are kept", re.Offset, re.Packet, re.Err)
-				p.warn(errw, re.File+": "+fs.Warning)
-			} else {
-				fs.Warning = err.Error()
-				p.warn(errw, err.Error())
-			}
-			return true
+		var re *capture.ReadError
+		if errors.As(err, &re) {
+			fs.Warning = fmt.Sprintf("truncated or corrupt at byte %d (packet %d): %v; the verdicts before it are kept", re.Offset, re.Packet, re.Err)
+			p.warn(errw, re.File+": "+fs.Warning)
+		} else {
+			fs.Warning = err.Error()
+			p.warn(errw, err.Error())
 		}
-		p.countTime(pkt.Time)
-		p.tracker.Packet(&pkt)
+		return true
 	}
 }
 
