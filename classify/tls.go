@@ -180,7 +180,7 @@ func (t *tlsStream) parseCertificate(m []byte) {
 	}
 	cert, err := x509.ParseCertificate(m[6 : 6+n])
 	if err != nil {
-		t.certSubject = "(unparsable certificate: " + err.Error() + ")"
+		t.certSubject = "(unparsable certificate: " + Escape([]byte(err.Error())) + ")"
 		return
 	}
 	t.certSubject = Escape([]byte(cert.Subject.String()))
