@@ -42,6 +42,7 @@ func main() {
 	syns := flag.Int("syns", 1000000, "synflood check: unanswered SYNs")
 	maxConns := flag.Int("max-conns", 100000, "synflood check: esaflow's --max-conns")
 	floor := flag.String("floor", "", "internal: read FILE as the floor program and exit")
+	others := flag.Bool("others", true, "throughput check: also time tshark and tcptrace where installed")
 	flag.Parse()
 	if *floor != "" {
 		n, err := countPackets(*floor)
@@ -52,7 +53,7 @@ func main() {
 		fmt.Println(n)
 		return
 	}
-	if err := runChecks(*dir, *checks, *sizeMiB, *runs, *conns, *syns, *maxConns); err != nil {
+	if err := runChecks(*dir, *checks, *sizeMiB, *runs, *conns, *syns, *maxConns, *others); err != nil {
 		fmt.Fprintln(os.Stderr, "benchrun:", err)
 		os.Exit(1)
 	}
@@ -60,7 +61,7 @@ func main() {
 
 // runChecks builds esaflow and runs the checks named in the comma-separated
 // list, in the order given.
-func runChecks(dir, list string, sizeMiB int64, runs, conns, syns, maxConns int) error {
+func runChecks(dir, list string, sizeMiB int64, runs, conns, syns, maxConns int, others bool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -76,7 +77,7 @@ func runChecks(dir, list string, sizeMiB int64, runs, conns, syns, maxConns int)
 		var err error
 		switch c {
 		case "throughput":
-			err = run(dir, bin, sizeMiB, runs)
+			err = run(dir, bin, sizeMiB, runs, others)
 		case "conns":
 			err = runConcurrent(dir, bin, conns, runs)
 		case "synflood":
@@ -122,8 +123,9 @@ type result struct {
 }
 
 // run is the throughput check: esaflow against the floor on the large
-// generated capture, and the verdict mix.
-func run(dir, bin string, sizeMiB int64, runs int) error {
+// generated capture (with others, tshark and tcptrace too), and the
+// verdict mix.
+func run(dir, bin string, sizeMiB int64, runs int, others bool) error {
 	capPath := filepath.Join(dir, fmt.Sprintf("smtp-%dMiB.pcap", sizeMiB))
 	sessions, err := ensureCapture(capPath, sizeMiB<<20)
 	if err != nil {
@@ -150,13 +152,51 @@ func run(dir, bin string, sizeMiB int64, runs int) error {
 	if err != nil {
 		return err
 	}
-	t.row("floor (pcapgo read only)", floor, floor.wall)
-	t.row("esaflow analyze -o jsonl", esa, floor.wall)
 	jsonl, err := out.bytes()
 	if err != nil {
 		return err
 	}
+	t.row("floor (pcapgo read only)", floor, floor.wall)
+	t.row("esaflow analyze -o jsonl", esa, floor.wall)
+	if others {
+		if err := otherTools(t, capPath, floor.wall); err != nil {
+			return err
+		}
+	}
 	return checkMix(jsonl, sessions)
+}
+
+// otherTools times, once each, the tools people use for this today, where
+// they are installed: tshark extracting the SMTP reply codes, and tcptrace
+// summing up every connection.
+func otherTools(t *table, capPath string, floor time.Duration) error {
+	tools := []struct {
+		name, label string
+		args        []string
+	}{
+		{"tshark", "tshark, SMTP reply codes", []string{"-r", capPath, "-Y", "smtp.response", "-T", "fields", "-e", "smtp.response.code"}},
+		{"tcptrace", "tcptrace -n", []string{"-n", capPath}},
+	}
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool.name); err != nil {
+			continue
+		}
+		discard, err := newOutput()
+		if err != nil {
+			return err
+		}
+		r, err := measure(1, func() *exec.Cmd {
+			c := exec.Command(tool.name, tool.args...)
+			c.Stderr = io.Discard // tshark warns about running as root
+			return c
+		}, discard.f)
+		discard.remove()
+		if err != nil {
+			return fmt.Errorf("%s: %w", tool.name, err)
+		}
+		t.row(tool.label+" (1 run)", r, floor)
+	}
+	return nil
 }
 
 // table prints result rows for one capture.
@@ -274,7 +314,9 @@ func measure(runs int, mk func() *exec.Cmd, tmp *os.File) (result, error) {
 			return result{}, err
 		}
 		cmd.Stdout = tmp
-		cmd.Stderr = os.Stderr
+		if cmd.Stderr == nil {
+			cmd.Stderr = os.Stderr
+		}
 		start := time.Now()
 		if err := cmd.Run(); err != nil {
 			return result{}, err
