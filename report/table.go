@@ -77,12 +77,12 @@ func writeHostTable(w io.Writer, hosts []Host) error {
 			h.Verdict,
 			hostDetail(h),
 			shorten(h.Reason, reasonWidth),
-			joinCounts(h.Flags, noRank),
 			formatTableTime(h.First),
 			formatTableTime(h.Last),
+			joinCounts(h.Flags, noRank), // last: a long list pads no other column
 		}
 	}
-	return writePlainTable(w, []string{"HOST", "CONNS", "VERDICT", "DETAIL", "REASON", "FLAGS", "FIRST", "LAST"}, rows)
+	return writePlainTable(w, []string{"HOST", "CONNS", "VERDICT", "DETAIL", "REASON", "FIRST", "LAST", "FLAGS"}, rows)
 }
 
 // writeFlowTable writes the per-connection table.
