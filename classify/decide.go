@@ -10,6 +10,13 @@ import (
 // Close implements flow.Stream: the connection is decided here, once, with
 // everything the capture showed of it.
 func (s *session) Close(c *flow.Conn, why flow.CloseReason) {
+	info := c.Info()
+	s.close(&info, why)
+}
+
+// close decides the connection c describes, hands its Record to emit (if
+// set) and returns it.
+func (s *session) close(c *flow.ConnInfo, why flow.CloseReason) *Record {
 	if s.first == firstNone && s.srvData {
 		// The capture ended inside the server's first line: decide by
 		// its code if it has one.
@@ -48,6 +55,7 @@ func (s *session) Close(c *flow.Conn, why flow.CloseReason) {
 	if s.emit != nil {
 		s.emit(r)
 	}
+	return r
 }
 
 // verdict decides the connection's verdict. The transitions, first match
@@ -66,7 +74,7 @@ func (s *session) Close(c *flow.Conn, why flow.CloseReason) {
 //	before any server payload: server RST                 TCPREFUSE
 //	before any server payload: server FIN                 SILENT_CLOSE
 //	otherwise (input ended or went idle first)            INCOMPLETE
-func (s *session) verdict(c *flow.Conn, why flow.CloseReason) (Verdict, string) {
+func (s *session) verdict(c *flow.ConnInfo, why flow.CloseReason) (Verdict, string) {
 	cl := c.Packets(flow.ClientToServer)
 	switch {
 	case c.Refused():

@@ -26,6 +26,24 @@ func (c *Classifier) New(conn *flow.Conn) flow.Stream {
 	return &session{emit: c.emit}
 }
 
+// Session is the classification of one connection, for a caller that
+// runs it on another goroutine than the Tracker's: it hands over copies of
+// the events (Event's payload is the caller's, valid during the call) and,
+// at the end, the connection's snapshot. One goroutine at a time may use
+// a Session.
+type Session struct{ s *session }
+
+// NewSession returns the state for one new connection. Its Record goes to
+// the Session's caller (Close returns it), not to the Classifier's emit.
+func (c *Classifier) NewSession() Session { return Session{&session{}} }
+
+// Event handles one event of the connection, in capture order.
+func (s Session) Event(e *flow.Event) { s.s.Event(nil, e) }
+
+// Close decides the connection with its snapshot c and returns its
+// Record, which is the caller's to keep.
+func (s Session) Close(c *flow.ConnInfo, why flow.CloseReason) *Record { return s.s.close(c, why) }
+
 type clientMode uint8
 
 const (

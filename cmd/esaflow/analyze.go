@@ -161,7 +161,7 @@ func runPipeline(ctx context.Context, sources []*capture.File, jobs int, cfg flo
 	if starts := parallelPlan(sources, cfg, jobs); starts != nil {
 		return runParallel(ctx, sources, starts, jobs, cfg, rend, prog, errw)
 	}
-	p := newPipeline(cfg, rend)
+	p := newAsyncPipeline(cfg, rend, classWorkers())
 	p.prog = prog
 	errw = prog.stderr(errw)
 	for i, src := range sources {

@@ -20,18 +20,34 @@ type pipeline struct {
 	stats    report.Stats
 	failed   bool // some input could not be (fully) read
 	err      error
-	prog     *progress // nil when no progress is shown
+	prog     *progress        // nil when no progress is shown
+	async    *asyncClassifier // set when classification runs on workers
 }
 
+// newPipeline returns a pipeline that classifies on the tracker's
+// goroutine: each record is rendered the moment its connection is
+// decided (what live needs).
 func newPipeline(cfg flow.Config, r report.Renderer) *pipeline {
 	p := &pipeline{renderer: r}
-	cls := classify.New(func(rec *classify.Record) {
-		if err := p.renderer.Connection(rec); err != nil && p.err == nil {
-			p.err = fmt.Errorf("writing output: %w", err)
-		}
-	})
-	p.tracker = flow.NewTracker(cfg, cls)
+	p.tracker = flow.NewTracker(cfg, classify.New(p.render))
 	return p
+}
+
+// newAsyncPipeline returns a pipeline whose classification runs on
+// worker goroutines (asyncClassifier): the same records in the same
+// order, on more cores, a little later.
+func newAsyncPipeline(cfg flow.Config, r report.Renderer, workers int) *pipeline {
+	p := &pipeline{renderer: r}
+	p.async = newAsyncClassifier(workers, p.render)
+	p.tracker = flow.NewTracker(cfg, p.async)
+	return p
+}
+
+// render hands one decided record to the renderer.
+func (p *pipeline) render(rec *classify.Record) {
+	if err := p.renderer.Connection(rec); err != nil && p.err == nil {
+		p.err = fmt.Errorf("writing output: %w", err)
+	}
 }
 
 // warn records a problem with the input; it shows in the report's stats
@@ -100,6 +116,9 @@ func (p *pipeline) countTime(t time.Time) {
 // finish closes the open connections and renders the end of the report.
 func (p *pipeline) finish() error {
 	p.tracker.Flush()
+	if p.async != nil {
+		p.async.drain()
+	}
 	return p.end(p.tracker.Stats())
 }
 

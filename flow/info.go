@@ -1,0 +1,60 @@
+package flow
+
+import (
+	"net/netip"
+	"time"
+)
+
+// ConnInfo is a snapshot of what a Conn tells about itself, taken when it
+// is closed. A Stream that finishes its work on another goroutine takes
+// one in Close (the Conn is the Tracker's and changes afterwards) and
+// reads it later; its methods answer as the Conn's did.
+type ConnInfo struct {
+	ID             uint64
+	Client, Server netip.AddrPort
+	Start, End     time.Time
+	history        string
+	state          string
+	closedBy       string
+	packets, bytes [2]uint64
+	refused        bool
+	sawSYN         bool
+	sawSYNACK      bool
+}
+
+// Info returns the snapshot of c now.
+func (c *Conn) Info() ConnInfo {
+	return ConnInfo{
+		ID: c.ID, Client: c.Client, Server: c.Server, Start: c.Start, End: c.End,
+		history: c.History(), state: c.State(), closedBy: c.ClosedBy(),
+		packets:   [2]uint64{c.half[0].packets, c.half[1].packets},
+		bytes:     [2]uint64{c.half[0].bytes, c.half[1].bytes},
+		refused:   c.refused,
+		sawSYN:    c.SawSYN(),
+		sawSYNACK: c.synack,
+	}
+}
+
+// History is Conn.History at the snapshot.
+func (i *ConnInfo) History() string { return i.history }
+
+// State is Conn.State at the snapshot.
+func (i *ConnInfo) State() string { return i.state }
+
+// ClosedBy is Conn.ClosedBy at the snapshot.
+func (i *ConnInfo) ClosedBy() string { return i.closedBy }
+
+// Packets is Conn.Packets at the snapshot.
+func (i *ConnInfo) Packets(d Direction) uint64 { return i.packets[d] }
+
+// Bytes is Conn.Bytes at the snapshot.
+func (i *ConnInfo) Bytes(d Direction) uint64 { return i.bytes[d] }
+
+// Refused is Conn.Refused at the snapshot.
+func (i *ConnInfo) Refused() bool { return i.refused }
+
+// SawSYN is Conn.SawSYN at the snapshot.
+func (i *ConnInfo) SawSYN() bool { return i.sawSYN }
+
+// SawSYNACK is Conn.SawSYNACK at the snapshot.
+func (i *ConnInfo) SawSYNACK() bool { return i.sawSYNACK }
