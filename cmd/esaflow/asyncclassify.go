@@ -43,7 +43,7 @@ type classResult struct {
 // classMsg is one event or close for a worker. A payload is kept as an
 // offset into the batch's arena, which may move while the batch fills.
 type classMsg struct {
-	sess     classify.Session
+	st       *asyncStream
 	ev       flow.Event // Payload nil: see off and n
 	off, n   int
 	closeIdx int32 // index into classBatch.closes, -1 for an event
@@ -96,18 +96,26 @@ func (a *asyncClassifier) work(w *classWorker) {
 		var out []classResult
 		for i := range b.msgs {
 			m := &b.msgs[i]
+			st := m.st
+			if !st.started {
+				// Made here, not by the tracker: a session is 1.3 KB to
+				// allocate and clear, work the tracker's goroutine is
+				// spared.
+				st.sess, st.started = a.cls.NewSession(), true
+			}
 			if m.closeIdx >= 0 {
 				c := &b.closes[m.closeIdx]
-				out = append(out, classResult{c.seq, m.sess.Close(&c.info, c.why)})
+				out = append(out, classResult{c.seq, st.sess.Close(&c.info, c.why)})
+				st.sess = classify.Session{}
 				continue
 			}
 			e := m.ev
 			if m.n > 0 {
 				e.Payload = b.arena[m.off : m.off+m.n]
 			}
-			m.sess.Event(&e)
+			st.sess.Event(&e)
 		}
-		clear(b.msgs) // drop the sessions: a closed one must not stay reachable
+		clear(b.msgs) // drop the handles: a closed one must not stay reachable
 		b.msgs, b.closes, b.arena = b.msgs[:0], b.closes[:0], b.arena[:0]
 		w.free <- b
 		if len(out) > 0 {
@@ -118,20 +126,23 @@ func (a *asyncClassifier) work(w *classWorker) {
 
 // New implements flow.StreamFactory.
 func (a *asyncClassifier) New(c *flow.Conn) flow.Stream {
-	return &asyncStream{a: a, w: a.workers[c.ID%uint64(len(a.workers))], sess: a.cls.NewSession()}
+	return &asyncStream{a: a, w: a.workers[c.ID%uint64(len(a.workers))]}
 }
 
-// asyncStream is the tracker's side of one connection.
+// asyncStream is one connection's handle: the tracker's goroutine sets a
+// and w when it makes it and never touches the rest, which belongs to the
+// connection's worker.
 type asyncStream struct {
-	a    *asyncClassifier
-	w    *classWorker
-	sess classify.Session
+	a       *asyncClassifier
+	w       *classWorker
+	sess    classify.Session // the worker's
+	started bool             // the worker's: sess was made
 }
 
 // Event copies e into the worker's batch.
 func (s *asyncStream) Event(_ *flow.Conn, e *flow.Event) {
 	b := s.w.cur
-	m := classMsg{sess: s.sess, ev: *e, off: len(b.arena), n: len(e.Payload), closeIdx: -1}
+	m := classMsg{st: s, ev: *e, off: len(b.arena), n: len(e.Payload), closeIdx: -1}
 	m.ev.Payload = nil
 	b.arena = append(b.arena, e.Payload...)
 	b.msgs = append(b.msgs, m)
@@ -145,7 +156,7 @@ func (s *asyncStream) Close(c *flow.Conn, why flow.CloseReason) {
 	b := s.w.cur
 	b.closes = append(b.closes, classClose{info: c.Info(), why: why, seq: s.a.seq})
 	s.a.seq++
-	b.msgs = append(b.msgs, classMsg{sess: s.sess, closeIdx: int32(len(b.closes) - 1)})
+	b.msgs = append(b.msgs, classMsg{st: s, closeIdx: int32(len(b.closes) - 1)})
 	if len(b.msgs) >= classBatchMsgs {
 		s.a.dispatch(s.w)
 	}
