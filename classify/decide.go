@@ -155,7 +155,7 @@ func (s *session) outcome() Outcome {
 	switch {
 	case s.delivered:
 		return OutcomeDelivered
-	case s.tlsAnswered && s.tlsServerHello && s.alert() < 0, s.first == firstTLS && !s.tlsAlert && s.alert() < 0:
+	case s.tlsAnswered && s.tlsServerHello() && s.alert() < 0, s.first == firstTLS && !s.tlsAlert() && s.alert() < 0:
 		return OutcomeTLS
 	case s.tlsRefused, s.tlsAnswered, s.first == firstTLS:
 		return OutcomeTLSFailed
@@ -215,9 +215,9 @@ func (s *session) tlsResult() string {
 		return "refused"
 	case s.alert() >= 0:
 		return "handshake_failed"
-	case s.tlsServerHello:
+	case s.tlsServerHello():
 		return "ok"
-	case s.tlsAlert:
+	case s.tlsAlert():
 		return "handshake_failed"
 	case s.tlsAnswered && (s.finAfter || s.resetAfter):
 		return "handshake_failed"

@@ -139,7 +139,7 @@ func (in *inspection) flags(replies int, cut bool, cutHow string) []Flag {
 		out = append(out, Flag{FlagBannerMasked, "greeting " + in.bannerMasked})
 	}
 	if len(in.ehloMasked) > 0 {
-		out = append(out, Flag{FlagEHLOMasked, "EHLO reply keywords " + joinComma(in.ehloMasked)})
+		out = append(out, Flag{FlagEHLOMasked, "EHLO reply keywords " + strings.Join(in.ehloMasked, ", ")})
 	}
 	if in.commandMasked != "" {
 		out = append(out, Flag{FlagCommandMasked, in.commandMasked})
@@ -149,17 +149,6 @@ func (in *inspection) flags(replies int, cut bool, cutHow string) []Flag {
 			"the client sent " + in.limit.what + ", then " + cutHow + " came with no reply in between"})
 	}
 	return out
-}
-
-func joinComma(s []string) string {
-	var b bytes.Buffer
-	for i, x := range s {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(x)
-	}
-	return b.String()
 }
 
 // ttlSet is the set of IP TTLs (hop limits) seen on one side's packets.
@@ -230,10 +219,8 @@ func (r *resets) flag() (Flag, bool) {
 				d, r.after[d], r.afterTTL[d], dur(r.afterAt[d].Sub(r.rstAt[d]))))
 		}
 		if len(ev) > 0 {
-			return Flag{FlagRSTForgedSuspected, joinSemicolon(ev)}, true
+			return Flag{FlagRSTForgedSuspected, strings.Join(ev, "; ")}, true
 		}
 	}
 	return Flag{}, false
 }
-
-func joinSemicolon(s []string) string { return strings.Join(s, "; ") }

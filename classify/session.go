@@ -131,7 +131,7 @@ type session struct {
 	mails                                                          int
 	quit, resetAfter, finAfter                                     bool
 	tlsAttempted, tlsAnswered, tlsRefused                          bool
-	tlsServerHello, tlsAlert, clientTLSFirst                       bool
+	clientTLSFirst                                                 bool
 	lastReply                                                      struct {
 		code int
 		cmd  string
@@ -142,7 +142,6 @@ type session struct {
 	insp       inspection
 	resets     resets
 	ctls, stls *tlsStream // set once TLS starts
-	tlsSeen    bool       // the server's first TLS bytes were looked at
 	nReplies   int        // replies completed, the greeting included
 	refusals   *refusals  // set at the first refusing reply
 }
@@ -349,10 +348,6 @@ func (s *session) server(p []byte, t time.Time, gap bool) {
 			p = rest
 			s.serverLine(line, t)
 		case serverTLS:
-			if !s.tlsSeen {
-				s.tlsSeen = true
-				s.tlsRecord(p)
-			}
 			s.stls.feed(p)
 			return
 		default:
@@ -361,14 +356,17 @@ func (s *session) server(p []byte, t time.Time, gap bool) {
 	}
 }
 
-// tlsRecord looks at the server's first bytes after the switch to TLS.
-func (s *session) tlsRecord(p []byte) {
-	switch {
-	case len(p) >= 1 && p[0] == 22 && isTLSRecord(p):
-		s.tlsServerHello = true
-	default:
-		s.tlsAlert = true // an alert, or not TLS at all
-	}
+// tlsServerHello reports whether the server's first record after the
+// switch to TLS was a handshake record (its hello).
+func (s *session) tlsServerHello() bool {
+	return s.stls != nil && s.stls.records > 0 && s.stls.first == tlsHandshake
+}
+
+// tlsAlert reports whether the server's first bytes after the switch to
+// TLS were an alert, or not TLS at all.
+func (s *session) tlsAlert() bool {
+	st := s.stls
+	return st != nil && (st.records > 0 && st.first != tlsHandshake || st.broken && st.records == 0)
 }
 
 // serverLine handles one complete server line.
