@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,13 +18,11 @@ import (
 
 // AnalyzeOptions are the settings of "esaflow analyze".
 type AnalyzeOptions struct {
-	Files       []string
-	Format      string
-	GroupBy     string
-	Flows       bool
-	Ports       string
-	IdleTimeout time.Duration
-	MaxConns    int
+	Files   []string
+	Format  string
+	GroupBy string
+	Flows   bool
+	TrackerOptions
 	// Jobs is the most files read at once (1: one after another, 0: one
 	// per CPU); the report is the same either way.
 	Jobs int
@@ -65,11 +62,9 @@ printed); 2 usage error.`,
 	f.StringVarP(&opts.Format, "format", "o", "table", "output format: table, json, jsonl or csv")
 	f.StringVar(&opts.GroupBy, "group-by", "client", "which side is the host in the per-host table: client (inbound mail) or server (outbound delivery)")
 	f.BoolVar(&opts.Flows, "flows", false, "table format: also print one row per connection")
-	f.StringVar(&opts.Ports, "ports", flow.DefaultPorts, "SMTP server ports, comma-separated, ranges allowed")
-	f.DurationVar(&opts.IdleTimeout, "idle-timeout", flow.DefaultIdleTimeout, "decide a connection after this long without packets (packet time)")
 	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "most files read at once, where that cannot change the report (1: one after another, 0: one per CPU)")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line or notes on stderr (warnings about damaged input are still shown)")
-	f.IntVar(&opts.MaxConns, "max-conns", flow.DefaultMaxConns, "most open connections tracked at once; the least recently active is decided early past it")
+	opts.addFlags(cmd)
 	return cmd
 }
 
@@ -79,21 +74,19 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	if err != nil {
 		return usageErr(err)
 	}
-	group, ports, err := parseGroupAndPorts(opts.GroupBy, opts.Ports)
+	group, err := parseGroupBy(opts.GroupBy)
 	if err != nil {
 		return err
 	}
-	if opts.IdleTimeout <= 0 {
-		return usageErr(errors.New("--idle-timeout must be positive"))
+	cfg, err := opts.config()
+	if err != nil {
+		return err
 	}
 	jobs := opts.Jobs
 	if jobs < 0 {
 		return usageErr(errors.New("--jobs must not be negative"))
 	} else if jobs == 0 {
 		jobs = runtime.GOMAXPROCS(0)
-	}
-	if opts.MaxConns <= 0 {
-		return usageErr(errors.New("--max-conns must be positive"))
 	}
 	sources, failed, err := openSources(opts.Files, stdio)
 	if err != nil {
@@ -103,7 +96,6 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 
 	out := bufio.NewWriterSize(stdio.Out, 64<<10)
 	rend := report.New(out, report.Options{Format: format, GroupBy: group, Flows: opts.Flows})
-	cfg := flow.Config{Ports: ports, IdleTimeout: opts.IdleTimeout, MaxConns: opts.MaxConns}
 	prog := newProgress(stdio, opts.Quiet, sourceSizes(sources))
 	p, err := runPipeline(ctx, sources, jobs, cfg, rend, prog, stdio.Err)
 	prog.Done()
@@ -189,16 +181,20 @@ func sourceSizes(sources []*capture.File) []int64 {
 	return sizes
 }
 
-// parseGroupAndPorts parses the --group-by and --ports flags every command
-// shares; errors are usage errors.
-func parseGroupAndPorts(groupBy, portList string) (report.GroupBy, flow.Ports, error) {
+// parseGroupBy parses --group-by; an error is a usage error.
+func parseGroupBy(groupBy string) (report.GroupBy, error) {
 	group, err := report.ParseGroupBy(groupBy)
 	if err != nil {
-		return 0, flow.Ports{}, usageErr(err)
+		return 0, usageErr(err)
 	}
+	return group, nil
+}
+
+// parsePorts parses --ports; an error is a usage error.
+func parsePorts(portList string) (flow.Ports, error) {
 	ports, err := flow.ParsePorts(portList)
 	if err != nil {
-		return 0, flow.Ports{}, usageErr(fmt.Errorf("--ports: %w", err))
+		return flow.Ports{}, usageErr(fmt.Errorf("--ports: %w", err))
 	}
-	return group, ports, nil
+	return ports, nil
 }

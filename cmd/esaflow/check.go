@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/esaflow/esaflow/classify"
-	"github.com/esaflow/esaflow/flow"
 	"github.com/esaflow/esaflow/internal/expect"
 	"github.com/esaflow/esaflow/report"
 )
@@ -20,14 +18,12 @@ const ExitCheckFailed = 3
 
 // CheckOptions are the settings of "esaflow check".
 type CheckOptions struct {
-	Files       []string
-	Expect      string
-	JUnit       string
-	Init        bool
-	GroupBy     string
-	Ports       string
-	IdleTimeout time.Duration
-	MaxConns    int
+	Files   []string
+	Expect  string
+	JUnit   string
+	Init    bool
+	GroupBy string
+	TrackerOptions
 }
 
 func newCheckCmd(stdio IO) *cobra.Command {
@@ -62,9 +58,7 @@ not be read; 2 usage error or malformed expectations file.`,
 	f.StringVar(&opts.JUnit, "junit", "", "also write the results as JUnit XML to this file")
 	f.BoolVar(&opts.Init, "init", false, "write the expectations the captures satisfy today, to standard output")
 	f.StringVar(&opts.GroupBy, "group-by", "client", "which side is the host: client or server")
-	f.StringVar(&opts.Ports, "ports", flow.DefaultPorts, "SMTP server ports, comma-separated, ranges allowed")
-	f.DurationVar(&opts.IdleTimeout, "idle-timeout", flow.DefaultIdleTimeout, "decide a connection after this long without packets (packet time)")
-	f.IntVar(&opts.MaxConns, "max-conns", flow.DefaultMaxConns, "most open connections tracked at once")
+	opts.addFlags(cmd)
 	return cmd
 }
 
@@ -84,7 +78,11 @@ func (c *collector) Finish(*report.Stats) error { return nil }
 
 // runCheck is the check command without cobra: testable with buffers.
 func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
-	group, ports, err := parseGroupAndPorts(opts.GroupBy, opts.Ports)
+	group, err := parseGroupBy(opts.GroupBy)
+	if err != nil {
+		return err
+	}
+	cfg, err := opts.config()
 	if err != nil {
 		return err
 	}
@@ -104,7 +102,6 @@ func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
 	}
 	defer closeSources(sources)
 	col := &collector{agg: report.NewAggregator(group)}
-	cfg := flow.Config{Ports: ports, IdleTimeout: opts.IdleTimeout, MaxConns: opts.MaxConns}
 	p, err := runPipeline(ctx, sources, 1, cfg, col, nil, stdio.Err)
 	if err != nil {
 		return err

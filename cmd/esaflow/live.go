@@ -80,7 +80,11 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	if opts.IdleTimeout <= 0 || opts.Count < 0 || opts.Duration < 0 {
 		return usageErr(errors.New("--idle-timeout must be positive, --count and --duration not negative"))
 	}
-	group, ports, err := parseGroupAndPorts(opts.GroupBy, opts.Ports)
+	group, err := parseGroupBy(opts.GroupBy)
+	if err != nil {
+		return err
+	}
+	ports, err := parsePorts(opts.Ports)
 	if err != nil {
 		return err
 	}

@@ -56,8 +56,8 @@ func fakeClock() func() time.Time {
 // and a fake clock, and returns stdout, stderr and the error.
 func analyzeOn(path string, terminal, quiet bool) (string, string, error) {
 	var out, errb bytes.Buffer
-	opts := AnalyzeOptions{Files: []string{path}, Format: "jsonl", GroupBy: "client", Ports: flow.DefaultPorts,
-		IdleTimeout: flow.DefaultIdleTimeout, MaxConns: flow.DefaultMaxConns, Quiet: quiet}
+	opts := AnalyzeOptions{Files: []string{path}, Format: "jsonl", GroupBy: "client",
+		TrackerOptions: TrackerOptions{Ports: flow.DefaultPorts, IdleTimeout: flow.DefaultIdleTimeout, MaxConns: flow.DefaultMaxConns}, Quiet: quiet}
 	stdio := IO{In: strings.NewReader(""), Out: &out, Err: &errb, ErrTerminal: terminal, Now: fakeClock()}
 	err := runAnalyze(context.Background(), &opts, stdio)
 	return out.String(), errb.String(), err

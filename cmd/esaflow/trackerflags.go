@@ -28,7 +28,7 @@ func (o *TrackerOptions) addFlags(cmd *cobra.Command) {
 // config checks the settings and returns the tracker's configuration;
 // errors are usage errors.
 func (o *TrackerOptions) config() (flow.Config, error) {
-	_, ports, err := parseGroupAndPorts("client", o.Ports)
+	ports, err := parsePorts(o.Ports)
 	if err != nil {
 		return flow.Config{}, err
 	}
