@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 )
@@ -27,12 +26,24 @@ type File struct {
 	counter *countingReader
 	raw     *countingReader
 	br      *bufio.Reader
-	pcap    *pcapgo.Reader
+	pr      *pcapReader // plain pcap
 	ng      *pcapgo.NgReader
 	link    LinkType
 	packets uint64
 	links   []LinkType
 	failed  error
+
+	// Next on a pcap file hands out the frames of own one by one; ownErr
+	// is what filling it returned, ownRest the bytes of the records in it
+	// not handed out yet.
+	own     *Batch
+	ownIdx  int
+	ownErr  error
+	ownRest int64
+	// ReadBatch on a pcapng file: a frame read by Next that did not fit in
+	// the last batch, first in the next one.
+	carried bool
+	carry   Packet
 }
 
 // Open opens the named capture file; "-" reads standard input (stdin is
@@ -88,13 +99,13 @@ func NewReader(name string, r io.ReadCloser) (*File, error) {
 		}
 	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
 		s.format = "pcap"
-		s.pcap, err = pcapgo.NewReader(s.br)
+		s.pr, err = newPcapReader(s.readRaw)
 		if err != nil {
 			return nil, fmt.Errorf("%s: pcap: %w", name, err)
 		}
-		s.link = LinkType(s.pcap.LinkType())
+		s.link = s.pr.link
 		if !s.link.Supported() {
-			return nil, fmt.Errorf("%s: %w %s", name, ErrUnsupportedLinkType, describeLink(s.pcap.LinkType()))
+			return nil, fmt.Errorf("%s: %w %s", name, ErrUnsupportedLinkType, describeLink(layers.LinkType(s.link)))
 		}
 		s.links = []LinkType{s.link}
 	default:
@@ -123,8 +134,28 @@ func (s *File) LinkTypes() []LinkType { return s.links }
 func (s *File) Packets() uint64 { return s.packets }
 
 // Offset returns the number of bytes consumed so far (of the decompressed
-// stream for gzip input).
-func (s *File) Offset() int64 { return s.counter.n - int64(s.br.Buffered()) }
+// stream for gzip input): up to the end of the last frame handed out, or
+// of the last batch read.
+func (s *File) Offset() int64 {
+	if s.pr != nil {
+		return s.pr.offset - s.ownRest
+	}
+	return s.counter.n - int64(s.br.Buffered())
+}
+
+// readRaw reads the stream after what the format check peeked at: the
+// bytes the bufio.Reader holds first, then straight from below, so that a
+// pcap file is read into a Batch's buffer without a copy in between.
+func (s *File) readRaw(p []byte) (int, error) {
+	if s.br.Buffered() > 0 {
+		return s.br.Read(p)
+	}
+	n, err := s.counter.Read(p)
+	if err == nil && n == 0 {
+		err = io.ErrNoProgress
+	}
+	return n, err
+}
 
 // InputBytes returns the number of bytes read from the underlying file or
 // stream so far: compressed bytes for gzip input, and read-ahead included.
@@ -136,46 +167,35 @@ func (s *File) Next(p *Packet) error {
 	if s.failed != nil {
 		return s.failed
 	}
+	if s.pr != nil {
+		return s.nextPcap(p)
+	}
 	start := s.Offset()
-	var (
-		data []byte
-		ci   gopacket.CaptureInfo
-		err  error
-	)
-	if s.pcap != nil {
-		data, ci, err = s.pcap.ZeroCopyReadPacketData()
-		p.LinkType = s.link
-	} else {
-		data, ci, err = s.ng.ZeroCopyReadPacketData()
-		if err == nil {
-			lt := LinkType(ci.AncillaryData[0].(layers.LinkType))
-			if lt != s.link || len(s.links) == 0 {
-				if !lt.Supported() {
-					err = fmt.Errorf("%w %s on interface %d", ErrUnsupportedLinkType, describeLink(layers.LinkType(lt)), ci.InterfaceIndex)
-				} else {
-					s.noteLink(lt)
-				}
+	data, ci, err := s.ng.ZeroCopyReadPacketData()
+	if err == nil {
+		lt := LinkType(ci.AncillaryData[0].(layers.LinkType))
+		if lt != s.link || len(s.links) == 0 {
+			if !lt.Supported() {
+				err = fmt.Errorf("%w %s on interface %d", ErrUnsupportedLinkType, describeLink(layers.LinkType(lt)), ci.InterfaceIndex)
+			} else {
+				s.noteLink(lt)
 			}
-			p.LinkType = lt
 		}
+		p.LinkType = lt
 	}
 	if err != nil {
 		// pcapgo's pcapng reader returns io.EOF only at a block boundary,
 		// so it is a clean end even after trailing non-packet blocks (the
-		// interface statistics dumpcap writes last); its pcap reader returns
-		// io.EOF also when a record header was read but no data followed.
+		// interface statistics dumpcap writes last).
 		if err == io.EOF && s.counter.err != nil {
 			// pcapgo's pcapng reader turns an io.ErrUnexpectedEOF met at a
 			// block boundary into io.EOF; when it came from below (a gzip
 			// stream cut short), the file is damaged, not finished.
 			err = s.counter.err
 		}
-		if err == io.EOF && (s.ng != nil || s.Offset() == start) {
+		if err == io.EOF {
 			s.failed = io.EOF
 			return io.EOF
-		}
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
 		}
 		if errors.Is(err, ErrUnsupportedLinkType) {
 			s.failed = fmt.Errorf("%s: %w", s.name, err)
@@ -188,6 +208,29 @@ func (s *File) Next(p *Packet) error {
 	p.Data = data
 	p.Time = ci.Timestamp
 	p.Length = ci.Length
+	return nil
+}
+
+// nextPcap implements Next for a plain pcap file.
+func (s *File) nextPcap(p *Packet) error {
+	if s.own == nil {
+		s.own = NewBatch(readBufferSize)
+	}
+	for s.ownIdx >= len(s.own.Packets) {
+		if s.ownErr != nil {
+			s.fail(s.ownErr)
+			return s.failed
+		}
+		s.ownErr = s.pr.fill(s.own)
+		s.ownIdx, s.ownRest = 0, 0
+		for _, q := range s.own.Packets {
+			s.ownRest += int64(pcapRecordHeaderLen + len(q.Data))
+		}
+	}
+	*p = s.own.Packets[s.ownIdx]
+	s.ownIdx++
+	s.ownRest -= int64(pcapRecordHeaderLen + len(p.Data))
+	s.packets++
 	return nil
 }
 

@@ -61,8 +61,13 @@ func (k EventKind) String() string {
 
 // Event is one thing that happened on a connection, in capture order.
 //
-// Payload aliases a buffer that is reused after Stream.Event returns: a
-// Stream that keeps bytes must copy them.
+// Payload aliases either the frame given to Tracker.Packet (or the
+// segment given to Tracker.Segment) or a copy the Tracker made of an
+// out-of-order segment, which it never writes again: the bytes stay valid
+// exactly as long as the frame's own bytes do. A Stream that keeps them
+// past the frame's life must copy them; one that knows the frames outlive
+// its use (esaflow analyze holds each read-ahead batch until the events
+// pointing into it are parsed) need not.
 type Event struct {
 	Kind    EventKind
 	Dir     Direction

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"runtime"
 
 	"github.com/esaflow/esaflow/classify"
@@ -9,9 +10,8 @@ import (
 
 // Bounds of the work handed to a classification worker at once.
 const (
-	classBatchMsgs  = 2048
-	classBatchBytes = 512 << 10
-	classBatches    = 3 // per worker: one being filled, one queued, one in work
+	classBatchMsgs = 2048
+	classBatches   = 3 // per worker: one being filled, one queued, one in work
 )
 
 // asyncClassifier is a flow.StreamFactory that runs SMTP classification
@@ -21,9 +21,15 @@ const (
 // emit on the tracker's goroutine in the order the tracker closed their
 // connections, so the output is byte-identical to a sequential run.
 //
+// Payloads are not copied: an event handed to a worker points into the
+// read-ahead batch its frame came in (or into the tracker's copy of an
+// out-of-order segment, which it never reuses), and the classification
+// batch holds that read-ahead batch until the worker is done with it.
+//
 // Lifecycle: the tracker calls New, Event and Close as for any factory;
-// after the tracker's Flush, drain waits for every record and stops the
-// workers.
+// the caller brackets the frames of each read-ahead batch with feeding
+// and fed; after the tracker's Flush, drain waits for every record and
+// stops the workers.
 type asyncClassifier struct {
 	cls     *classify.Classifier
 	emit    func(*classify.Record)
@@ -32,6 +38,7 @@ type asyncClassifier struct {
 	seq     uint64 // sequence number of the next Close
 	next    uint64 // sequence number of the next record to emit
 	pending map[uint64]*classify.Record
+	cur     *batch // the read-ahead batch being tracked, nil outside feeding/fed
 }
 
 // classResult is one decided record and its place in the close order.
@@ -40,12 +47,10 @@ type classResult struct {
 	rec *classify.Record
 }
 
-// classMsg is one event or close for a worker. A payload is kept as an
-// offset into the batch's arena, which may move while the batch fills.
+// classMsg is one event or close for a worker.
 type classMsg struct {
 	st       *asyncStream
-	ev       flow.Event // Payload nil: see off and n
-	off, n   int
+	ev       flow.Event
 	closeIdx int32 // index into classBatch.closes, -1 for an event
 }
 
@@ -58,7 +63,10 @@ type classClose struct {
 type classBatch struct {
 	msgs   []classMsg
 	closes []classClose
-	arena  []byte
+	// reads are the read-ahead batches the events' payloads point into,
+	// held until the worker is done; last is the latest of them.
+	reads []*batch
+	last  *batch
 }
 
 type classWorker struct {
@@ -109,14 +117,14 @@ func (a *asyncClassifier) work(w *classWorker) {
 				st.sess = classify.Session{}
 				continue
 			}
-			e := m.ev
-			if m.n > 0 {
-				e.Payload = b.arena[m.off : m.off+m.n]
-			}
-			st.sess.Event(&e)
+			st.sess.Event(&m.ev)
 		}
-		clear(b.msgs) // drop the handles: a closed one must not stay reachable
-		b.msgs, b.closes, b.arena = b.msgs[:0], b.closes[:0], b.arena[:0]
+		for _, r := range b.reads {
+			r.release()
+		}
+		clear(b.msgs) // drop the handles and payloads: nothing may stay reachable
+		clear(b.reads)
+		b.msgs, b.closes, b.reads, b.last = b.msgs[:0], b.closes[:0], b.reads[:0], nil
 		w.free <- b
 		if len(out) > 0 {
 			a.results <- out
@@ -139,14 +147,24 @@ type asyncStream struct {
 	started bool             // the worker's: sess was made
 }
 
-// Event copies e into the worker's batch.
+// Event adds e to the worker's batch, which holds the read-ahead batch
+// its payload points into. Outside feeding and fed (no read-ahead batch
+// known), the payload is copied.
 func (s *asyncStream) Event(_ *flow.Conn, e *flow.Event) {
 	b := s.w.cur
-	m := classMsg{st: s, ev: *e, off: len(b.arena), n: len(e.Payload), closeIdx: -1}
-	m.ev.Payload = nil
-	b.arena = append(b.arena, e.Payload...)
+	m := classMsg{st: s, ev: *e, closeIdx: -1}
+	if len(e.Payload) > 0 {
+		switch r := s.a.cur; {
+		case r == nil:
+			m.ev.Payload = bytes.Clone(e.Payload)
+		case b.last != r:
+			r.hold()
+			b.reads = append(b.reads, r)
+			b.last = r
+		}
+	}
 	b.msgs = append(b.msgs, m)
-	if len(b.msgs) >= classBatchMsgs || len(b.arena) >= classBatchBytes {
+	if len(b.msgs) >= classBatchMsgs {
 		s.a.dispatch(s.w)
 	}
 }
@@ -203,6 +221,22 @@ func (a *asyncClassifier) collect(out []classResult) {
 		delete(a.pending, a.next)
 		a.next++
 		a.emit(rec)
+	}
+}
+
+// feeding tells that the frames of r are about to be tracked: payloads
+// point into r until fed.
+func (a *asyncClassifier) feeding(r *batch) { a.cur = r }
+
+// fed tells that the frames of the current read-ahead batch were all
+// tracked: every worker's partial batch is sent, so that no batch waits
+// with read-ahead batches held while the reader needs them back.
+func (a *asyncClassifier) fed() {
+	a.cur = nil
+	for _, w := range a.workers {
+		if len(w.cur.msgs) > 0 {
+			a.dispatch(w)
+		}
 	}
 }
 

@@ -86,6 +86,9 @@ func reportOf(t *testing.T, files []string, opts report.Options, workers int) []
 	p := newPipeline(cfg, rend)
 	if workers > 0 {
 		p = newAsyncPipeline(cfg, rend, workers)
+		// Small read-ahead batches: payloads point into many of them,
+		// each given back for reuse only when its last event is parsed.
+		p.batchSize = 2048 << workers
 	}
 	for i, src := range sources {
 		p.readFile(context.Background(), i, src, io.Discard)

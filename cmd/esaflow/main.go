@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -15,9 +16,19 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	stdio := IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, ErrTerminal: isTerminal(os.Stderr), Now: time.Now,
 		Terminal: func() bool { return isTerminal(os.Stdout) }, Getenv: os.Getenv}
+	if path := os.Getenv("ESAFLOW_CPUPROFILE"); path != "" {
+		// A developer's aid: a CPU profile of the whole run (go tool pprof).
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer f.Close()
+			defer pprof.StopCPUProfile()
+		}
+	}
 	code := Main(ctx, os.Args[1:], stdio)
 	stop()
-	os.Exit(code)
+	if code != 0 {
+		pprof.StopCPUProfile()
+		os.Exit(code)
+	}
 }
 
 // isTerminal reports whether f is a character device: a terminal (or

@@ -22,6 +22,9 @@ type pipeline struct {
 	err      error
 	prog     *progress        // nil when no progress is shown
 	async    *asyncClassifier // set when classification runs on workers
+	// batchSize is the read-ahead batch size; 0 means
+	// capture.DefaultBatchSize (tests make it small).
+	batchSize int
 }
 
 // newPipeline returns a pipeline that classifies on the tracker's
@@ -72,17 +75,23 @@ func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw 
 		fs.Bytes = src.Offset()
 		p.stats.Files = append(p.stats.Files, fs)
 	}()
-	pf := startPrefetch(ctx, src)
+	pf := startPrefetch(ctx, src, p.batchSize)
 	defer pf.stop() // before the deferred reads of src above
 	for {
-		b := pf.next()
+		b := p.nextBatch(pf)
+		if p.async != nil {
+			p.async.feeding(b)
+		}
 		for k := range b.pkts {
 			p.countTime(b.pkts[k].Time)
 			p.tracker.Packet(&b.pkts[k])
 		}
+		if p.async != nil {
+			p.async.fed()
+		}
 		p.prog.update(i, b.inputBytes, p.tracker.Stats().Connections-conns0)
 		err := b.err
-		pf.release(b)
+		b.release()
 		switch {
 		case err == nil:
 			continue
@@ -100,6 +109,23 @@ func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw 
 			p.warn(errw, err.Error())
 		}
 		return true
+	}
+}
+
+// nextBatch waits for the next read-ahead batch. With classification on
+// workers, it emits their records meanwhile: a worker waiting to hand
+// them over would not give back the read-ahead batches it holds.
+func (p *pipeline) nextBatch(pf *prefetcher) *batch {
+	if p.async == nil {
+		return pf.next()
+	}
+	for {
+		select {
+		case b := <-pf.out:
+			return b
+		case out := <-p.async.results:
+			p.async.collect(out)
+		}
 	}
 }
 

@@ -2,38 +2,54 @@ package main
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/esaflow/esaflow/capture"
 )
 
-// Read-ahead bounds: a batch holds up to batchPackets frames or about
-// batchBytes of frame data, and at most prefetchBatches are in flight, so
-// the read-ahead costs a few MiB whatever the file size.
-const (
-	batchPackets    = 512
-	batchBytes      = 256 << 10
-	prefetchBatches = 4
-)
+// prefetchBatches is how many batches (of capture.DefaultBatchSize) a
+// prefetcher has: one being read, one being tracked, the rest either
+// queued or held by classification workers whose events point into
+// them. The read-ahead costs a few MiB whatever the file size.
+const prefetchBatches = 8
 
-// batch is a run of frames read ahead, copied out of the source's buffer.
+// batch is a run of frames read ahead, straight into a capture.Batch.
 type batch struct {
-	pkts []capture.Packet // Data points into buf
-	buf  []byte
-	// err is what Next returned after the last frame (io.EOF at the end,
+	pkts []capture.Packet // cb.Packets
+	cb   *capture.Batch
+	// err is what ReadBatch returned after the frames (io.EOF at the end,
 	// a *capture.ReadError for a damaged file), nil while more follow.
 	err error
 	// inputBytes is the source's InputBytes after the batch.
 	inputBytes int64
+	// refs counts the holders of the batch's bytes: the tracker while it
+	// feeds the frames in, and every classification batch with an event
+	// pointing into them. The last to let go gives the batch back.
+	refs atomic.Int32
+	free chan<- *batch
 }
 
-// prefetcher reads a capture.File in its own goroutine, one batch ahead of
-// the tracker, so that reading and parsing the file (a sixth of the work)
-// overlaps tracking and classification on another core. The frames reach
-// the caller in file order, so the report is the same as a direct read.
+// hold adds a holder of b's bytes.
+func (b *batch) hold() { b.refs.Add(1) }
+
+// release drops a holder; the last one gives b back for reuse. Any
+// goroutine may call it.
+func (b *batch) release() {
+	if b.refs.Add(-1) == 0 {
+		b.free <- b // never blocks: free has room for every batch
+	}
+}
+
+// prefetcher reads a capture.File in its own goroutine, ahead of the
+// tracker, so that reading the file overlaps tracking and classification
+// on another core. The frames reach the caller in file order, so the
+// report is the same as a direct read; they are never copied.
 //
-// Lifecycle: next hands out batches until one carries err; release gives
-// a batch back for reuse; stop ends the goroutine and must be called once,
-// after which the File may be read (Packets, Offset, LinkTypes) again.
+// Lifecycle: next hands out batches, each held once by the caller, until
+// one carries err; the caller calls release on each when done (more holders
+// may hold and release it meanwhile); stop ends the goroutine and must be
+// called once, after which the File may be read (Packets, Offset,
+// LinkTypes) again.
 type prefetcher struct {
 	out  chan *batch
 	free chan *batch
@@ -41,16 +57,17 @@ type prefetcher struct {
 	done chan struct{}
 }
 
-// startPrefetch starts reading src.
-func startPrefetch(ctx context.Context, src *capture.File) *prefetcher {
+// startPrefetch starts reading src in batches of about size bytes
+// (capture.DefaultBatchSize when 0).
+func startPrefetch(ctx context.Context, src *capture.File, size int) *prefetcher {
 	f := &prefetcher{
 		out:  make(chan *batch, prefetchBatches),
-		free: make(chan *batch, prefetchBatches+1),
+		free: make(chan *batch, prefetchBatches),
 		quit: make(chan struct{}),
 		done: make(chan struct{}),
 	}
-	for range prefetchBatches + 1 {
-		f.free <- &batch{pkts: make([]capture.Packet, 0, batchPackets), buf: make([]byte, 0, batchBytes)}
+	for range prefetchBatches {
+		f.free <- &batch{cb: capture.NewBatch(size), free: f.free}
 	}
 	go f.run(ctx, src)
 	return f
@@ -59,32 +76,22 @@ func startPrefetch(ctx context.Context, src *capture.File) *prefetcher {
 // run fills batches until the source ends or stop is called.
 func (f *prefetcher) run(ctx context.Context, src *capture.File) {
 	defer close(f.done)
-	var pkt capture.Packet
-	b := f.get()
-	for b != nil {
-		if ctx.Err() != nil {
-			b.err = ctx.Err()
+	for {
+		b := f.get()
+		if b == nil {
+			return
+		}
+		if b.err = ctx.Err(); b.err == nil {
+			b.err = src.ReadBatch(b.cb)
 		} else {
-			b.err = src.Next(&pkt)
+			b.cb.Packets = b.cb.Packets[:0]
 		}
-		full := len(b.pkts) == batchPackets || (b.err == nil && len(b.buf)+len(pkt.Data) > cap(b.buf) && len(b.pkts) > 0)
-		if b.err != nil || full {
-			b.inputBytes = src.InputBytes()
-			if !f.send(b) || b.err != nil {
-				return
-			}
-			if b = f.get(); b == nil {
-				return
-			}
+		b.pkts = b.cb.Packets
+		b.inputBytes = src.InputBytes()
+		b.refs.Store(1)
+		if !f.send(b) || b.err != nil {
+			return
 		}
-		if len(b.buf)+len(pkt.Data) > cap(b.buf) {
-			b.buf = make([]byte, 0, max(batchBytes, len(pkt.Data))) // a frame larger than a batch
-		}
-		start := len(b.buf)
-		b.buf = append(b.buf, pkt.Data...)
-		p := pkt
-		p.Data = b.buf[start:len(b.buf):len(b.buf)]
-		b.pkts = append(b.pkts, p)
 	}
 }
 
@@ -92,7 +99,7 @@ func (f *prefetcher) run(ctx context.Context, src *capture.File) {
 func (f *prefetcher) get() *batch {
 	select {
 	case b := <-f.free:
-		b.pkts, b.buf, b.err = b.pkts[:0], b.buf[:0], nil
+		b.pkts, b.err = nil, nil
 		return b
 	case <-f.quit:
 		return nil
@@ -111,9 +118,6 @@ func (f *prefetcher) send(b *batch) bool {
 
 // next returns the next batch.
 func (f *prefetcher) next() *batch { return <-f.out }
-
-// release gives b back for reuse.
-func (f *prefetcher) release(b *batch) { f.free <- b }
 
 // stop ends the reading goroutine and waits for it.
 func (f *prefetcher) stop() {

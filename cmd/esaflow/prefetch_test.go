@@ -36,7 +36,7 @@ func openBytes(t *testing.T, data []byte) *capture.File {
 }
 
 func TestPrefetchDeliversEveryFrameInOrder(t *testing.T) {
-	data := manyFrames(3*batchPackets + 17) // several batches, some cut by size
+	data := manyFrames(3000) // several batches
 	direct := openBytes(t, data)
 	var want []capture.Packet
 	var pkt capture.Packet
@@ -46,7 +46,7 @@ func TestPrefetchDeliversEveryFrameInOrder(t *testing.T) {
 		want = append(want, p)
 	}
 	src := openBytes(t, data)
-	pf := startPrefetch(context.Background(), src)
+	pf := startPrefetch(context.Background(), src, 64<<10)
 	var got []capture.Packet
 	for {
 		b := pf.next()
@@ -55,7 +55,7 @@ func TestPrefetchDeliversEveryFrameInOrder(t *testing.T) {
 			got = append(got, p)
 		}
 		err := b.err
-		pf.release(b)
+		b.release()
 		if err != nil {
 			if err != io.EOF {
 				t.Fatalf("ended with %v", err)
@@ -76,13 +76,13 @@ func TestPrefetchDeliversEveryFrameInOrder(t *testing.T) {
 
 func TestPrefetchStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	pf := startPrefetch(ctx, openBytes(t, manyFrames(4*batchPackets)))
+	pf := startPrefetch(ctx, openBytes(t, manyFrames(2000)), 64<<10)
 	b := pf.next()
 	cancel()
-	pf.release(b)
+	b.release()
 	for b.err == nil {
 		b = pf.next()
-		pf.release(b)
+		b.release()
 	}
 	if !errors.Is(b.err, context.Canceled) && b.err != io.EOF {
 		t.Errorf("ended with %v", b.err)
@@ -91,6 +91,6 @@ func TestPrefetchStopsWhenCancelled(t *testing.T) {
 }
 
 func TestPrefetchStopWithoutReading(t *testing.T) {
-	pf := startPrefetch(context.Background(), openBytes(t, manyFrames(10*batchPackets)))
+	pf := startPrefetch(context.Background(), openBytes(t, manyFrames(5000)), 64<<10)
 	pf.stop() // must not hang with the reader blocked on a full queue
 }
