@@ -44,6 +44,27 @@ func (s Session) Event(e *flow.Event) { s.s.Event(nil, e) }
 // Record, which is the caller's to keep.
 func (s Session) Close(c *flow.ConnInfo, why flow.CloseReason) *Record { return s.s.close(c, why) }
 
+// Reset makes s the state of a new connection again, keeping the memory
+// it grew (line buffers, command queue, the list of replies), so that a
+// caller deciding many connections allocates less. Call it only once the
+// Record Close returned is no longer used: its Replies are reused.
+func (s Session) Reset() { s.s.reset() }
+
+func (s *session) reset() {
+	n := session{
+		cli:   lineBuf{buf: s.cli.buf[:0]},
+		srv:   lineBuf{buf: s.srv.buf[:0]},
+		qbase: s.qbase[:0],
+	}
+	n.cur.lines, n.cur.text = s.cur.lines[:0], s.cur.text[:0]
+	if r := s.rec.Replies; cap(r) > 0 {
+		clear(r)
+		n.rec.Replies = r[:0]
+	}
+	clear(s.qbase[:cap(s.qbase)])
+	*s = n
+}
+
 type clientMode uint8
 
 const (

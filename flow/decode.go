@@ -35,6 +35,13 @@ type Segment struct {
 	Truncated bool
 	// WireLen is the payload length the segment carried on the wire.
 	WireLen int
+
+	// key is the connection's table key, computed by Decode (keyed set)
+	// so that a frame decoded ahead, on another goroutine, costs the
+	// tracker no more than a table lookup. A Segment made by hand has it
+	// computed from Src and Dst by the Tracker.
+	key   connKey
+	keyed bool
 }
 
 var (
@@ -44,6 +51,16 @@ var (
 	// errMalformed marks a frame whose headers cannot be parsed.
 	errMalformed = errors.New("malformed frame")
 )
+
+// DecodePacket decodes the frame p into seg, timestamp included: what
+// Tracker.Packet does first. It touches nothing but seg, so frames can be
+// decoded ahead on another goroutine and handed to Tracker.Decoded, with
+// the error it returned, in capture order.
+func DecodePacket(p *capture.Packet, seg *Segment) error {
+	err := Decode(p.LinkType, p.Data, seg)
+	seg.Time = p.Time
+	return err
+}
 
 // Decode parses one frame of the given link type into seg. It allocates
 // nothing. It returns errNotTCP for frames that are not TCP and
@@ -232,5 +249,6 @@ func decodeTCP(b []byte, wire int, seg *Segment) error {
 	seg.Payload = b[start:]
 	seg.WireLen = wire - off
 	seg.Truncated = len(seg.Payload) < seg.WireLen
+	seg.key, seg.keyed = makeKey(seg.Src, seg.Dst), true
 	return nil
 }

@@ -159,9 +159,15 @@ func (t *Tracker) Open() int { return t.open.n }
 // an SMTP port are counted and ignored; frames that cannot be decoded are
 // counted as malformed. It never fails.
 func (t *Tracker) Packet(p *capture.Packet) {
+	t.Decoded(&t.seg, DecodePacket(p, &t.seg))
+}
+
+// Decoded processes a frame that DecodePacket decoded into seg, with the
+// error it returned: exactly what Packet does with the frame. seg is
+// read during the call only.
+func (t *Tracker) Decoded(seg *Segment, err error) {
 	t.stats.Packets++
-	seg := &t.seg
-	if err := Decode(p.LinkType, p.Data, seg); err != nil {
+	if err != nil {
 		if errors.Is(err, errMalformed) {
 			t.stats.Malformed++
 		} else {
@@ -169,7 +175,6 @@ func (t *Tracker) Packet(p *capture.Packet) {
 		}
 		return
 	}
-	seg.Time = p.Time
 	t.Segment(seg)
 }
 
@@ -190,7 +195,10 @@ func (t *Tracker) Segment(seg *Segment) {
 			t.sweep = t.now.Add(sweepEvery)
 		}
 	}
-	key := makeKey(seg.Src, seg.Dst)
+	key := seg.key
+	if !seg.keyed {
+		key = makeKey(seg.Src, seg.Dst)
+	}
 	c := t.conns[key]
 	isSYN := seg.Flags&(FlagSYN|FlagACK) == FlagSYN
 	if c != nil && isSYN && c.Client == seg.Src {

@@ -152,12 +152,22 @@ type jsonlRenderer struct {
 
 // Connection writes r as one line of JSON, in a single Write.
 func (j *jsonlRenderer) Connection(r *classify.Record) error {
+	j.buf = j.EncodeRecord(j.buf[:0], r)
+	return j.WriteEncoded(j.buf)
+}
+
+// EncodeRecord implements RecordEncoder: r as one line of JSON.
+func (j *jsonlRenderer) EncodeRecord(dst []byte, r *classify.Record) []byte {
+	n := normalizeRecord(r)
+	return appendRecordJSON(dst, &n)
+}
+
+// WriteEncoded implements RecordEncoder, in a single Write.
+func (j *jsonlRenderer) WriteEncoded(b []byte) error {
 	if j.done {
 		return errFinished
 	}
-	n := normalizeRecord(r)
-	j.buf = appendRecordJSON(j.buf[:0], &n)
-	_, err := j.w.Write(j.buf)
+	_, err := j.w.Write(b)
 	return err
 }
 

@@ -27,6 +27,21 @@ type Renderer interface {
 	Finish(stats *Stats) error
 }
 
+// RecordEncoder is a Renderer whose output for a connection depends on
+// that connection's Record alone (JSON Lines), so that it can be made
+// ahead, on other goroutines.
+//
+// EncodeRecord appends to dst exactly the bytes Connection would write
+// for r; it touches no state of the Renderer and may be called from any
+// goroutine, concurrently. WriteEncoded writes bytes so made, in the order
+// the connections were decided, and stands for that connection's
+// Connection call (the caller keeps b).
+type RecordEncoder interface {
+	Renderer
+	EncodeRecord(dst []byte, r *classify.Record) []byte
+	WriteEncoded(b []byte) error
+}
+
 // errFinished is returned by a Renderer used after Finish.
 var errFinished = errors.New("report: renderer already finished")
 

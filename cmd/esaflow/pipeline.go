@@ -41,7 +41,11 @@ func newPipeline(cfg flow.Config, r report.Renderer) *pipeline {
 // order, on more cores, a little later.
 func newAsyncPipeline(cfg flow.Config, r report.Renderer, workers int) *pipeline {
 	p := &pipeline{renderer: r}
-	p.async = newAsyncClassifier(workers, p.render)
+	if enc, ok := r.(report.RecordEncoder); ok {
+		p.async = newEncodingClassifier(workers, p.render, enc, p.renderEncoded)
+	} else {
+		p.async = newAsyncClassifier(workers, p.render)
+	}
 	p.tracker = flow.NewTracker(cfg, p.async)
 	return p
 }
@@ -49,6 +53,13 @@ func newAsyncPipeline(cfg flow.Config, r report.Renderer, workers int) *pipeline
 // render hands one decided record to the renderer.
 func (p *pipeline) render(rec *classify.Record) {
 	if err := p.renderer.Connection(rec); err != nil && p.err == nil {
+		p.err = fmt.Errorf("writing output: %w", err)
+	}
+}
+
+// renderEncoded writes one record a worker encoded.
+func (p *pipeline) renderEncoded(b []byte) {
+	if err := p.async.enc.WriteEncoded(b); err != nil && p.err == nil {
 		p.err = fmt.Errorf("writing output: %w", err)
 	}
 }
@@ -82,9 +93,9 @@ func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw 
 		if p.async != nil {
 			p.async.feeding(b)
 		}
-		for k := range b.pkts {
-			p.countTime(b.pkts[k].Time)
-			p.tracker.Packet(&b.pkts[k])
+		for k := range b.segs {
+			p.countTime(b.segs[k].Time)
+			p.tracker.Decoded(&b.segs[k], b.errs[k])
 		}
 		if p.async != nil {
 			p.async.fed()

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/esaflow/esaflow/capture"
+	"github.com/esaflow/esaflow/flow"
 )
 
 // prefetchBatches is how many batches (of capture.DefaultBatchSize) a
@@ -13,9 +14,13 @@ import (
 // them. The read-ahead costs a few MiB whatever the file size.
 const prefetchBatches = 8
 
-// batch is a run of frames read ahead, straight into a capture.Batch.
+// batch is a run of frames read ahead, straight into a capture.Batch,
+// and decoded: segs[i] and errs[i] are what flow.DecodePacket gave for
+// pkts[i], so that the tracker only tracks.
 type batch struct {
 	pkts []capture.Packet // cb.Packets
+	segs []flow.Segment
+	errs []error
 	cb   *capture.Batch
 	// err is what ReadBatch returned after the frames (io.EOF at the end,
 	// a *capture.ReadError for a damaged file), nil while more follow.
@@ -87,11 +92,25 @@ func (f *prefetcher) run(ctx context.Context, src *capture.File) {
 			b.cb.Packets = b.cb.Packets[:0]
 		}
 		b.pkts = b.cb.Packets
+		b.decode()
 		b.inputBytes = src.InputBytes()
 		b.refs.Store(1)
 		if !f.send(b) || b.err != nil {
 			return
 		}
+	}
+}
+
+// decode decodes every frame of b.
+func (b *batch) decode() {
+	n := len(b.pkts)
+	if cap(b.segs) < n {
+		b.segs = make([]flow.Segment, n, n+n/4)
+		b.errs = make([]error, n, n+n/4)
+	}
+	b.segs, b.errs = b.segs[:n], b.errs[:n]
+	for i := range b.pkts {
+		b.errs[i] = flow.DecodePacket(&b.pkts[i], &b.segs[i])
 	}
 }
 
