@@ -164,6 +164,8 @@ func decodeIPv4(b []byte, seg *Segment) error {
 	}
 	seg.Src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(b[12:16])), 0)
 	seg.Dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(b[16:20])), 0)
+	seg.key.v4 = 1
+	setKeyAddrs4(&seg.key, b[12:16], b[16:20])
 	seg.TTL = b[8]
 	seg.IPID = binary.BigEndian.Uint16(b[4:6])
 	wire := total - ihl
@@ -181,6 +183,8 @@ func decodeIPv6(b []byte, seg *Segment) error {
 	next := b[6]
 	seg.Src = netip.AddrPortFrom(netip.AddrFrom16([16]byte(b[8:24])), 0)
 	seg.Dst = netip.AddrPortFrom(netip.AddrFrom16([16]byte(b[24:40])), 0)
+	seg.key.v4 = 0
+	seg.key.lo, seg.key.hi = [16]byte(b[8:24]), [16]byte(b[24:40])
 	seg.TTL = b[7]
 	seg.IPID = 0
 	b = b[40:]
@@ -249,6 +253,8 @@ func decodeTCP(b []byte, wire int, seg *Segment) error {
 	seg.Payload = b[start:]
 	seg.WireLen = wire - off
 	seg.Truncated = len(seg.Payload) < seg.WireLen
-	seg.key, seg.keyed = makeKey(seg.Src, seg.Dst), true
+	seg.key.loPort, seg.key.hiPort = seg.Src.Port(), seg.Dst.Port()
+	seg.key.order()
+	seg.keyed = true
 	return nil
 }

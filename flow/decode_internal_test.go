@@ -156,3 +156,33 @@ func TestConnKeyIsTheSameBothWaysAndKeepsAddressFamilies(t *testing.T) {
 		t.Error("ports are not part of the key, or not ordered with their address")
 	}
 }
+
+// TestDecodedKeyIsMakeKeys checks the connection key Decode computes from
+// the raw headers against makeKey on the decoded endpoints, both ways, for
+// both address families and for addresses that differ only in their last
+// byte or share it with different ports: a decoded segment and a hand-made
+// one must find the same connection.
+func TestDecodedKeyIsMakeKeys(t *testing.T) {
+	pairs := [][2]string{
+		{"198.51.100.7:41000", "192.0.2.25:25"},
+		{"192.0.2.7:41000", "192.0.2.25:25"},
+		{"192.0.2.25:41000", "192.0.2.25:25"},
+		{"[2001:db8::7]:41000", "[2001:db8::25]:25"},
+		{"[2001:db8:ffff::7]:41000", "[2001:db8::7]:587"},
+	}
+	for _, p := range pairs {
+		a, b := netip.MustParseAddrPort(p[0]), netip.MustParseAddrPort(p[1])
+		for _, dir := range [][2]netip.AddrPort{{a, b}, {b, a}} {
+			bl := pcaptest.NewBuilder(pcaptest.Ethernet)
+			c := bl.Conv(pcaptest.Endpoint{Addr: dir[0].Addr(), Port: dir[0].Port()}, pcaptest.Endpoint{Addr: dir[1].Addr(), Port: dir[1].Port()}, 1, 2)
+			c.Client(time.Unix(0, 0), "x")
+			var seg Segment
+			if err := Decode(capture.LinkEthernet, bl.Packets[0].Data, &seg); err != nil {
+				t.Fatal(err)
+			}
+			if !seg.keyed || seg.key != makeKey(seg.Src, seg.Dst) || seg.key != makeKey(a, b) {
+				t.Errorf("%v -> %v: decoded key %+v, makeKey %+v", dir[0], dir[1], seg.key, makeKey(a, b))
+			}
+		}
+	}
+}

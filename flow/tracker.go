@@ -1,7 +1,7 @@
 package flow
 
 import (
-	"bytes"
+	"encoding/binary"
 	"cmp"
 	"errors"
 	"net/netip"
@@ -107,11 +107,26 @@ func makeKey(a, b netip.AddrPort) connKey {
 	if a.Addr().Is4() {
 		k.v4 = 1
 	}
-	if c := bytes.Compare(k.lo[:], k.hi[:]); c > 0 || c == 0 && k.loPort > k.hiPort {
+	k.order()
+	return k
+}
+
+// setKeyAddrs4 sets k's addresses to the IPv4 ones src and dst (4 bytes
+// each), in their IPv4-mapped form, as makeKey would.
+func setKeyAddrs4(k *connKey, src, dst []byte) {
+	k.lo = [16]byte{10: 0xff, 11: 0xff, 12: src[0], 13: src[1], 14: src[2], 15: src[3]}
+	k.hi = [16]byte{10: 0xff, 11: 0xff, 12: dst[0], 13: dst[1], 14: dst[2], 15: dst[3]}
+}
+
+// order puts the smaller endpoint (address, then port) first, so that
+// both directions of a connection have one key.
+func (k *connKey) order() {
+	lh, ll := binary.BigEndian.Uint64(k.lo[:8]), binary.BigEndian.Uint64(k.lo[8:])
+	hh, hl := binary.BigEndian.Uint64(k.hi[:8]), binary.BigEndian.Uint64(k.hi[8:])
+	if lh > hh || lh == hh && (ll > hl || ll == hl && k.loPort > k.hiPort) {
 		k.lo, k.hi = k.hi, k.lo
 		k.loPort, k.hiPort = k.hiPort, k.loPort
 	}
-	return k
 }
 
 // Tracker follows the TCP connections of SMTP traffic and feeds their
