@@ -65,7 +65,6 @@ func trimCR(b []byte) []byte {
 type bodyScanner struct {
 	lineLen int
 	head    [2]byte
-	lines   int
 	inBody  bool // past the message's header section
 	// longHeader and longName are the lengths of the first header line
 	// and MIME name parameter over the limits, 0 while none was seen.
@@ -103,7 +102,6 @@ func (b *bodyScanner) scan(p []byte) (rest []byte, done bool) {
 			b.inBody = true
 		}
 		b.lineLen = 0
-		b.lines++
 		if end {
 			return p, true
 		}
