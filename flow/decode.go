@@ -36,11 +36,13 @@ type Segment struct {
 	// WireLen is the payload length the segment carried on the wire.
 	WireLen int
 
-	// key is the connection's table key, computed by Decode (keyed set)
+	// key is the connection's table key and hash its hash, computed by
+	// Decode (keyed set)
 	// so that a frame decoded ahead, on another goroutine, costs the
 	// tracker no more than a table lookup. A Segment made by hand has it
 	// computed from Src and Dst by the Tracker.
 	key   connKey
+	hash  uint64
 	keyed bool
 }
 
@@ -255,6 +257,6 @@ func decodeTCP(b []byte, wire int, seg *Segment) error {
 	seg.Truncated = len(seg.Payload) < seg.WireLen
 	seg.key.loPort, seg.key.hiPort = seg.Src.Port(), seg.Dst.Port()
 	seg.key.order()
-	seg.keyed = true
+	seg.hash, seg.keyed = seg.key.hash(), true
 	return nil
 }

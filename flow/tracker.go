@@ -138,7 +138,7 @@ func (k *connKey) order() {
 type Tracker struct {
 	cfg     Config
 	factory StreamFactory
-	conns   map[connKey]*Conn
+	conns   connTable
 	open    connList // not yet decided, least recently active first
 	closed  connList // decided, kept for linger, oldest first
 	held    []*Conn  // torn down by a RST, in the closed list, not yet decided; oldest first
@@ -161,7 +161,7 @@ func NewTracker(cfg Config, f StreamFactory) *Tracker {
 	if cfg.ResetHold == 0 {
 		cfg.ResetHold = DefaultResetHold
 	}
-	return &Tracker{cfg: cfg, factory: f, conns: make(map[connKey]*Conn)}
+	return &Tracker{cfg: cfg, factory: f}
 }
 
 // Stats returns the counts so far.
@@ -210,11 +210,12 @@ func (t *Tracker) Segment(seg *Segment) {
 			t.sweep = t.now.Add(sweepEvery)
 		}
 	}
-	key := seg.key
+	key, h := seg.key, seg.hash
 	if !seg.keyed {
 		key = makeKey(seg.Src, seg.Dst)
+		h = key.hash()
 	}
-	c := t.conns[key]
+	c := t.conns.get(&key, h)
 	isSYN := seg.Flags&(FlagSYN|FlagACK) == FlagSYN
 	if c != nil && isSYN && c.Client == seg.Src {
 		cl := &c.half[ClientToServer]
@@ -239,7 +240,7 @@ func (t *Tracker) Segment(seg *Segment) {
 		return
 	}
 	if c == nil {
-		c = t.create(key, seg)
+		c = t.create(key, h, seg)
 	} else {
 		t.open.moveToBack(c)
 	}
@@ -282,21 +283,21 @@ func (t *Tracker) release(all bool) {
 }
 
 // create starts tracking a connection whose first packet is seg.
-func (t *Tracker) create(key connKey, seg *Segment) *Conn {
+func (t *Tracker) create(key connKey, h uint64, seg *Segment) *Conn {
 	if t.open.n >= t.cfg.MaxConns && t.open.head != nil {
 		t.stats.Evicted++
 		t.drop(t.open.head, CloseEvicted)
 	}
 	t.nextID++
 	t.stats.Connections++
-	c := &Conn{ID: t.nextID, key: key, Start: seg.Time, End: seg.Time, ev: &t.ev}
+	c := &Conn{ID: t.nextID, key: key, hash: h, Start: seg.Time, End: seg.Time, ev: &t.ev}
 	if t.clientIsSource(seg) {
 		c.Client, c.Server = seg.Src, seg.Dst
 	} else {
 		c.Client, c.Server = seg.Dst, seg.Src
 		c.hist.flip()
 	}
-	t.conns[key] = c
+	t.conns.put(c, h)
 	t.open.pushBack(c)
 	c.stream = t.factory.New(c)
 	return c
@@ -360,7 +361,7 @@ func (t *Tracker) linger(c *Conn) {
 			t.decide(old, CloseTeardown)
 		}
 		t.closed.remove(old)
-		delete(t.conns, old.key)
+		t.conns.del(old, old.hash)
 	}
 }
 
@@ -370,7 +371,7 @@ func (t *Tracker) drop(c *Conn, why CloseReason) {
 		t.decide(c, why)
 	}
 	t.closed.remove(c)
-	delete(t.conns, c.key)
+	t.conns.del(c, c.hash)
 }
 
 // expire closes connections idle for longer than the idle timeout and
@@ -382,7 +383,7 @@ func (t *Tracker) expire() {
 	}
 	for c := t.closed.head; c != nil && t.now.Sub(c.End) > linger && c.stream == nil; c = t.closed.head {
 		t.closed.remove(c)
-		delete(t.conns, c.key)
+		t.conns.del(c, c.hash)
 	}
 }
 
@@ -404,7 +405,7 @@ func (t *Tracker) ExpireAll() {
 func (t *Tracker) forgetClosed() {
 	for c := t.closed.head; c != nil; c = t.closed.head {
 		t.closed.remove(c)
-		delete(t.conns, c.key)
+		t.conns.del(c, c.hash)
 	}
 }
 

@@ -1,0 +1,105 @@
+package flow
+
+import "hash/maphash"
+
+// keySeed seeds the connection table's hash. It is random per process, so
+// that traffic crafted to collide in the table cannot be made in advance;
+// nothing the Tracker reports depends on it.
+var keySeed = maphash.MakeSeed()
+
+// hash returns the table hash of k.
+func (k *connKey) hash() uint64 { return maphash.Comparable(keySeed, *k) }
+
+// connTable maps connection keys to connections: open addressing with
+// linear probing over slots of a hash and a *Conn, the key itself read
+// from the Conn (which the Tracker reads next anyway). A lookup costs one
+// cache miss for the slot where Go's map cost two (control word, then
+// key), and the hash of a decoded segment is computed ahead, on the
+// decoding goroutine. Deletion shifts the entries after back, so there
+// are no tombstones and lookups stay short however many connections come
+// and go.
+type connTable struct {
+	slots []tableSlot
+	mask  uint64
+	n     int
+}
+
+type tableSlot struct {
+	h uint64
+	c *Conn // nil: empty
+}
+
+const minTableSlots = 1 << 10
+
+// get returns the connection with key k, whose hash is h, or nil.
+func (t *connTable) get(k *connKey, h uint64) *Conn {
+	if t.n == 0 {
+		return nil
+	}
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		s := &t.slots[i]
+		if s.c == nil {
+			return nil
+		}
+		if s.h == h && s.c.key == *k {
+			return s.c
+		}
+	}
+}
+
+// put adds c, whose key is not in the table, with its key's hash h.
+func (t *connTable) put(c *Conn, h uint64) {
+	if 4*(t.n+1) > 3*len(t.slots) {
+		t.grow()
+	}
+	i := h & t.mask
+	for t.slots[i].c != nil {
+		i = (i + 1) & t.mask
+	}
+	t.slots[i] = tableSlot{h: h, c: c}
+	t.n++
+}
+
+// del removes c, which is in the table with hash h.
+func (t *connTable) del(c *Conn, h uint64) {
+	i := h & t.mask
+	for t.slots[i].c != c {
+		if t.slots[i].c == nil {
+			return // not there
+		}
+		i = (i + 1) & t.mask
+	}
+	// Shift back the entries after i whose probe went through i.
+	for j := i; ; {
+		j = (j + 1) & t.mask
+		s := t.slots[j]
+		if s.c == nil {
+			break
+		}
+		home := s.h & t.mask
+		// s stays where it is when its home lies cyclically in (i, j].
+		if i <= j && i < home && home <= j || i > j && (i < home || home <= j) {
+			continue
+		}
+		t.slots[i] = s
+		i = j
+	}
+	t.slots[i] = tableSlot{}
+	t.n--
+}
+
+// grow doubles the table (or makes its first one).
+func (t *connTable) grow() {
+	old := t.slots
+	t.slots = make([]tableSlot, max(minTableSlots, 2*len(old)))
+	t.mask = uint64(len(t.slots) - 1)
+	for _, s := range old {
+		if s.c != nil {
+			i := s.h & t.mask
+			for t.slots[i].c != nil {
+				i = (i + 1) & t.mask
+			}
+			t.slots[i] = s
+		}
+	}
+}
