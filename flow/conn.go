@@ -28,7 +28,7 @@ type Conn struct {
 	ev          *Event // the tracker's scratch event, reused for every delivery
 	key         connKey
 	hash        uint64 // key.hash(), its place in the connection table
-	prev, next  *Conn // position in the tracker's open or done list
+	prev, next  *Conn  // position in the tracker's open or done list
 	inDone      bool
 	ttl         uint8     // TTL of the segment being applied, for its events
 	holdUntil   time.Time // torn down by a RST: decided at this time

@@ -1,8 +1,8 @@
 package flow
 
 import (
-	"encoding/binary"
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"net/netip"
 	"slices"
