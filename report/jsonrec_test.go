@@ -92,3 +92,28 @@ func TestJSONDocumentMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestRFC3339NanoByHand checks the hand-made time formatting against
+// time.RFC3339Nano: whole seconds, one nanosecond, trailing zeros, the
+// ends of the four-digit years, and times outside UTC (which go to the
+// general formatter).
+func TestRFC3339NanoByHand(t *testing.T) {
+	paris := time.FixedZone("CET", 3600)
+	for _, tm := range []time.Time{
+		time.Date(2026, 11, 29, 18, 9, 25, 0, time.UTC),
+		time.Date(2026, 1, 2, 3, 4, 5, 1, time.UTC),
+		time.Date(2026, 12, 31, 23, 59, 59, 120000000, time.UTC),
+		time.Date(2026, 6, 7, 8, 9, 10, 999999999, time.UTC),
+		time.Date(2026, 6, 7, 8, 9, 10, 100, time.UTC),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 5, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 3, 4, 5, 6, 7, 8, paris),
+		time.Unix(1e9, 7).UTC(),
+	} {
+		if got, want := string(appendRFC3339Nano(nil, tm)), tm.Format(time.RFC3339Nano); got != want {
+			t.Errorf("%v: %s, want %s", tm, got, want)
+		}
+	}
+}
