@@ -112,8 +112,18 @@ func TestRFC3339NanoByHand(t *testing.T) {
 		time.Date(2026, 3, 4, 5, 6, 7, 8, paris),
 		time.Unix(1e9, 7).UTC(),
 	} {
-		if got, want := string(appendRFC3339Nano(nil, tm)), tm.Format(time.RFC3339Nano); got != want {
+		var fresh timeCache
+		if got, want := string(fresh.appendRFC3339Nano(nil, tm)), tm.Format(time.RFC3339Nano); got != want {
 			t.Errorf("%v: %s, want %s", tm, got, want)
+		}
+	}
+	// One cache through times in the same second and out of it.
+	var tc timeCache
+	base := time.Date(2026, 11, 29, 18, 9, 25, 0, time.UTC)
+	for _, d := range []time.Duration{0, 5, time.Millisecond, time.Second, time.Second + 1, -1, 24 * time.Hour, 0} {
+		tm := base.Add(d)
+		if got, want := string(tc.appendRFC3339Nano(nil, tm)), tm.Format(time.RFC3339Nano); got != want {
+			t.Errorf("cached %v: %s, want %s", tm, got, want)
 		}
 	}
 }
