@@ -98,33 +98,11 @@ func (r *pcapReader) fill(b *Batch) error {
 	b.Packets = b.Packets[:0]
 	pos, short := 0, false
 	for {
-		need := 0 // bytes the first incomplete record needs, 0 when unknown
-		for {
-			rest := buf[pos:]
-			if len(rest) < pcapRecordHeaderLen {
-				break
-			}
-			capLen := int(r.u32(rest[8:12]))
-			wire := int(r.u32(rest[12:16]))
-			if capLen > r.maxCap {
-				return r.fail(b, buf, fmt.Errorf("capture length exceeds snap length: %d > %d", capLen, r.maxCap))
-			}
-			if capLen > wire {
-				return r.fail(b, buf, fmt.Errorf("capture length exceeds original packet length: %d > %d", capLen, wire))
-			}
-			end := pcapRecordHeaderLen + capLen
-			if len(rest) < end {
-				need = end
-				break
-			}
-			b.Packets = append(b.Packets, Packet{
-				Data:     rest[pcapRecordHeaderLen:end:end],
-				Time:     time.Unix(int64(r.u32(rest[0:4])), int64(r.u32(rest[4:8]))*r.nano).UTC(),
-				Length:   wire,
-				LinkType: r.link,
-			})
-			pos += end
-			r.offset += int64(end)
+		var need int
+		var err error
+		b.Packets, pos, need, err = r.parse(buf, pos, b.Packets)
+		if err != nil {
+			return r.fail(b, buf, err)
 		}
 		if r.readErr != nil {
 			switch {
@@ -156,6 +134,40 @@ func (r *pcapReader) fill(b *Batch) error {
 	r.carry = append(r.carry, buf[pos:]...)
 	b.buf = buf
 	return nil
+}
+
+// parse appends to pkts a frame for every complete record in buf from
+// pos on, and returns the position after the last one and, when a record
+// is cut by the end of buf, the bytes it needs from its start (0 when its
+// header is cut). The frames alias buf. err is a record that cannot be
+// right; r.offset counts the records parsed.
+func (r *pcapReader) parse(buf []byte, pos int, pkts []Packet) (_ []Packet, end, need int, err error) {
+	for {
+		rest := buf[pos:]
+		if len(rest) < pcapRecordHeaderLen {
+			return pkts, pos, 0, nil
+		}
+		capLen := int(r.u32(rest[8:12]))
+		wire := int(r.u32(rest[12:16]))
+		if capLen > r.maxCap {
+			return pkts, pos, 0, fmt.Errorf("capture length exceeds snap length: %d > %d", capLen, r.maxCap)
+		}
+		if capLen > wire {
+			return pkts, pos, 0, fmt.Errorf("capture length exceeds original packet length: %d > %d", capLen, wire)
+		}
+		n := pcapRecordHeaderLen + capLen
+		if len(rest) < n {
+			return pkts, pos, n, nil
+		}
+		pkts = append(pkts, Packet{
+			Data:     rest[pcapRecordHeaderLen:n:n],
+			Time:     time.Unix(int64(r.u32(rest[0:4])), int64(r.u32(rest[4:8]))*r.nano).UTC(),
+			Length:   wire,
+			LinkType: r.link,
+		})
+		pos += n
+		r.offset += int64(n)
+	}
 }
 
 // fail stops the reader at the record at r.offset: err is returned by
