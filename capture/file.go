@@ -25,8 +25,9 @@ type File struct {
 	closer  io.Closer
 	counter *countingReader
 	raw     *countingReader
-	br      *bufio.Reader
-	pr      *pcapReader // plain pcap
+	peek    *bufio.Reader // the first bytes, to tell the format
+	br      *bufio.Reader // pcapng: read through it, on top of peek
+	pr      *pcapReader   // plain pcap
 	ng      *pcapgo.NgReader
 	link    LinkType
 	packets uint64
@@ -85,14 +86,17 @@ func NewReader(name string, r io.ReadCloser) (*File, error) {
 		body = zr
 	}
 	s.counter = &countingReader{r: body}
-	s.br = bufio.NewReaderSize(s.counter, readBufferSize)
-	magic, err = s.br.Peek(4)
+	// A small buffer to look at the format: a pcap file is then read
+	// straight into batches, a pcapng one through a large buffer on top.
+	s.peek = bufio.NewReaderSize(s.counter, 4<<10)
+	magic, err = s.peek.Peek(4)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: only %d bytes", name, ErrNotCapture, len(magic))
 	}
 	switch m := binary.LittleEndian.Uint32(magic); m {
 	case 0x0a0d0d0a:
 		s.format = "pcapng"
+		s.br = bufio.NewReaderSize(s.peek, readBufferSize)
 		s.ng, err = pcapgo.NewNgReader(s.br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
 			return nil, fmt.Errorf("%s: pcapng: %w", name, err)
@@ -140,15 +144,15 @@ func (s *File) Offset() int64 {
 	if s.pr != nil {
 		return s.pr.offset - s.ownRest
 	}
-	return s.counter.n - int64(s.br.Buffered())
+	return s.counter.n - int64(s.peek.Buffered()) - int64(s.br.Buffered())
 }
 
 // readRaw reads the stream after what the format check peeked at: the
 // bytes the bufio.Reader holds first, then straight from below, so that a
 // pcap file is read into a Batch's buffer without a copy in between.
 func (s *File) readRaw(p []byte) (int, error) {
-	if s.br.Buffered() > 0 {
-		return s.br.Read(p)
+	if s.peek.Buffered() > 0 {
+		return s.peek.Read(p)
 	}
 	n, err := s.counter.Read(p)
 	if err == nil && n == 0 {

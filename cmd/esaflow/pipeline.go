@@ -22,8 +22,8 @@ type pipeline struct {
 	err      error
 	prog     *progress        // nil when no progress is shown
 	async    *asyncClassifier // set when classification runs on workers
-	// batchSize is the read-ahead batch size; 0 means
-	// capture.DefaultBatchSize (tests make it small).
+	// batchSize is the read-ahead batch size; 0 means prefetchBatchSize
+	// (tests make it small).
 	batchSize int
 }
 

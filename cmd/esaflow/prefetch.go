@@ -8,11 +8,17 @@ import (
 	"github.com/esaflow/esaflow/flow"
 )
 
-// prefetchBatches is how many batches (of capture.DefaultBatchSize) a
-// prefetcher has: one being read, one being tracked, the rest either
-// queued or held by classification workers whose events point into
-// them. The read-ahead costs a few MiB whatever the file size.
-const prefetchBatches = 8
+// prefetchBatches is how many batches a prefetcher has: one being read,
+// one being tracked, the rest either queued or held by classification
+// workers whose events point into them. prefetchBatchSize is their size:
+// 256 KiB is as fast as 1 MiB (one read call each either way is noise
+// beside the work on the bytes) and keeps the read-ahead, decoded
+// segments included, under 3 MiB whatever the file size (at 1 MiB the
+// live heap was 31 MiB instead of 20, peak RSS 85 MiB instead of 62).
+const (
+	prefetchBatches   = 8
+	prefetchBatchSize = 256 << 10
+)
 
 // batch is a run of frames read ahead, straight into a capture.Batch,
 // and decoded: segs[i] and errs[i] are what flow.DecodePacket gave for
@@ -63,8 +69,11 @@ type prefetcher struct {
 }
 
 // startPrefetch starts reading src in batches of about size bytes
-// (capture.DefaultBatchSize when 0).
+// (prefetchBatchSize when 0).
 func startPrefetch(ctx context.Context, src *capture.File, size int) *prefetcher {
+	if size <= 0 {
+		size = prefetchBatchSize
+	}
 	f := &prefetcher{
 		out:  make(chan *batch, prefetchBatches),
 		free: make(chan *batch, prefetchBatches),
