@@ -7,6 +7,9 @@
 // RST, close. A connection torn down by a RST is decided a moment later
 // (Config.ResetHold of packet time), so that what the "resetting" side
 // still sends is reported too. Events carry the IP TTL of their packet.
+// Decoding (DecodePacket) touches nothing but its output, so a caller may
+// decode frames ahead on another goroutine and hand the Tracker the
+// results (Tracker.Decoded) in capture order.
 //
 // It keeps the TCP-level facts about each connection (Zeek-style history
 // and conn_state, who closed first, packet and byte counts) and nothing

@@ -57,3 +57,26 @@ func TestConnTableAgreesWithAMap(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyHashSpreadsNeighbours hashes keys that differ in one address
+// byte or one port, as a gateway's traffic does, and checks that their
+// low bits (the table slot) fill about as many slots as random values
+// would (1 - 1/e of them).
+func TestKeyHashSpreadsNeighbours(t *testing.T) {
+	const n = 1 << 16
+	for name, vary := range map[string]func(k *connKey, i int){
+		"client address": func(k *connKey, i int) { k.lo[14], k.lo[15] = byte(i>>8), byte(i) },
+		"client port":    func(k *connKey, i int) { k.loPort = uint16(i) },
+		"server address": func(k *connKey, i int) { k.hi[13], k.hi[15] = byte(i>>8), byte(i) },
+	} {
+		used := make(map[uint64]bool)
+		for i := range n {
+			k := connKey{lo: [16]byte{10: 0xff, 11: 0xff, 12: 198, 13: 51}, hi: [16]byte{10: 0xff, 11: 0xff, 12: 192, 15: 25}, loPort: 40000, hiPort: 25, v4: 1}
+			vary(&k, i)
+			used[k.hash()&(n-1)] = true
+		}
+		if frac := float64(len(used)) / n; frac < 0.6 {
+			t.Errorf("%s: %d keys fill %.0f%% of %d slots, random ones 63%%", name, n, 100*frac, n)
+		}
+	}
+}
