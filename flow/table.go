@@ -13,15 +13,22 @@ var keySeeds = [5]uint64{rand.Uint64(), rand.Uint64(), rand.Uint64(), rand.Uint6
 
 // hash returns the table hash of k: the key's five words mixed with the
 // seeds by 64x64->128-bit multiplications, folded (the wyhash mix the Go
-// runtime uses where it has no AES hash). It costs a few nanoseconds,
-// where maphash.Comparable on the 38-byte key cost 24.
+// runtime uses where it has no AES hash), then finalized. It costs a few
+// nanoseconds, where maphash.Comparable on the 38-byte key cost 24.
 func (k *connKey) hash() uint64 {
 	a := binary.LittleEndian.Uint64(k.lo[0:8]) ^ keySeeds[0]
 	b := binary.LittleEndian.Uint64(k.lo[8:16]) ^ keySeeds[1]
 	c := binary.LittleEndian.Uint64(k.hi[0:8]) ^ keySeeds[2]
 	d := binary.LittleEndian.Uint64(k.hi[8:16]) ^ keySeeds[3]
 	e := uint64(k.loPort) | uint64(k.hiPort)<<16 | uint64(k.v4)<<32
-	return mix(mix(a, b)^mix(c, d), e^keySeeds[4])
+	h := mix(mix(a, b)^mix(c, d), e^keySeeds[4])
+	// murmur3's finalizer: every bit of h reaches the low bits that pick
+	// the slot, whatever the seeds.
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	return h ^ h>>33
 }
 
 // mix multiplies a and b into 128 bits and folds the halves together.
