@@ -23,7 +23,7 @@ demo:
 # Micro-benchmarks of the hot paths, then a whole-capture run on a large
 # generated capture (cached in testdata/bench/) against a read-only floor.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./flow/ ./classify/ ./capture/
+	$(GO) test -run '^$$' -bench . -benchmem ./flow/ ./classify/ ./capture/ ./report/
 	$(GO) run ./internal/benchrun -dir testdata/bench
 
 record:

@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 	"time"
@@ -124,6 +126,62 @@ func TestRFC3339NanoByHand(t *testing.T) {
 		tm := base.Add(d)
 		if got, want := string(tc.appendRFC3339Nano(nil, tm)), tm.Format(time.RFC3339Nano); got != want {
 			t.Errorf("cached %v: %s, want %s", tm, got, want)
+		}
+	}
+}
+
+// TestPlain8 checks the eight-bytes-at-a-time test against byte by byte:
+// every byte value at every position of an otherwise plain word, and
+// random words.
+func TestPlain8(t *testing.T) {
+	plain := func(c byte) bool { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' }
+	want := func(w [8]byte) bool {
+		for _, c := range w {
+			if !plain(c) {
+				return false
+			}
+		}
+		return true
+	}
+	check := func(w [8]byte) {
+		if got := plain8(binary.LittleEndian.Uint64(w[:])); got != want(w) {
+			t.Fatalf("plain8(%q) = %v", w, got)
+		}
+	}
+	for pos := range 8 {
+		for c := range 256 {
+			w := [8]byte{'a', 'b', ' ', '~', '0', 'Z', '!', '#'}
+			w[pos] = byte(c)
+			check(w)
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 1000000 {
+		var w [8]byte
+		for i := range w {
+			w[i] = byte(rng.IntN(256))
+			if rng.IntN(4) > 0 {
+				w[i] = byte(0x20 + rng.IntN(0x60))
+			}
+		}
+		check(w)
+	}
+}
+
+// BenchmarkRecordJSON measures encoding the fixture records as JSON
+// Lines, the output of a large analysis: it must allocate nothing.
+func BenchmarkRecordJSON(b *testing.B) {
+	recs := fixtureRecords()
+	var buf []byte
+	for i := range recs {
+		buf = appendRecordJSON(buf, &recs[i])
+	}
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = buf[:0]
+		for i := range recs {
+			buf = appendRecordJSON(buf, &recs[i])
 		}
 	}
 }
