@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -12,46 +11,53 @@ import (
 // `\n`; every other byte (control characters, ESC of terminal escape
 // sequences, DEL, C1 controls, invalid UTF-8) becomes `\xNN`.
 func Escape(b []byte) string {
-	clean := true
-	for _, c := range b {
-		if c < 0x20 || c >= 0x7f || c == '\\' {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if isClean(b) {
 		return string(b)
 	}
-	var sb strings.Builder
-	sb.Grow(len(b) + 8)
+	return string(appendEscaped(make([]byte, 0, len(b)+8), b))
+}
+
+// isClean reports whether Escape leaves b as it is.
+func isClean(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// appendEscaped appends Escape(b) to dst.
+func appendEscaped(dst, b []byte) []byte {
+	if isClean(b) {
+		return append(dst, b...)
+	}
 	const hex = "0123456789abcdef"
 	for len(b) > 0 {
 		c := b[0]
 		switch {
 		case c == '\\':
-			sb.WriteString(`\\`)
+			dst = append(dst, '\\', '\\')
 		case c == '\t':
-			sb.WriteString(`\t`)
+			dst = append(dst, '\\', 't')
 		case c == '\r':
-			sb.WriteString(`\r`)
+			dst = append(dst, '\\', 'r')
 		case c == '\n':
-			sb.WriteString(`\n`)
+			dst = append(dst, '\\', 'n')
 		case c >= 0x20 && c < 0x7f:
-			sb.WriteByte(c)
+			dst = append(dst, c)
 		case c >= 0x80:
 			r, n := utf8.DecodeRune(b)
 			if r != utf8.RuneError && unicode.IsPrint(r) {
-				sb.Write(b[:n])
+				dst = append(dst, b[:n]...)
 				b = b[n:]
 				continue
 			}
 			fallthrough
 		default:
-			sb.WriteString(`\x`)
-			sb.WriteByte(hex[c>>4])
-			sb.WriteByte(hex[c&15])
+			dst = append(dst, '\\', 'x', hex[c>>4], hex[c&15])
 		}
 		b = b[1:]
 	}
-	return sb.String()
+	return dst
 }

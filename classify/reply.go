@@ -2,7 +2,6 @@ package classify
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -14,19 +13,25 @@ func (s *session) finishReply(t time.Time) {
 	cur.started = false
 	s.nReplies++
 	code, class := cur.code, cur.code/100
+	text := string(cur.esc) // the one string of the reply's lines
+	enhanced := cur.enhanced
+	if cur.enhTo > 0 {
+		enhanced = text[cur.enhFrom:cur.enhTo]
+	}
 	var cmd command
 	greeting := !s.greeted
 	if greeting {
 		s.greeted = true
 		s.rec.BannerCode = code
-		if len(cur.lines) > 0 {
-			s.rec.Banner = cur.lines[0]
-			if isMaskedBanner([]byte(cur.lines[0])) {
-				s.insp.bannerMasked = fmt.Sprintf("%q", fmt.Sprintf("%d %s", code, cur.lines[0]))
+		if cur.lines > 0 {
+			banner := text[:cur.firstLen]
+			s.rec.Banner = banner
+			if isMaskedBanner([]byte(banner)) {
+				s.insp.bannerMasked = fmt.Sprintf("%q", fmt.Sprintf("%d %s", code, banner))
 			}
 		}
 		if class == 4 || class == 5 {
-			s.refs().greeting.keep(code, cur.enhanced, cur.text)
+			s.refs().greeting.keep(code, enhanced, cur.text)
 		}
 	} else if len(s.queue) > 0 {
 		cmd = s.queue[0]
@@ -51,8 +56,8 @@ func (s *session) finishReply(t time.Time) {
 		s.rec.Replies = append(s.rec.Replies, Reply{
 			Command:  cmd.text,
 			Code:     code,
-			Enhanced: cur.enhanced,
-			Text:     strings.Join(cur.lines, "\n"),
+			Enhanced: enhanced,
+			Text:     text,
 			Time:     t,
 		})
 	} else {
@@ -63,14 +68,14 @@ func (s *session) finishReply(t time.Time) {
 	if greeting {
 		return
 	}
-	s.keepRefusal(cmd, code, cur.enhanced, cur.text)
+	s.keepRefusal(cmd, code, enhanced, cur.text)
 	if code == 421 {
 		s.deferred = true
 	}
 	if code == 530 {
 		s.tlsRequired = true
 	}
-	if class == 5 && senderRefused(cur.enhanced, cur.text) {
+	if class == 5 && senderRefused(enhanced, cur.text) {
 		s.senderRejected = true
 	}
 	switch cmd.v {

@@ -56,7 +56,7 @@ func (s *session) reset() {
 		srv:   lineBuf{buf: s.srv.buf[:0]},
 		qbase: s.qbase[:0],
 	}
-	n.cur.lines, n.cur.text = s.cur.lines[:0], s.cur.text[:0]
+	n.cur.esc, n.cur.text = s.cur.esc[:0], s.cur.text[:0]
 	if r := s.rec.Replies; cap(r) > 0 {
 		clear(r)
 		n.rec.Replies = r[:0]
@@ -121,11 +121,19 @@ type session struct {
 
 	// The reply being assembled.
 	cur struct {
-		started  bool
-		code     int
-		enhanced string
-		lines    []string
-		text     []byte // raw text of all lines, for the heuristics (bounded)
+		started bool
+		code    int
+		// esc is the escaped text of the reply's first 32 lines, joined
+		// by LF, made into one string when the reply ends; the first
+		// line is esc[:firstLen].
+		esc      []byte
+		lines    int
+		firstLen int
+		// The enhanced status code is esc[enhFrom:enhTo] when enhTo > 0,
+		// else enhanced.
+		enhFrom, enhTo int
+		enhanced       string
+		text           []byte // raw text of all lines, for the heuristics (bounded)
 	}
 
 	// Facts for the verdict.
@@ -409,12 +417,23 @@ func (s *session) serverLine(line []byte, t time.Time) {
 	if !cur.started {
 		cur.started = true
 		cur.code = r.code
-		cur.enhanced = parseEnhanced(r.text)
-		cur.lines = cur.lines[:0]
-		cur.text = cur.text[:0]
+		cur.esc, cur.lines, cur.text = cur.esc[:0], 0, cur.text[:0]
+		// The code's bytes ('#', digits, dots) are the same escaped,
+		// and the first line starts esc.
+		cur.enhFrom, cur.enhTo = enhancedAt(r.text)
+		cur.enhanced = ""
 	}
-	if len(cur.lines) < 32 {
-		cur.lines = append(cur.lines, Escape(r.text))
+	lineAt := -1 // where this line starts in esc, if it is kept
+	if cur.lines < 32 {
+		if cur.lines > 0 {
+			cur.esc = append(cur.esc, '\n')
+		}
+		lineAt = len(cur.esc)
+		cur.esc = appendEscaped(cur.esc, r.text)
+		if cur.lines == 0 {
+			cur.firstLen = len(cur.esc)
+		}
+		cur.lines++
 	}
 	if len(cur.text) < 4096 {
 		cur.text = append(append(cur.text, r.text...), ' ')
@@ -435,7 +454,14 @@ func (s *session) serverLine(line []byte, t time.Time) {
 		// (postscreen's "220-" greeting cut short by "521" for a client
 		// that talked too early), the last one is the server's answer.
 		if r.code != cur.code {
-			cur.code, cur.enhanced = r.code, parseEnhanced(r.text)
+			cur.code = r.code
+			from, to := enhancedAt(r.text)
+			cur.enhFrom, cur.enhTo, cur.enhanced = 0, 0, ""
+			if lineAt >= 0 && to > 0 {
+				cur.enhFrom, cur.enhTo = lineAt+from, lineAt+to
+			} else {
+				cur.enhanced = string(r.text[from:to])
+			}
 		}
 		s.finishReply(t)
 	}

@@ -45,12 +45,19 @@ func parseReplyLine(line []byte) (r replyLine, ok bool) {
 // a reply text ("5.1.8 ..." or the Cisco form "#5.1.8 ..."), or "".
 // The class digit must be 2, 4 or 5; subject and detail are 1 to 3 digits.
 func parseEnhanced(text []byte) string {
+	from, to := enhancedAt(text)
+	return string(text[from:to])
+}
+
+// enhancedAt returns where parseEnhanced's code is in text: text[from:to],
+// empty when there is none.
+func enhancedAt(text []byte) (from, to int) {
 	t := text
 	if len(t) > 0 && t[0] == '#' {
-		t = t[1:]
+		t, from = t[1:], 1
 	}
 	if len(t) < 5 || (t[0] != '2' && t[0] != '4' && t[0] != '5') || t[1] != '.' {
-		return ""
+		return 0, 0
 	}
 	i := 2
 	for part := 0; part < 2; part++ {
@@ -59,19 +66,19 @@ func parseEnhanced(text []byte) string {
 			i++
 		}
 		if i == start {
-			return ""
+			return 0, 0
 		}
 		if part == 0 {
 			if i >= len(t) || t[i] != '.' {
-				return ""
+				return 0, 0
 			}
 			i++
 		}
 	}
 	if i < len(t) && t[i] != ' ' && t[i] != '\r' {
-		return ""
+		return 0, 0
 	}
-	return string(t[:i])
+	return from, from + i
 }
 
 // verb is an SMTP command, as far as the verdict needs to tell them apart.
