@@ -180,3 +180,23 @@ func FuzzSessionPayloads(f *testing.F) {
 		}
 	})
 }
+
+// TestReplyTextBannerAndEnhancedCode checks what a reply's one string is
+// cut into: the greeting's banner is its first line, the enhanced code
+// comes from the first line, or from the last when the last line's code
+// differs (postscreen's "220-" cut short by "521"), escaping applies to
+// every line, and a Cisco "#5.7.1" code keeps its digits only.
+func TestReplyTextBannerAndEnhancedCode(t *testing.T) {
+	r := oneRecord(t, ladder(handshake, []string{
+		"S >>220-mx.example \x1b[1mESMTP\n521 5.5.1 Protocol error\n", "S FA", "C FA"}))
+	if len(r.Replies) != 1 || r.Replies[0].Enhanced != "5.5.1" || r.Replies[0].Code != 521 ||
+		r.Replies[0].Text != `mx.example \x1b[1mESMTP`+"\n5.5.1 Protocol error" || r.Banner != `mx.example \x1b[1mESMTP` {
+		t.Fatalf("postscreen: banner %q, replies %+v", r.Banner, r.Replies)
+	}
+	r = oneRecord(t, ladder(handshake, []string{
+		"S >220 mx.example ESMTP", "C >MAIL FROM:<a@example.org>",
+		"S >>550-#5.7.1 first line\n550 second line\n", "C >QUIT", "S >221 Bye", "S FA", "C FA"}))
+	if len(r.Replies) < 2 || r.Replies[1].Enhanced != "5.7.1" || r.Replies[1].Text != "#5.7.1 first line\nsecond line" {
+		t.Fatalf("Cisco code: replies %+v", r.Replies)
+	}
+}
