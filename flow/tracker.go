@@ -142,6 +142,7 @@ type Tracker struct {
 	open    connList // not yet decided, least recently active first
 	closed  connList // decided, kept for linger, oldest first
 	held    []*Conn  // torn down by a RST, in the closed list, not yet decided; oldest first
+	spare   []*Conn  // forgotten, never held: reused by create
 	now     time.Time
 	sweep   time.Time
 	nextID  uint64
@@ -290,7 +291,13 @@ func (t *Tracker) create(key connKey, h uint64, seg *Segment) *Conn {
 	}
 	t.nextID++
 	t.stats.Connections++
-	c := &Conn{ID: t.nextID, key: key, hash: h, Start: seg.Time, End: seg.Time, ev: &t.ev}
+	var c *Conn
+	if k := len(t.spare) - 1; k >= 0 {
+		c, t.spare = t.spare[k], t.spare[:k]
+	} else {
+		c = new(Conn)
+	}
+	*c = Conn{ID: t.nextID, key: key, hash: h, Start: seg.Time, End: seg.Time, ev: &t.ev}
 	if t.clientIsSource(seg) {
 		c.Client, c.Server = seg.Src, seg.Dst
 	} else {
@@ -360,8 +367,7 @@ func (t *Tracker) linger(c *Conn) {
 		if old.stream != nil {
 			t.decide(old, CloseTeardown)
 		}
-		t.closed.remove(old)
-		t.conns.del(old, old.hash)
+		t.forget(old)
 	}
 }
 
@@ -370,9 +376,24 @@ func (t *Tracker) drop(c *Conn, why CloseReason) {
 	if !c.done || c.stream != nil {
 		t.decide(c, why)
 	}
+	t.forget(c)
+}
+
+// forget removes a decided connection from the closed list and the
+// table. One that was never held after a RST (so no list or slice of the
+// Tracker's points to it any more) is kept for create to reuse: a
+// connection is 448 bytes to allocate and clear, and streams must not keep
+// a *Conn after Close.
+func (t *Tracker) forget(c *Conn) {
 	t.closed.remove(c)
 	t.conns.del(c, c.hash)
+	if c.holdUntil.IsZero() && len(t.spare) < maxSpareConns {
+		t.spare = append(t.spare, c)
+	}
 }
+
+// maxSpareConns bounds the forgotten connections kept for reuse.
+const maxSpareConns = 1024
 
 // expire closes connections idle for longer than the idle timeout and
 // forgets closed ones whose linger time is over.
@@ -382,8 +403,7 @@ func (t *Tracker) expire() {
 		t.decide(c, CloseIdle)
 	}
 	for c := t.closed.head; c != nil && t.now.Sub(c.End) > linger && c.stream == nil; c = t.closed.head {
-		t.closed.remove(c)
-		t.conns.del(c, c.hash)
+		t.forget(c)
 	}
 }
 
@@ -404,8 +424,7 @@ func (t *Tracker) ExpireAll() {
 // forgetClosed forgets every decided connection.
 func (t *Tracker) forgetClosed() {
 	for c := t.closed.head; c != nil; c = t.closed.head {
-		t.closed.remove(c)
-		t.conns.del(c, c.hash)
+		t.forget(c)
 	}
 }
 
