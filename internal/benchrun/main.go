@@ -140,14 +140,15 @@ func run(dir, bin string, sizeMiB int64, runs int, others bool) error {
 		return err
 	}
 	defer out.remove()
-	floor, err := measure(runs, func() *exec.Cmd { return exec.Command(self, "-floor", capPath) }, out.f)
+	// The floor and esaflow take turns, so that both meet the same
+	// moments of a shared machine.
+	res, err := measureEach(runs, out.f,
+		func() *exec.Cmd { return exec.Command(self, "-floor", capPath) },
+		func() *exec.Cmd { return exec.Command(bin, "analyze", "--format", "jsonl", capPath) })
 	if err != nil {
-		return fmt.Errorf("floor: %w", err)
+		return err
 	}
-	esa, err := measure(runs, func() *exec.Cmd { return exec.Command(bin, "analyze", "--format", "jsonl", capPath) }, out.f)
-	if err != nil {
-		return fmt.Errorf("esaflow: %w", err)
-	}
+	floor, esa := res[0], res[1]
 	t, err := newTable(capPath, fmt.Sprintf("%d sessions", sessions))
 	if err != nil {
 		return err
@@ -303,31 +304,49 @@ func (o *output) remove() {
 // measure runs the command runs times and returns the median wall time
 // and the largest peak RSS; each run's stdout replaces the content of tmp.
 func measure(runs int, mk func() *exec.Cmd, tmp *os.File) (result, error) {
-	var walls []time.Duration
-	var rss int64
+	res, err := measureEach(runs, tmp, mk)
+	if err != nil {
+		return result{}, err
+	}
+	return res[0], nil
+}
+
+// measureEach runs each program runs times, taking turns, and returns the
+// median wall time and the largest peak RSS of each. Before every run the
+// output file is emptied and written back to disk (sync), so that no run
+// pays for the write-back of the one before.
+func measureEach(runs int, tmp *os.File, mks ...func() *exec.Cmd) ([]result, error) {
+	walls := make([][]time.Duration, len(mks))
+	res := make([]result, len(mks))
 	for i := 0; i < runs; i++ {
-		cmd := mk()
-		if err := tmp.Truncate(0); err != nil {
-			return result{}, err
-		}
-		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-			return result{}, err
-		}
-		cmd.Stdout = tmp
-		if cmd.Stderr == nil {
-			cmd.Stderr = os.Stderr
-		}
-		start := time.Now()
-		if err := cmd.Run(); err != nil {
-			return result{}, err
-		}
-		walls = append(walls, time.Since(start))
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > rss {
-			rss = ru.Maxrss
+		for k, mk := range mks {
+			cmd := mk()
+			if err := tmp.Truncate(0); err != nil {
+				return nil, err
+			}
+			if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+				return nil, err
+			}
+			syscall.Sync()
+			cmd.Stdout = tmp
+			if cmd.Stderr == nil {
+				cmd.Stderr = os.Stderr
+			}
+			start := time.Now()
+			if err := cmd.Run(); err != nil {
+				return nil, fmt.Errorf("%s: %w", cmd.Path, err)
+			}
+			walls[k] = append(walls[k], time.Since(start))
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > res[k].rss {
+				res[k].rss = ru.Maxrss
+			}
 		}
 	}
-	sort.Slice(walls, func(a, b int) bool { return walls[a] < walls[b] })
-	return result{wall: walls[len(walls)/2], rss: rss}, nil
+	for k := range walls {
+		sort.Slice(walls[k], func(a, b int) bool { return walls[k][a] < walls[k][b] })
+		res[k].wall = walls[k][len(walls[k])/2]
+	}
+	return res, nil
 }
 
 // checkMix compares esaflow's verdicts with the mix the generator wrote.
