@@ -2,8 +2,10 @@ package capture_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"runtime"
 	"testing"
 	"testing/iotest"
 
@@ -159,5 +161,30 @@ func TestReadBatchOnDamageKeepsTheFramesBefore(t *testing.T) {
 				t.Errorf("%s: %v does not wrap %v", name, err, tc.is)
 			}
 		}
+	}
+}
+
+// TestHugeRecordLengthUnderHugeSnapLength gives a pcap a snap length of
+// 2^31-1 and its second record a captured length of a gigabyte, in a file
+// of a few hundred bytes: reading stops at that record, damaged, without
+// allocating anything like a gigabyte on the way.
+func TestHugeRecordLengthUnderHugeSnapLength(t *testing.T) {
+	b := pcaptest.NewBuilder(pcaptest.Ethernet)
+	smtpSession(b)
+	data := b.Bytes(pcaptest.Pcap)
+	binary.LittleEndian.PutUint32(data[16:20], 0x7fffffff) // snap length
+	starts, _ := recordStarts(t, data)
+	binary.LittleEndian.PutUint32(data[starts[1]+8:], 1<<30)  // captured length
+	binary.LittleEndian.PutUint32(data[starts[1]+12:], 1<<30) // wire length
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got, err := readBatches(t, bytes.NewReader(data), 0)
+	runtime.ReadMemStats(&after)
+	var re *capture.ReadError
+	if !errors.As(err, &re) || len(got) != 1 || re.Offset != int64(starts[1]) || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("%d frames, then %v", len(got), err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<20 {
+		t.Errorf("reading a %d-byte file allocated %d MiB", len(data), n>>20)
 	}
 }

@@ -119,8 +119,10 @@ func (r *pcapReader) fill(b *Batch) error {
 		}
 		if len(b.Packets) == 0 && (need > cap(buf) || len(buf) == cap(buf)) {
 			// A record larger than the buffer, and the first one in it
-			// (no frame yet, so pos is 0): make room.
-			grown := make([]byte, len(buf), max(need, 2*cap(buf), 64))
+			// (no frame yet, so pos is 0): make room, at most doubling,
+			// so that a corrupt length under a huge snap length costs
+			// memory only as far as the file really goes.
+			grown := make([]byte, len(buf), max(min(need, 2*cap(buf)), 64))
 			copy(grown, buf)
 			buf = grown
 		}
