@@ -93,8 +93,11 @@ func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw 
 		if p.async != nil {
 			p.async.feeding(b)
 		}
+		if len(b.segs) > 0 {
+			p.countTime(b.first)
+			p.countTime(b.last)
+		}
 		for k := range b.segs {
-			p.countTime(b.segs[k].Time)
 			p.tracker.Decoded(&b.segs[k], b.errs[k])
 		}
 		if p.async != nil {

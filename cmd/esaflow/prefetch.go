@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"sync/atomic"
+	"time"
 
 	"github.com/esaflow/esaflow/capture"
 	"github.com/esaflow/esaflow/flow"
@@ -27,6 +28,8 @@ type batch struct {
 	pkts []capture.Packet // cb.Packets
 	segs []flow.Segment
 	errs []error
+	// first and last are the earliest and latest frame times in pkts.
+	first, last time.Time
 	cb   *capture.Batch
 	// err is what ReadBatch returned after the frames (io.EOF at the end,
 	// a *capture.ReadError for a damaged file), nil while more follow.
@@ -118,8 +121,15 @@ func (b *batch) decode() {
 		b.errs = make([]error, n, n+n/4)
 	}
 	b.segs, b.errs = b.segs[:n], b.errs[:n]
+	b.first, b.last = time.Time{}, time.Time{}
 	for i := range b.pkts {
 		b.errs[i] = flow.DecodePacket(&b.pkts[i], &b.segs[i])
+		if t := b.pkts[i].Time; i == 0 || t.Before(b.first) {
+			b.first = t
+		}
+		if t := b.pkts[i].Time; t.After(b.last) {
+			b.last = t
+		}
 	}
 }
 
