@@ -30,7 +30,7 @@ type batch struct {
 	errs []error
 	// first and last are the earliest and latest frame times in pkts.
 	first, last time.Time
-	cb   *capture.Batch
+	cb          *capture.Batch
 	// err is what ReadBatch returned after the frames (io.EOF at the end,
 	// a *capture.ReadError for a damaged file), nil while more follow.
 	err error
