@@ -77,6 +77,35 @@ var nameParam = []byte("name=")
 // dot line and true when the body ended in p.
 func (b *bodyScanner) scan(p []byte) (rest []byte, done bool) {
 	for len(p) > 0 {
+		if b.inBody && b.lineLen == 0 {
+			// Whole lines of the message body, most of a capture's
+			// bytes: what the loop below does for them, with less
+			// bookkeeping.
+			i := bytes.IndexByte(p, '\n')
+			if i < 0 {
+				b.lineLen = len(p)
+				b.head[0] = p[0]
+				if len(p) > 1 {
+					b.head[1] = p[1]
+				}
+				if b.longName == 0 && mimeHeaderish(p[0]) && bytes.Contains(p, nameParam) {
+					b.longName = longNameParam(p)
+				}
+				return nil, false
+			}
+			if i > 0 {
+				switch c := p[0]; {
+				case c == '.':
+					if i == 1 || i == 2 && p[1] == '\r' {
+						return p[i+1:], true
+					}
+				case b.longName == 0 && mimeHeaderish(c) && bytes.Contains(p[:i], nameParam):
+					b.longName = longNameParam(p[:i])
+				}
+			}
+			p = p[i+1:]
+			continue
+		}
 		i := bytes.IndexByte(p, '\n')
 		seg := p
 		if i >= 0 {
