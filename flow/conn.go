@@ -94,11 +94,18 @@ func (c *Conn) ClosedBy() string {
 	if !c.closer.set {
 		return ""
 	}
-	how := "FIN"
-	if c.closer.rst {
-		how = "RST"
+	return closedByNames[c.closer.dir][b2i(c.closer.rst)]
+}
+
+// closedByNames are ClosedBy's answers by direction, then FIN or RST:
+// constants, so that deciding a connection does not build them.
+var closedByNames = [2][2]string{{"client FIN", "client RST"}, {"server FIN", "server RST"}}
+
+func b2i(b bool) int {
+	if b {
+		return 1
 	}
-	return c.closer.dir.String() + " " + how
+	return 0
 }
 
 // FirstClose returns the direction and kind of the first FIN or RST, and
