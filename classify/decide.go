@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/esaflow/esaflow/flow"
@@ -102,7 +103,7 @@ func (s *session) verdict(c *flow.ConnInfo, why flow.CloseReason) (Verdict, stri
 		return VerdictAccept, "server answered with TLS (implicit TLS)"
 	case firstReply:
 		code := s.rec.BannerCode
-		msg := fmt.Sprintf("greeting %d%s", code, after(s.estAt, s.firstAt))
+		msg := "greeting " + strconv.Itoa(code) + after(s.estAt, s.firstAt) // fmt costs 5x, once per connection
 		switch code / 100 {
 		case 2:
 			return VerdictAccept, msg
