@@ -188,3 +188,63 @@ func TestHugeRecordLengthUnderHugeSnapLength(t *testing.T) {
 		t.Errorf("reading a %d-byte file allocated %d MiB", len(data), n>>20)
 	}
 }
+
+// FuzzReadBatchMatchesNext reads any input both ways, frame by frame and
+// in small batches: the same frames, then the same error, and never a
+// panic or an endless loop.
+func FuzzReadBatchMatchesNext(f *testing.F) {
+	b := pcaptest.NewBuilder(pcaptest.Ethernet)
+	smtpSession(b)
+	for _, fm := range []pcaptest.Format{pcaptest.Pcap, pcaptest.PcapNano, pcaptest.PcapBigEndian, pcaptest.PcapNG, pcaptest.GzipPcap} {
+		f.Add(b.Bytes(fm), uint16(100))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, size uint16) {
+		byNext, nextErr := func() ([]capture.Packet, error) {
+			src, err := capture.NewReader("fuzz", io.NopCloser(bytes.NewReader(data)))
+			if err != nil {
+				return nil, err
+			}
+			var out []capture.Packet
+			for range 100000 {
+				var p capture.Packet
+				if err := src.Next(&p); err != nil {
+					return out, err
+				}
+				p.Data = bytes.Clone(p.Data)
+				out = append(out, p)
+			}
+			t.Fatal("no end after 100000 packets")
+			return nil, nil
+		}()
+		src, err := capture.NewReader("fuzz", io.NopCloser(bytes.NewReader(data)))
+		if err != nil {
+			if nextErr == nil || err.Error() != nextErr.Error() {
+				t.Fatalf("opening: %v, then %v", err, nextErr)
+			}
+			return
+		}
+		batch := capture.NewBatch(int(size))
+		var got []capture.Packet
+		for range 100000 {
+			err = src.ReadBatch(batch)
+			for _, p := range batch.Packets {
+				p.Data = bytes.Clone(p.Data)
+				got = append(got, p)
+			}
+			if err != nil {
+				break
+			}
+		}
+		if err == nil {
+			t.Fatal("no end after 100000 batches")
+		}
+		if len(got) != len(byNext) || err.Error() != nextErr.Error() {
+			t.Fatalf("batches: %d frames then %v; Next: %d frames then %v", len(got), err, len(byNext), nextErr)
+		}
+		for i := range got {
+			if !bytes.Equal(got[i].Data, byNext[i].Data) || !got[i].Time.Equal(byNext[i].Time) || got[i].Length != byNext[i].Length || got[i].LinkType != byNext[i].LinkType {
+				t.Fatalf("frame %d differs", i+1)
+			}
+		}
+	})
+}
