@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -18,9 +19,14 @@ func main() {
 		Terminal: func() bool { return isTerminal(os.Stdout) }, Getenv: os.Getenv}
 	if path := os.Getenv("ESAFLOW_CPUPROFILE"); path != "" {
 		// A developer's aid: a CPU profile of the whole run (go tool pprof).
-		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
 			defer f.Close()
 			defer pprof.StopCPUProfile()
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "esaflow: warning: ESAFLOW_CPUPROFILE: %v\n", err)
 		}
 	}
 	code := Main(ctx, os.Args[1:], stdio)
