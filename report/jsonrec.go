@@ -166,11 +166,15 @@ func (c *timeCache) appendRFC3339Nano(b []byte, t time.Time) []byte {
 	}
 	b = append(b, c.prefix[:]...)
 	if ns := t.Nanosecond(); ns != 0 {
+		// Nine digits, two at a time, then the trailing zeros dropped.
 		var frac [10]byte
 		frac[0] = '.'
-		for i := 9; i >= 1; i-- {
-			frac[i] = byte('0' + ns%10)
-			ns /= 10
+		frac[9] = byte('0' + ns%10)
+		ns /= 10
+		for i := 7; i >= 1; i -= 2 {
+			d := ns % 100 * 2
+			frac[i], frac[i+1] = digitPairs[d], digitPairs[d+1]
+			ns /= 100
 		}
 		n := 10
 		for frac[n-1] == '0' {
@@ -182,6 +186,11 @@ func (c *timeCache) appendRFC3339Nano(b []byte, t time.Time) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// digitPairs holds "00" to "99", two bytes each.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
 
 // plain8 reports whether none of the eight bytes in x needs escaping in a
 // JSON string: each is printable ASCII other than '"' and '\\'.
