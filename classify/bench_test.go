@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -59,4 +60,82 @@ func BenchmarkSMTPDialogue(b *testing.B) {
 		}
 		s.Reset()
 	}
+}
+
+// BenchmarkConnection measures the whole classification of one short
+// delivery, as in the generated benchmark capture: the dialogue with a
+// 4 KB body, the verdict and explanation at Close, and the Reset that
+// readies the session for the next connection.
+func BenchmarkConnection(b *testing.B) {
+	at := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	var evs []flow.Event
+	add := func(d flow.Direction, s string) {
+		at = at.Add(100 * time.Microsecond)
+		evs = append(evs, flow.Event{Kind: flow.EventData, Dir: d, Time: at, Payload: []byte(s), TTL: 64})
+	}
+	c, s := flow.ClientToServer, flow.ServerToClient
+	evs = append(evs, flow.Event{Kind: flow.EventSYN, Dir: c, Time: at},
+		flow.Event{Kind: flow.EventSYNACK, Dir: s, Time: at.Add(20 * time.Microsecond)},
+		flow.Event{Kind: flow.EventEstablished, Dir: c, Time: at.Add(40 * time.Microsecond)})
+	add(s, "220 mx.example ESMTP\r\n")
+	add(c, "EHLO client.example\r\n")
+	add(s, "250-mx.example\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n")
+	add(c, "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n")
+	add(s, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n")
+	body := strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\r\n", 55) + ".\r\n"
+	for len(body) > 0 {
+		n := min(1448, len(body))
+		add(c, body[:n])
+		body = body[n:]
+	}
+	add(s, "250 2.0.0 Ok: queued as 4XyZ\r\n")
+	add(c, "QUIT\r\n")
+	add(s, "221 2.0.0 Bye\r\n")
+	info := handshakeInfo(b, evs[0].Time)
+	sess := (&Classifier{}).NewSession()
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range evs {
+			sess.Event(&evs[i])
+		}
+		if r := sess.Close(&info, flow.CloseTeardown); r.Verdict != VerdictAccept {
+			b.Fatalf("verdict %v, want ACCEPT", r.Verdict)
+		}
+		sess.Reset()
+	}
+}
+
+// infoStream keeps the snapshot of the connection it is closed with.
+type infoStream struct{ info *flow.ConnInfo }
+
+func (s infoStream) Event(*flow.Conn, *flow.Event) {}
+func (s infoStream) Close(c *flow.Conn, _ flow.CloseReason) {
+	*s.info = c.Info()
+}
+
+func (s infoStream) New(*flow.Conn) flow.Stream { return s }
+
+// handshakeInfo returns the snapshot of a connection that had its
+// handshake at t and was closed by FINs from both sides, as the tracker
+// makes it.
+func handshakeInfo(b *testing.B, t time.Time) flow.ConnInfo {
+	var info flow.ConnInfo
+	tr := flow.NewTracker(flow.Config{Ports: flow.MustParsePorts("25")}, infoStream{&info})
+	cl, srv := netip.MustParseAddrPort("198.51.100.7:40000"), netip.MustParseAddrPort("192.0.2.25:25")
+	for i, s := range []flow.Segment{
+		{Src: cl, Dst: srv, Seq: 100, Flags: flow.FlagSYN},
+		{Src: srv, Dst: cl, Seq: 500, Ack: 101, Flags: flow.FlagSYN | flow.FlagACK},
+		{Src: cl, Dst: srv, Seq: 101, Ack: 501, Flags: flow.FlagACK},
+		{Src: srv, Dst: cl, Seq: 501, Ack: 101, Flags: flow.FlagFIN | flow.FlagACK},
+		{Src: cl, Dst: srv, Seq: 101, Ack: 502, Flags: flow.FlagFIN | flow.FlagACK},
+		{Src: srv, Dst: cl, Seq: 502, Ack: 102, Flags: flow.FlagACK},
+	} {
+		s.Time = t.Add(time.Duration(i) * 20 * time.Microsecond)
+		tr.Segment(&s)
+	}
+	tr.Flush()
+	if !info.SawSYN() {
+		b.Fatal("the tracker closed no connection")
+	}
+	return info
 }

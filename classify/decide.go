@@ -45,11 +45,13 @@ func (s *session) close(c *flow.ConnInfo, why flow.CloseReason) *Record {
 	if r.Flags == nil {
 		r.Flags = []Flag{}
 	}
-	r.Verdict, r.Explanation = s.verdict(c, why)
+	var expl []byte
+	r.Verdict, expl = s.verdict(s.expl[:0], c, why)
 	if r.Verdict == VerdictAccept {
 		r.Outcome = s.outcome()
-		r.Explanation += "; " + s.outcomeReason(r.Outcome)
+		expl = append(append(expl, "; "...), s.outcomeReason(r.Outcome)...)
 	}
+	r.Explanation, s.expl = string(expl), expl[:0]
 	s.fillTLS(&r.TLS)
 	r.Reason = s.reason(r.Verdict, r.Outcome)
 	r.Flags = s.flags(why)
@@ -75,46 +77,53 @@ func (s *session) close(c *flow.ConnInfo, why flow.CloseReason) *Record {
 //	before any server payload: server RST                 TCPREFUSE
 //	before any server payload: server FIN                 SILENT_CLOSE
 //	otherwise (input ended or went idle first)            INCOMPLETE
-func (s *session) verdict(c *flow.ConnInfo, why flow.CloseReason) (Verdict, string) {
+//
+// It appends the verdict's explanation to b.
+func (s *session) verdict(b []byte, c *flow.ConnInfo, why flow.CloseReason) (Verdict, []byte) {
 	cl := c.Packets(flow.ClientToServer)
 	switch {
 	case c.Refused():
-		return VerdictPortClosed, "SYN answered by RST" + after(s.synAt, s.refusedAt)
+		return VerdictPortClosed, appendAfter(append(b, "SYN answered by RST"...), s.synAt, s.refusedAt)
 	case c.SawSYN() && !c.SawSYNACK() && c.Packets(flow.ServerToClient) == 0:
-		return VerdictNoAnswer, fmt.Sprintf("%d SYN packet(s) over %s, no answer", cl, dur(c.End.Sub(c.Start)))
+		return VerdictNoAnswer, fmt.Appendf(b, "%d SYN packet(s) over %s, no answer", cl, dur(c.End.Sub(c.Start)))
 	case !c.SawSYN() && !c.SawSYNACK():
-		return VerdictIncomplete, "no handshake in the capture: it started mid-session"
+		return VerdictIncomplete, append(b, "no handshake in the capture: it started mid-session"...)
 	}
 	if s.preClose.set && s.preClose.dir == flow.ClientToServer {
 		// The client gave up first; a greeting the server still sent
 		// afterwards (to a closed socket) does not change that.
-		how := "FIN"
+		how := "client FIN"
 		if s.preClose.rst {
-			how = "RST"
+			how = "client RST"
 		}
-		msg := "client " + how + after(s.estAt, s.preClose.at) + " after the handshake, before any server payload"
+		b = appendAfter(append(b, how...), s.estAt, s.preClose.at)
+		b = append(b, " after the handshake, before any server payload"...)
 		if s.first == firstReply {
-			msg += fmt.Sprintf(" (the server's %d came later)", s.rec.BannerCode)
+			b = fmt.Appendf(b, " (the server's %d came later)", s.rec.BannerCode)
 		}
-		return VerdictAbandoned, msg
+		return VerdictAbandoned, b
 	}
 	switch s.first {
 	case firstTLS:
-		return VerdictAccept, "server answered with TLS (implicit TLS)"
+		return VerdictAccept, append(b, "server answered with TLS (implicit TLS)"...)
 	case firstReply:
 		code := s.rec.BannerCode
-		msg := "greeting " + strconv.Itoa(code) + after(s.estAt, s.firstAt) // fmt costs 5x, once per connection
 		switch code / 100 {
-		case 2:
-			return VerdictAccept, msg
-		case 4:
-			return VerdictTempfail, msg + s.thenWhat()
-		case 5:
-			return VerdictReject, msg + s.thenWhat()
+		case 2, 4, 5:
+		default:
+			return VerdictNotSMTP, fmt.Appendf(b, "first server reply %d is not a greeting code", code)
 		}
-		return VerdictNotSMTP, fmt.Sprintf("first server reply %d is not a greeting code", code)
+		b = strconv.AppendInt(append(b, "greeting "...), int64(code), 10)
+		b = appendAfter(b, s.estAt, s.firstAt)
+		switch code / 100 {
+		case 4:
+			return VerdictTempfail, append(b, s.thenWhat()...)
+		case 5:
+			return VerdictReject, append(b, s.thenWhat()...)
+		}
+		return VerdictAccept, b
 	case firstOther:
-		return VerdictNotSMTP, "first server payload is not an SMTP reply"
+		return VerdictNotSMTP, append(b, "first server payload is not an SMTP reply"...)
 	}
 	if s.preClose.set {
 		base := s.estAt
@@ -123,15 +132,15 @@ func (s *session) verdict(c *flow.ConnInfo, why flow.CloseReason) (Verdict, stri
 		}
 		switch {
 		case s.preClose.dir == flow.ServerToClient && s.preClose.rst:
-			return VerdictTCPRefuse, "server RST" + after(base, s.preClose.at) + " after the handshake, no server payload"
+			return VerdictTCPRefuse, append(appendAfter(append(b, "server RST"...), base, s.preClose.at), " after the handshake, no server payload"...)
 		case s.preClose.dir == flow.ServerToClient:
-			return VerdictSilentClose, "server FIN" + after(base, s.preClose.at) + " after the handshake, no server payload"
+			return VerdictSilentClose, append(appendAfter(append(b, "server FIN"...), base, s.preClose.at), " after the handshake, no server payload"...)
 		}
 	}
 	if s.srvData {
-		return VerdictIncomplete, "the server's first line is cut off in the capture"
+		return VerdictIncomplete, append(b, "the server's first line is cut off in the capture"...)
 	}
-	return VerdictIncomplete, "no server payload and no close before the " + why.String()
+	return VerdictIncomplete, append(append(b, "no server payload and no close before the "...), why.String()...)
 }
 
 // thenWhat tells how a refusing server ended the session.
@@ -226,20 +235,66 @@ func (s *session) tlsResult() string {
 	return "unknown"
 }
 
-// after formats " 1.2ms after" style gaps; empty when a time is missing.
-func after(from, to time.Time) string {
+// appendAfter appends " in 1.2ms" style gaps to b; nothing when a time is
+// missing.
+func appendAfter(b []byte, from, to time.Time) []byte {
 	if from.IsZero() || to.IsZero() {
-		return ""
+		return b
 	}
-	return " in " + dur(to.Sub(from))
+	return appendDur(append(b, " in "...), to.Sub(from))
 }
 
 // dur formats a duration rounded to the microsecond.
-func dur(d time.Duration) string {
-	if d < 0 {
-		d = 0
+func dur(d time.Duration) string { return string(appendDur(nil, d)) }
+
+// appendDur appends a duration rounded to the microsecond (0 for a
+// negative one) to b as time.Duration's String writes it, without the
+// string that costs.
+func appendDur(b []byte, d time.Duration) []byte {
+	d = max(d, 0).Round(time.Microsecond)
+	u := uint64(d)
+	switch {
+	case u == 0:
+		return append(b, "0s"...)
+	case u < uint64(time.Microsecond):
+		return append(strconv.AppendUint(b, u, 10), "ns"...)
+	case u < uint64(time.Millisecond):
+		return append(appendFrac(b, u, 3), "µs"...)
+	case u < uint64(time.Second):
+		return append(appendFrac(b, u, 6), "ms"...)
 	}
-	return d.Round(time.Microsecond).String()
+	secs := u / uint64(time.Second)
+	if h := secs / 3600; h > 0 {
+		b = append(strconv.AppendUint(b, h, 10), 'h')
+	}
+	if m := secs / 60; m > 0 {
+		b = append(strconv.AppendUint(b, m%60, 10), 'm')
+	}
+	return append(appendFrac(b, secs%60*uint64(time.Second)+u%uint64(time.Second), 9), 's')
+}
+
+// appendFrac appends v / 10^prec (prec at most 9) in decimal: the
+// fraction without its trailing zeros, and without a point when it is 0.
+func appendFrac(b []byte, v uint64, prec int) []byte {
+	p := uint64(1)
+	for range prec {
+		p *= 10
+	}
+	b = strconv.AppendUint(b, v/p, 10)
+	f := v % p
+	if f == 0 {
+		return b
+	}
+	for f%10 == 0 {
+		f /= 10
+		prec--
+	}
+	var digits [9]byte
+	for i := prec - 1; i >= 0; i-- {
+		digits[i] = '0' + byte(f%10)
+		f /= 10
+	}
+	return append(append(b, '.'), digits[:prec]...)
 }
 
 // alert returns the description of the first failure alert sent in clear

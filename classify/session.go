@@ -55,6 +55,7 @@ func (s *session) reset() {
 		cli:   lineBuf{buf: s.cli.buf[:0]},
 		srv:   lineBuf{buf: s.srv.buf[:0]},
 		qbase: s.qbase[:0],
+		expl:  s.expl[:0],
 	}
 	n.cur.esc, n.cur.text = s.cur.esc[:0], s.cur.text[:0]
 	if r := s.rec.Replies; cap(r) > 0 {
@@ -114,7 +115,8 @@ type session struct {
 	body     bodyScanner
 	bdatLeft int64
 	queue    []command
-	qbase    []command // queue's array from its start, reused when it empties
+	qbase    []command // queue's array from its start, reused when the queue reaches its end
+	expl     []byte    // the explanation being written at close, reused
 	authing  bool
 	// dataPending: a 354 was seen and the end of its message not yet.
 	dataPending bool
@@ -327,15 +329,20 @@ func (s *session) push(c command) {
 	if len(s.queue) >= maxQueued {
 		s.queue = s.queue[1:]
 	}
-	if len(s.queue) == 0 {
-		// Start again at the front of the array: a lock-step dialogue
-		// then never needs another one.
-		s.queue = s.qbase
+	if len(s.queue) == cap(s.queue) {
+		// The queue reached the end of its array: move it back to the
+		// front of qbase, where the answered commands were, or grow it.
+		// A lock-step or pipelined dialogue then reuses one array for
+		// the whole connection, and the next one after Reset.
+		if len(s.queue) < cap(s.qbase) {
+			s.queue = s.qbase[:copy(s.qbase[:cap(s.qbase)], s.queue)]
+		} else {
+			grown := make([]command, len(s.queue), 2*len(s.queue)+4)
+			copy(grown, s.queue)
+			s.queue, s.qbase = grown, grown[:0]
+		}
 	}
 	s.queue = append(s.queue, c)
-	if len(s.queue) == 1 {
-		s.qbase = s.queue[:0]
-	}
 }
 
 // server consumes in-order server bytes.

@@ -101,29 +101,49 @@ const (
 	verbDataEnd  // the final "." of a DATA body
 )
 
-var verbs = map[string]verb{
-	"HELO": verbHELO, "EHLO": verbEHLO, "MAIL": verbMAIL, "RCPT": verbRCPT,
-	"DATA": verbDATA, "BDAT": verbBDAT, "RSET": verbRSET, "NOOP": verbNOOP,
-	"QUIT": verbQUIT, "STARTTLS": verbSTARTTLS, "AUTH": verbAUTH,
-}
-
-// parseVerb returns the command verb of a client line (case-insensitive).
+// parseVerb returns the command verb of a client line (case-insensitive):
+// its first word, up to a space or CR.
 func parseVerb(line []byte) verb {
-	w := line
-	if i := bytes.IndexAny(w, " \r"); i >= 0 {
-		w = w[:i]
-	}
-	if len(w) < 4 || len(w) > 8 {
-		return verbOther
-	}
 	var up [8]byte
-	for i, c := range w {
+	n := 0
+	for _, c := range line {
+		if c == ' ' || c == '\r' {
+			break
+		}
+		if n == len(up) {
+			return verbOther
+		}
 		if c >= 'a' && c <= 'z' {
 			c -= 'a' - 'A'
 		}
-		up[i] = c
+		up[n] = c
+		n++
 	}
-	return verbs[string(up[:len(w)])]
+	switch string(up[:n]) {
+	case "HELO":
+		return verbHELO
+	case "EHLO":
+		return verbEHLO
+	case "MAIL":
+		return verbMAIL
+	case "RCPT":
+		return verbRCPT
+	case "DATA":
+		return verbDATA
+	case "BDAT":
+		return verbBDAT
+	case "RSET":
+		return verbRSET
+	case "NOOP":
+		return verbNOOP
+	case "QUIT":
+		return verbQUIT
+	case "STARTTLS":
+		return verbSTARTTLS
+	case "AUTH":
+		return verbAUTH
+	}
+	return verbOther
 }
 
 // bdatArgs parses "BDAT <size> [LAST]".

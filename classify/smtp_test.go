@@ -1,7 +1,10 @@
 package classify
 
 import (
+	"math"
+	"math/rand/v2"
 	"strings"
+	"time"
 	"testing"
 )
 
@@ -198,5 +201,87 @@ func TestReplyTextBannerAndEnhancedCode(t *testing.T) {
 		"S >>550-#5.7.1 first line\n550 second line\n", "C >QUIT", "S >221 Bye", "S FA", "C FA"}))
 	if len(r.Replies) < 2 || r.Replies[1].Enhanced != "5.7.1" || r.Replies[1].Text != "#5.7.1 first line\nsecond line" {
 		t.Fatalf("Cisco code: replies %+v", r.Replies)
+	}
+}
+
+func TestParseVerb(t *testing.T) {
+	for in, want := range map[string]verb{
+		"EHLO client.example": verbEHLO, "ehlo x": verbEHLO, "HeLo x\r": verbHELO,
+		"MAIL FROM:<a@b>": verbMAIL, "rcpt TO:<c@d>": verbRCPT, "DATA\r": verbDATA, "DATA": verbDATA,
+		"BDAT 100 LAST": verbBDAT, "RSET": verbRSET, "NOOP\r": verbNOOP, "QUIT": verbQUIT,
+		"STARTTLS\r": verbSTARTTLS, "starttls": verbSTARTTLS, "AUTH PLAIN": verbAUTH,
+		"": verbOther, "\r": verbOther, "QUI": verbOther, "QUITS": verbOther, "STARTTLSX": verbOther,
+		"DATAX": verbOther, " DATA": verbOther, "DATA\x00": verbOther, "MAIL:FROM": verbOther,
+		"VRFY bob": verbOther, "XCLIENT ADDR=1.2.3.4": verbOther, "GET / HTTP/1.1\r": verbOther,
+	} {
+		if got := parseVerb([]byte(in)); got != want {
+			t.Errorf("parseVerb(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// TestCommandQueueKeepsOrderAcrossReuse pushes and answers commands in
+// random groups, past the queue's bound and across Resets, and checks
+// them against a plain FIFO: moving the queue back to the front of its
+// array must never lose or reorder a waiting command.
+func TestCommandQueueKeepsOrderAcrossReuse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	s := new(session)
+	var ref []command
+	next := 0
+	for round := range 3000 {
+		if round%500 == 499 {
+			s.reset()
+			ref = ref[:0]
+		}
+		for range rng.IntN(8) {
+			if rng.IntN(200) == 0 { // a burst past the bound
+				for range maxQueued + rng.IntN(40) {
+					c := command{text: itoa(next)}
+					next++
+					s.push(c)
+					ref = append(ref, c)
+				}
+				continue
+			}
+			c := command{text: itoa(next)}
+			next++
+			s.push(c)
+			ref = append(ref, c)
+		}
+		if len(ref) > maxQueued {
+			ref = ref[len(ref)-maxQueued:]
+		}
+		for n := rng.IntN(len(ref) + 1); n > 0; n-- {
+			s.queue, ref = s.queue[1:], ref[1:]
+		}
+		if len(s.queue) != len(ref) {
+			t.Fatalf("round %d: %d commands waiting, want %d", round, len(s.queue), len(ref))
+		}
+		for i := range ref {
+			if s.queue[i].text != ref[i].text {
+				t.Fatalf("round %d: command %d is %q, want %q", round, i, s.queue[i].text, ref[i].text)
+			}
+		}
+	}
+}
+
+// TestDurationFormatMatchesTheStandardLibrary checks appendDur against
+// time.Duration's String on edges and on random durations of every size.
+func TestDurationFormatMatchesTheStandardLibrary(t *testing.T) {
+	ds := []time.Duration{0, -1, -time.Hour, 1, 499, 500, 999, time.Microsecond, 1500, 999499, 999500,
+		time.Millisecond, time.Millisecond + time.Microsecond, 1002 * time.Microsecond, 1020 * time.Microsecond,
+		time.Second - 1, time.Second, time.Second + time.Microsecond, 59*time.Second + 999999*time.Microsecond,
+		time.Minute, time.Minute + 1500*time.Millisecond, time.Hour, time.Hour + time.Second, 25*time.Hour + 61*time.Second,
+		math.MaxInt64, math.MaxInt64 - 1000}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		ds = append(ds, time.Duration(rng.Int64N(int64(1)<<rng.IntN(63))))
+	}
+	for _, d := range ds {
+		want := max(d, 0).Round(time.Microsecond).String()
+		if got := string(appendDur([]byte("x"), d)); got != "x"+want {
+			t.Fatalf("appendDur(%d) = %q, want %q", d, got[1:], want)
+		}
 	}
 }
