@@ -13,13 +13,9 @@ import (
 // MSS-sized segments: greeting, EHLO and its 8-line reply, MAIL, RCPT,
 // DATA, the body, the final dot, QUIT.
 func dialogue() []flow.Event {
-	at := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
-	var evs []flow.Event
-	add := func(d flow.Direction, s string) {
-		at = at.Add(100 * time.Microsecond)
-		evs = append(evs, flow.Event{Kind: flow.EventData, Dir: d, Time: at, Payload: []byte(s), TTL: 64})
-	}
+	var d events
 	c, s := flow.ClientToServer, flow.ServerToClient
+	add := d.add
 	add(s, "220 mx.example.net ESMTP Postfix\r\n")
 	add(c, "EHLO client.example.org\r\n")
 	add(s, "250-mx.example.net\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n250-ETRN\r\n250-STARTTLS\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
@@ -31,15 +27,34 @@ func dialogue() []flow.Event {
 	add(s, "354 End data with <CR><LF>.<CR><LF>\r\n")
 	body := "Subject: report\r\nFrom: <alice@example.org>\r\n\r\n" +
 		strings.Repeat("TWFueSBoYW5kcyBtYWtlIGxpZ2h0IHdvcmsuTWFueSBoYW5kcyBtYWtlIGxpZ2h0IHdvcmsu\r\n", 270) + ".\r\n"
-	for len(body) > 0 {
-		n := min(1448, len(body))
-		add(c, body[:n])
-		body = body[n:]
-	}
+	d.body(body)
 	add(s, "250 2.0.0 Ok: queued as 4Xk2\r\n")
 	add(c, "QUIT\r\n")
 	add(s, "221 2.0.0 Bye\r\n")
-	return evs
+	return d.evs
+}
+
+// events builds the events of a dialogue, 100 µs apart.
+type events struct {
+	at  time.Time
+	evs []flow.Event
+}
+
+func (d *events) add(dir flow.Direction, s string) {
+	if d.at.IsZero() {
+		d.at = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	}
+	d.at = d.at.Add(100 * time.Microsecond)
+	d.evs = append(d.evs, flow.Event{Kind: flow.EventData, Dir: dir, Time: d.at, Payload: []byte(s), TTL: 64})
+}
+
+// body adds a client's DATA body in MSS-sized segments.
+func (d *events) body(b string) {
+	for len(b) > 0 {
+		n := min(1448, len(b))
+		d.add(flow.ClientToServer, b[:n])
+		b = b[n:]
+	}
 }
 
 // BenchmarkSMTPDialogue measures SMTP parsing: the command and reply
@@ -68,30 +83,22 @@ func BenchmarkSMTPDialogue(b *testing.B) {
 // readies the session for the next connection.
 func BenchmarkConnection(b *testing.B) {
 	at := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
-	var evs []flow.Event
-	add := func(d flow.Direction, s string) {
-		at = at.Add(100 * time.Microsecond)
-		evs = append(evs, flow.Event{Kind: flow.EventData, Dir: d, Time: at, Payload: []byte(s), TTL: 64})
-	}
 	c, s := flow.ClientToServer, flow.ServerToClient
-	evs = append(evs, flow.Event{Kind: flow.EventSYN, Dir: c, Time: at},
-		flow.Event{Kind: flow.EventSYNACK, Dir: s, Time: at.Add(20 * time.Microsecond)},
-		flow.Event{Kind: flow.EventEstablished, Dir: c, Time: at.Add(40 * time.Microsecond)})
+	d := events{at: at.Add(40 * time.Microsecond), evs: []flow.Event{{Kind: flow.EventSYN, Dir: c, Time: at},
+		{Kind: flow.EventSYNACK, Dir: s, Time: at.Add(20 * time.Microsecond)},
+		{Kind: flow.EventEstablished, Dir: c, Time: at.Add(40 * time.Microsecond)}}}
+	add := d.add
 	add(s, "220 mx.example ESMTP\r\n")
 	add(c, "EHLO client.example\r\n")
 	add(s, "250-mx.example\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n")
 	add(c, "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n")
 	add(s, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n")
-	body := strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\r\n", 55) + ".\r\n"
-	for len(body) > 0 {
-		n := min(1448, len(body))
-		add(c, body[:n])
-		body = body[n:]
-	}
+	d.body(strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\r\n", 55) + ".\r\n")
 	add(s, "250 2.0.0 Ok: queued as 4XyZ\r\n")
 	add(c, "QUIT\r\n")
 	add(s, "221 2.0.0 Bye\r\n")
-	info := handshakeInfo(b, evs[0].Time)
+	evs := d.evs
+	info := handshakeInfo(b, at)
 	sess := (&Classifier{}).NewSession()
 	b.ReportAllocs()
 	for b.Loop() {

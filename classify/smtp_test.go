@@ -4,8 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
-	"time"
 	"testing"
+	"time"
 )
 
 func TestParseReplyLine(t *testing.T) {
