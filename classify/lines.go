@@ -77,22 +77,10 @@ var nameParam = []byte("name=")
 // dot line and true when the body ended in p.
 func (b *bodyScanner) scan(p []byte) (rest []byte, done bool) {
 	for len(p) > 0 {
-		if b.inBody && b.lineLen == 0 {
-			// Whole lines of the message body, most of a capture's
-			// bytes: what the loop below does for them, with less
-			// bookkeeping.
-			i := bytes.IndexByte(p, '\n')
-			if i < 0 {
-				b.lineLen = len(p)
-				b.head[0] = p[0]
-				if len(p) > 1 {
-					b.head[1] = p[1]
-				}
-				if b.longName == 0 && mimeHeaderish(p[0]) && bytes.Contains(p, nameParam) {
-					b.longName = longNameParam(p)
-				}
-				return nil, false
-			}
+		i := bytes.IndexByte(p, '\n')
+		if b.lineLen == 0 && i >= 0 {
+			// A whole line, as most of a capture's bytes come: what the
+			// code below does for it, with less bookkeeping.
 			if i > 0 {
 				switch c := p[0]; {
 				case c == '.':
@@ -103,10 +91,17 @@ func (b *bodyScanner) scan(p []byte) (rest []byte, done bool) {
 					b.longName = longNameParam(p[:i])
 				}
 			}
+			if !b.inBody {
+				switch {
+				case i == 0 || i == 1 && p[0] == '\r':
+					b.inBody = true
+				case b.longHeader == 0 && i > limitHeaderLine+1:
+					b.longHeader = i
+				}
+			}
 			p = p[i+1:]
 			continue
 		}
-		i := bytes.IndexByte(p, '\n')
 		seg := p
 		if i >= 0 {
 			seg = p[:i]
