@@ -3,7 +3,7 @@
 
 GO ?= go
 
-.PHONY: all build test vet demo bench record clean
+.PHONY: all build test vet demo bench pgo record clean
 
 all: vet test build
 
@@ -25,6 +25,19 @@ demo:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./flow/ ./classify/ ./capture/ ./report/
 	$(GO) run ./internal/benchrun -dir testdata/bench
+
+# Refreshes cmd/esaflow/default.pgo, the CPU profile go build optimises esaflow
+# with (profile-guided optimisation): five runs of analyze on the generated
+# benchmark capture, built without the old profile, merged into one.
+PGO_CAPTURE = testdata/bench/smtp-1024MiB.pcap
+pgo:
+	test -f $(PGO_CAPTURE) || $(GO) run ./internal/benchrun -dir testdata/bench -checks throughput -runs 1 -others=false
+	$(GO) build -pgo=off -o testdata/bench/esaflow-nopgo ./cmd/esaflow
+	for i in 1 2 3 4 5; do \
+		ESAFLOW_CPUPROFILE=testdata/bench/cpu$$i.prof testdata/bench/esaflow-nopgo analyze --format jsonl $(PGO_CAPTURE) >/dev/null || exit 1; \
+	done
+	$(GO) tool pprof -proto testdata/bench/cpu[1-5].prof > cmd/esaflow/default.pgo
+	rm -f testdata/bench/cpu[1-5].prof testdata/bench/esaflow-nopgo
 
 record:
 	bash testdata/record/record.sh
