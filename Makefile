@@ -29,7 +29,7 @@ bench:
 # Refreshes cmd/esaflow/default.pgo, the CPU profile go build optimises esaflow
 # with (profile-guided optimisation): five runs of analyze on the generated
 # benchmark capture, built without the old profile, merged into one.
-PGO_CAPTURE = testdata/bench/smtp-1024MiB.pcap
+PGO_CAPTURE = testdata/bench/smtp-1024MiB-gen2.pcap
 pgo:
 	test -f $(PGO_CAPTURE) || $(GO) run ./internal/benchrun -dir testdata/bench -checks throughput -runs 1 -others=false
 	$(GO) build -pgo=off -o testdata/bench/esaflow-nopgo ./cmd/esaflow

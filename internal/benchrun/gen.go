@@ -54,6 +54,13 @@ func clock() func() time.Time {
 	return func() time.Time { at = at.Add(7 * time.Microsecond); return at }
 }
 
+// genVersion names the generated captures cached in testdata/bench: it
+// changes whenever the generator writes different packets, so that a
+// capture made by an older generator is not measured as a new one.
+// Version 2 added message headers, attachments, and retransmitted and
+// reordered segments.
+const genVersion = 2
+
 // sess is one generated session: its conversation and kind (see
 // sessionStep).
 type sess struct {
@@ -75,11 +82,88 @@ func sessionClient(n int) (client, server pcaptest.Endpoint) {
 	return cl, pcaptest.Endpoint{Addr: netip.MustParseAddr("192.0.2.25"), Port: 25}
 }
 
-// newSess starts session n on b with a body of lines lines.
+// newSess starts session n on b with a message of about lines lines.
 func newSess(b *pcaptest.Builder, n, lines int) sess {
 	cl, srv := sessionClient(n)
-	line := "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\r\n"
-	return sess{c: b.Conv(cl, srv, uint32(n)*2654435761, uint32(n)*40503), kind: n % 20, body: strings.Repeat(line, lines)}
+	return sess{c: b.Conv(cl, srv, uint32(n)*2654435761, uint32(n)*40503), kind: n % 20, body: message(n, lines)}
+}
+
+// Lines of the generated messages' text and attachments.
+const (
+	textLine   = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\r\n"
+	base64Line = "JVBERi0xLjcKJeLjz9MKMSAwIG9iago8PCAvVHlwZSAvQ2F0YWxvZyAvUGFnZXMgMiAwIFIgPj4K\r\n"
+)
+
+// message returns session n's message as its client sends it after DATA,
+// dot-stuffed, up to the final dot line: a header section, then lines
+// lines of text, one of them stuffed; every third message is a MIME
+// multipart one whose text is a quarter of its lines and the rest a
+// base64 PDF attachment.
+func message(n, lines int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: Alice <a@example.org>\r\nTo: <b@example.net>\r\nSubject: Report %d\r\n"+
+		"Date: Thu, 01 Jan 2026 00:00:00 +0000\r\nMessage-ID: <%d.%d@client.example>\r\nMIME-Version: 1.0\r\n", n, n, lines)
+	text := lines
+	if n%3 == 0 {
+		text = lines / 4
+		b.WriteString("Content-Type: multipart/mixed; boundary=\"=_part\"\r\n\r\n" +
+			"This is a multi-part message in MIME format.\r\n\r\n--=_part\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
+	} else {
+		b.WriteString("Content-Type: text/plain; charset=utf-8\r\n\r\n")
+	}
+	for i := range text {
+		if i == text/2 {
+			b.WriteString("..a line that began with a dot, stuffed by the client\r\n")
+			continue
+		}
+		b.WriteString(textLine)
+	}
+	if n%3 == 0 {
+		b.WriteString("\r\n--=_part\r\nContent-Type: application/pdf; name=\"report.pdf\"\r\n" +
+			"Content-Disposition: attachment; filename=\"report.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+		for range lines - text {
+			b.WriteString(base64Line)
+		}
+		b.WriteString("\r\n--=_part--\r\n")
+	}
+	return b.String()
+}
+
+// sendBody sends a message and its final dot in MSS-sized segments.
+// Deliveries of kind 3 retransmit their first segment after the second;
+// those of kind 7 send their last two segments swapped, the final dot
+// ahead of the bytes before it.
+func sendBody(c *pcaptest.Conv, kind int, body string, tick func() time.Time) {
+	var segs []string
+	for rest := body + ".\r\n"; rest != ""; {
+		k := min(1448, len(rest))
+		segs = append(segs, rest[:k])
+		rest = rest[k:]
+	}
+	if len(segs) < 2 || (kind != 3 && kind != 7) {
+		for _, s := range segs {
+			c.Client(tick(), s)
+		}
+		return
+	}
+	if kind == 3 {
+		first := c.ClientRel()
+		c.Client(tick(), segs[0])
+		c.Client(tick(), segs[1])
+		c.ClientAt(tick(), first, segs[0])
+		for _, s := range segs[2:] {
+			c.Client(tick(), s)
+		}
+		return
+	}
+	k := len(segs) - 2
+	for _, s := range segs[:k] {
+		c.Client(tick(), s)
+	}
+	at := c.ClientRel()
+	c.ClientAt(tick(), at+uint32(len(segs[k])), segs[k+1])
+	c.ClientAt(tick(), at, segs[k])
+	c.SkipClient(uint32(len(segs[k]) + len(segs[k+1])))
 }
 
 // writeInterleaved writes every step of the sessions of batch in turn
@@ -98,8 +182,10 @@ func writeInterleaved(w *packetWriter, b *pcaptest.Builder, batch []sess, tick f
 
 // generate writes a deterministic SMTP capture of about size bytes to w:
 // batches of 32 interleaved sessions from distinct clients (a quarter of
-// them IPv6), mixing deliveries with 4-12 KB bodies, STARTTLS, 554 and
-// 421 greetings, TCPREFUSE and closed ports. It returns the number of
+// them IPv6), mixing deliveries of 4-12 KB messages (headers, text, a
+// third of them with a base64 attachment; some with a retransmitted or
+// reordered segment), STARTTLS, 554 and 421 greetings, TCPREFUSE and
+// closed ports. It returns the number of
 // sessions written.
 func generate(w io.Writer, size int64) (int, error) {
 	pw, err := newPacketWriter(w)
@@ -124,7 +210,7 @@ func generate(w io.Writer, size int64) (int, error) {
 }
 
 // generateConcurrent writes n sessions of the same mix as generate (with
-// 1-4 line bodies) that are all open at once: every SYN first, then every
+// 1-4 line messages) that are all open at once: every SYN first, then every
 // SYN,ACK, and so on step by step to the teardowns.
 func generateConcurrent(w io.Writer, n int) error {
 	pw, err := newPacketWriter(w)
@@ -235,11 +321,7 @@ func sessionStep(c *pcaptest.Conv, kind, step int, body string, tick func() time
 			c.Client(tick(), "\x16\x03\x01\x02\x00"+strings.Repeat("\x00", 512))
 			return
 		}
-		for rest := body + ".\r\n"; rest != ""; {
-			k := min(1448, len(rest))
-			c.Client(tick(), rest[:k])
-			rest = rest[k:]
-		}
+		sendBody(c, kind, body, tick)
 	case 9:
 		if kind >= 14 {
 			c.Server(tick(), "\x16\x03\x03\x00\x7a"+strings.Repeat("\x00", 122))

@@ -126,7 +126,7 @@ type result struct {
 // generated capture (with others, tshark and tcptrace too), and the
 // verdict mix.
 func run(dir, bin string, sizeMiB int64, runs int, others bool) error {
-	capPath := filepath.Join(dir, fmt.Sprintf("smtp-%dMiB.pcap", sizeMiB))
+	capPath := filepath.Join(dir, fmt.Sprintf("smtp-%dMiB-gen%d.pcap", sizeMiB, genVersion))
 	sessions, err := ensureCapture(capPath, sizeMiB<<20)
 	if err != nil {
 		return err

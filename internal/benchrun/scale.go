@@ -18,7 +18,7 @@ import (
 // time and peak RSS and checks that every connection got the verdict its
 // session was generated for.
 func runConcurrent(dir, bin string, n, runs int) error {
-	path := filepath.Join(dir, fmt.Sprintf("concurrent-%d.pcap", n))
+	path := filepath.Join(dir, fmt.Sprintf("concurrent-%d-gen%d.pcap", n, genVersion))
 	out, err := prepare(path, func(w io.Writer) error { return generateConcurrent(w, n) })
 	if err != nil {
 		return err

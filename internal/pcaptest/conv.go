@@ -35,6 +35,10 @@ func (c *Conv) ClientSeq() uint32 { return c.clientNext }
 // ServerSeq returns the absolute sequence number the server sends next.
 func (c *Conv) ServerSeq() uint32 { return c.serverNext }
 
+// ClientRel is the client's next sequence number counted from its first
+// data byte, the origin ClientAt takes.
+func (c *Conv) ClientRel() uint32 { return c.clientNext - c.clientISN - 1 }
+
 // SkipClient advances the client's sequence by n without appending a
 // segment, as if n bytes were sent but never captured. ClientAt can emit
 // the missing bytes later, out of order.
