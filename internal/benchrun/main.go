@@ -140,6 +140,9 @@ func run(dir, bin string, sizeMiB int64, runs int, others bool) error {
 		return err
 	}
 	defer out.remove()
+	if err := recache(capPath); err != nil {
+		return err
+	}
 	// The floor and esaflow take turns, so that both meet the same
 	// moments of a shared machine.
 	res, err := measureEach(runs, out.f,

@@ -46,6 +46,9 @@ func prepare(path string, gen func(io.Writer) error) (*output, error) {
 	if err := ensureFile(path, gen); err != nil {
 		return nil, err
 	}
+	if err := recache(path); err != nil {
+		return nil, err
+	}
 	return newOutput()
 }
 
