@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -119,7 +120,8 @@ func countPackets(path string) (int64, error) {
 
 type result struct {
 	wall time.Duration
-	rss  int64 // KiB
+	cpu  time.Duration // user and system time, the median
+	rss  int64         // KiB
 }
 
 // run is the throughput check: esaflow against the floor on the large
@@ -221,7 +223,7 @@ func newTable(path, what string) (*table, error) {
 	}
 	t := &table{mb: float64(st.Size()) / 1e6, packets: packets}
 	fmt.Printf("\ncapture: %s, %.0f MB, %d packets, %s\n\n", path, t.mb, packets, what)
-	fmt.Printf("%-44s %10s %10s %14s %10s %8s\n", "program", "wall", "MB/s", "packets/s", "peak RSS", "ratio")
+	fmt.Printf("%-44s %10s %8s %10s %14s %10s %8s\n", "program", "wall", "CPU", "MB/s", "packets/s", "peak RSS", "ratio")
 	return t, nil
 }
 
@@ -232,7 +234,7 @@ func (t *table) row(name string, r result, floor time.Duration) {
 	if floor > 0 {
 		ratio = fmt.Sprintf("%.2fx", s/floor.Seconds())
 	}
-	fmt.Printf("%-44s %9.2fs %10.0f %14.0f %7.0f MiB %8s\n", name, s, t.mb/s, float64(t.packets)/s, float64(r.rss)/1024, ratio)
+	fmt.Printf("%-44s %9.2fs %7.2fs %10.0f %14.0f %7.0f MiB %8s\n", name, s, r.cpu.Seconds(), t.mb/s, float64(t.packets)/s, float64(r.rss)/1024, ratio)
 }
 
 // ensureCapture generates the throughput capture unless it is already
@@ -315,11 +317,12 @@ func measure(runs int, mk func() *exec.Cmd, tmp *os.File) (result, error) {
 }
 
 // measureEach runs each program runs times, taking turns, and returns the
-// median wall time and the largest peak RSS of each. Before every run the
+// median wall and CPU times and the largest peak RSS of each. Before every run the
 // output file is emptied and written back to disk (sync), so that no run
 // pays for the write-back of the one before.
 func measureEach(runs int, tmp *os.File, mks ...func() *exec.Cmd) ([]result, error) {
 	walls := make([][]time.Duration, len(mks))
+	cpus := make([][]time.Duration, len(mks))
 	res := make([]result, len(mks))
 	for i := 0; i < runs; i++ {
 		for k, mk := range mks {
@@ -340,16 +343,23 @@ func measureEach(runs int, tmp *os.File, mks ...func() *exec.Cmd) ([]result, err
 				return nil, fmt.Errorf("%s: %w", cmd.Path, err)
 			}
 			walls[k] = append(walls[k], time.Since(start))
+			cpus[k] = append(cpus[k], cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
 			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > res[k].rss {
 				res[k].rss = ru.Maxrss
 			}
 		}
 	}
 	for k := range walls {
-		sort.Slice(walls[k], func(a, b int) bool { return walls[k][a] < walls[k][b] })
-		res[k].wall = walls[k][len(walls[k])/2]
+		res[k].wall, res[k].cpu = median(walls[k]), median(cpus[k])
 	}
 	return res, nil
+}
+
+// median returns the middle of ds (the upper one of an even count),
+// sorting ds.
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[len(ds)/2]
 }
 
 // checkMix compares esaflow's verdicts with the mix the generator wrote.
