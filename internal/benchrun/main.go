@@ -119,9 +119,10 @@ func countPackets(path string) (int64, error) {
 }
 
 type result struct {
-	wall time.Duration
-	cpu  time.Duration // user and system time, the median
-	rss  int64         // KiB
+	wall     time.Duration
+	cpu      time.Duration // user and system time, the median
+	rss      int64         // KiB
+	min, max time.Duration // the fastest and slowest run's wall time
 }
 
 // run is the throughput check: esaflow against the floor on the large
@@ -168,6 +169,12 @@ func run(dir, bin string, sizeMiB int64, runs int, others bool) error {
 		if err := otherTools(t, capPath, floor.wall); err != nil {
 			return err
 		}
+	}
+	if runs > 1 {
+		// The machine may be shared: the spread tells how far to trust
+		// the medians.
+		fmt.Printf("\nwall time over %d runs: floor %.2f-%.2fs, esaflow %.2f-%.2fs\n",
+			runs, floor.min.Seconds(), floor.max.Seconds(), esa.min.Seconds(), esa.max.Seconds())
 	}
 	return checkMix(jsonl, sessions)
 }
@@ -317,7 +324,8 @@ func measure(runs int, mk func() *exec.Cmd, tmp *os.File) (result, error) {
 }
 
 // measureEach runs each program runs times, taking turns, and returns the
-// median wall and CPU times and the largest peak RSS of each. Before every run the
+// median wall and CPU times (and the wall time's range) and the largest
+// peak RSS of each. Before every run the
 // output file is emptied and written back to disk (sync), so that no run
 // pays for the write-back of the one before.
 func measureEach(runs int, tmp *os.File, mks ...func() *exec.Cmd) ([]result, error) {
@@ -351,6 +359,7 @@ func measureEach(runs int, tmp *os.File, mks ...func() *exec.Cmd) ([]result, err
 	}
 	for k := range walls {
 		res[k].wall, res[k].cpu = median(walls[k]), median(cpus[k])
+		res[k].min, res[k].max = walls[k][0], walls[k][len(walls[k])-1]
 	}
 	return res, nil
 }
