@@ -108,20 +108,22 @@ func (s *session) verdict(b []byte, c *flow.ConnInfo, why flow.CloseReason) (Ver
 		return VerdictAccept, append(b, "server answered with TLS (implicit TLS)"...)
 	case firstReply:
 		code := s.rec.BannerCode
+		v := VerdictAccept
 		switch code / 100 {
-		case 2, 4, 5:
+		case 2:
+		case 4:
+			v = VerdictTempfail
+		case 5:
+			v = VerdictReject
 		default:
 			return VerdictNotSMTP, fmt.Appendf(b, "first server reply %d is not a greeting code", code)
 		}
 		b = strconv.AppendInt(append(b, "greeting "...), int64(code), 10)
 		b = appendAfter(b, s.estAt, s.firstAt)
-		switch code / 100 {
-		case 4:
-			return VerdictTempfail, append(b, s.thenWhat()...)
-		case 5:
-			return VerdictReject, append(b, s.thenWhat()...)
+		if v != VerdictAccept {
+			b = append(b, s.thenWhat()...)
 		}
-		return VerdictAccept, b
+		return v, b
 	case firstOther:
 		return VerdictNotSMTP, append(b, "first server payload is not an SMTP reply"...)
 	}
