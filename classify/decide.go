@@ -51,7 +51,7 @@ func (s *session) close(c *flow.ConnInfo, why flow.CloseReason) *Record {
 		r.Outcome = s.outcome()
 		expl = append(append(expl, "; "...), s.outcomeReason(r.Outcome)...)
 	}
-	r.Explanation, s.expl = string(expl), expl[:0]
+	r.Explanation, s.expl = s.str(expl), expl[:0]
 	s.fillTLS(&r.TLS)
 	r.Reason = s.reason(r.Verdict, r.Outcome)
 	r.Flags = s.flags(why)

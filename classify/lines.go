@@ -77,6 +77,11 @@ var nameParam = []byte("name=")
 // dot line and true when the body ended in p.
 func (b *bodyScanner) scan(p []byte) (rest []byte, done bool) {
 	for len(p) > 0 {
+		if b.inBody && b.lineLen == 0 {
+			if p = p[b.skip(p):]; len(p) == 0 {
+				return nil, false
+			}
+		}
 		i := bytes.IndexByte(p, '\n')
 		if b.lineLen == 0 && i >= 0 {
 			// A whole line, as most of a capture's bytes come: what the

@@ -13,7 +13,7 @@ func (s *session) finishReply(t time.Time) {
 	cur.started = false
 	s.nReplies++
 	code, class := cur.code, cur.code/100
-	text := string(cur.esc) // the one string of the reply's lines
+	text := s.str(cur.esc) // the one string of the reply's lines
 	enhanced := cur.enhanced
 	if cur.enhTo > 0 {
 		enhanced = text[cur.enhFrom:cur.enhTo]

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/esaflow/esaflow/capture"
@@ -39,9 +40,30 @@ func (r *reusingStream) Close(c *flow.Conn, why flow.CloseReason) {
 	info := c.Info()
 	rec := *r.s.Close(&info, why)
 	rec.Replies, rec.Flags = slices.Clone(rec.Replies), slices.Clone(rec.Flags)
+	cloneStrings(reflect.ValueOf(&rec).Elem())
 	r.f.out = append(r.f.out, rec)
 	r.s.Reset()
 	r.f.pool = append(r.f.pool, r.s)
+}
+
+// cloneStrings gives every string reachable in v (through structs and
+// slices) bytes of its own: a reset session reuses the bytes of its
+// record's strings.
+func cloneStrings(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(strings.Clone(v.String()))
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Field(i).CanSet() {
+				cloneStrings(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			cloneStrings(v.Index(i))
+		}
+	}
 }
 
 // track runs every frame of the named captures, in order, through one

@@ -41,13 +41,15 @@ func (c *Classifier) NewSession() Session { return Session{&session{}} }
 func (s Session) Event(e *flow.Event) { s.s.Event(nil, e) }
 
 // Close decides the connection with its snapshot c and returns its
-// Record, which is the caller's to keep.
+// Record, which is the caller's to keep (until Reset, when s is reused).
 func (s Session) Close(c *flow.ConnInfo, why flow.CloseReason) *Record { return s.s.close(c, why) }
 
 // Reset makes s the state of a new connection again, keeping the memory
-// it grew (line buffers, command queue, the list of replies), so that a
-// caller deciding many connections allocates less. Call it only once the
-// Record Close returned is no longer used: its Replies are reused.
+// it grew (line buffers, command queue, the list of replies, the bytes of
+// the record's strings), so that a caller deciding many connections
+// allocates less. Call it only once the Record Close returned is no
+// longer used: its Replies and the bytes of its strings are reused (a
+// string kept past Reset must be copied with strings.Clone).
 func (s Session) Reset() { s.s.reset() }
 
 func (s *session) reset() {
@@ -56,6 +58,9 @@ func (s *session) reset() {
 		srv:   lineBuf{buf: s.srv.buf[:0]},
 		qbase: s.qbase[:0],
 		expl:  s.expl[:0],
+	}
+	if cap(s.arena) <= maxKeptArena {
+		n.arena = s.arena[:0] // the last record's strings are gone with it
 	}
 	n.cur.esc, n.cur.text = s.cur.esc[:0], s.cur.text[:0]
 	if r := s.rec.Replies; cap(r) > 0 {
@@ -117,6 +122,7 @@ type session struct {
 	queue    []command
 	qbase    []command // queue's array from its start, reused when the queue reaches its end
 	expl     []byte    // the explanation being written at close, reused
+	arena    []byte    // the bytes of the record's strings (str, escape)
 	authing  bool
 	// dataPending: a 354 was seen and the end of its message not yet.
 	dataPending bool
@@ -303,7 +309,7 @@ func (s *session) clientLine(line []byte, n int, t time.Time) {
 	cmd := command{v: v, masked: v == verbOther && isMaskedCommand(line)}
 	s.insp.checkCommand(v, line, n, s.nReplies, t)
 	if len(s.rec.Replies)+len(s.queue) < MaxReplies+4 {
-		cmd.text = commandText(v, line)
+		cmd.text = s.commandText(v, line)
 	}
 	switch v {
 	case verbDATA:

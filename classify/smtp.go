@@ -168,17 +168,33 @@ func bdatArgs(line []byte) (size int64, last bool, ok bool) {
 // commandText is the command as recorded: escaped, with AUTH credentials
 // hidden.
 func commandText(v verb, line []byte) string {
-	line = trimCR(line)
+	if t, ok := authText(v, line); ok {
+		return t
+	}
+	return Escape(trimCR(line))
+}
+
+// commandText is commandText, its string in the session's arena.
+func (s *session) commandText(v verb, line []byte) string {
+	if t, ok := authText(v, line); ok {
+		return t
+	}
+	return s.escape(trimCR(line))
+}
+
+// authText returns the text of an AUTH command or of a line of the AUTH
+// exchange, with the credentials hidden; ok is false for other commands.
+func authText(v verb, line []byte) (text string, ok bool) {
 	switch v {
 	case verbAuthData:
-		return "***"
+		return "***", true
 	case verbAUTH:
-		f := bytes.Fields(line)
+		f := bytes.Fields(trimCR(line))
 		if len(f) > 2 {
-			return Escape(f[0]) + " " + Escape(f[1]) + " ***"
+			return Escape(f[0]) + " " + Escape(f[1]) + " ***", true
 		}
 	}
-	return Escape(line)
+	return "", false
 }
 
 // Heuristics on reply texts.
