@@ -43,8 +43,10 @@ type asyncClassifier struct {
 	spare       chan *resultBatch // emitted batches, for reuse
 	seq         uint64            // sequence number of the next Close
 	next        uint64            // sequence number of the next record to emit
-	pending     map[uint64]classResult
-	cur         *batch // the read-ahead batch being tracked, nil outside feeding/fed
+	// pending holds the records decided ahead of their turn, record seq
+	// at pending[seq&(len-1)] (rb nil: none), from next on.
+	pending []classResult
+	cur     *batch // the read-ahead batch being tracked, nil outside feeding/fed
 }
 
 // classResult is one decided record and its place in the close order:
@@ -116,7 +118,7 @@ func newEncodingClassifier(n int, emit func(*classify.Record), enc report.Record
 		cls: classify.New(nil), emit: emit, enc: enc, emitEncoded: emitEncoded,
 		results: make(chan *resultBatch, n*classBatches),
 		spare:   make(chan *resultBatch, n*classBatches+n),
-		pending: make(map[uint64]classResult),
+		pending: make([]classResult, 1), // grows to how far the workers get ahead
 	}
 	for range n {
 		w := &classWorker{in: make(chan *classBatch, 1), free: make(chan *classBatch, classBatches)}
@@ -270,14 +272,18 @@ func (a *asyncClassifier) dispatch(w *classWorker) {
 // collect emits the records that are next in the close order.
 func (a *asyncClassifier) collect(rb *resultBatch) {
 	for _, r := range rb.items {
-		a.pending[r.seq] = r
+		for r.seq-a.next >= uint64(len(a.pending)) {
+			a.growPending()
+		}
+		a.pending[r.seq&uint64(len(a.pending)-1)] = r
 	}
 	for {
-		r, ok := a.pending[a.next]
-		if !ok {
+		slot := &a.pending[a.next&uint64(len(a.pending)-1)]
+		if slot.rb == nil {
 			return
 		}
-		delete(a.pending, a.next)
+		r := *slot
+		*slot = classResult{}
 		a.next++
 		if r.rec != nil {
 			a.emit(r.rec)
@@ -286,6 +292,17 @@ func (a *asyncClassifier) collect(rb *resultBatch) {
 		}
 		if r.rb.left--; r.rb.left == 0 {
 			a.recycle(r.rb)
+		}
+	}
+}
+
+// growPending doubles pending, every record in it kept at its seq.
+func (a *asyncClassifier) growPending() {
+	old := a.pending
+	a.pending = make([]classResult, 2*len(old))
+	for _, r := range old {
+		if r.rb != nil {
+			a.pending[r.seq&uint64(len(a.pending)-1)] = r
 		}
 	}
 }
