@@ -9,6 +9,8 @@ import (
 // tracked by a Tracker. Its accessors give the TCP-level facts that a
 // Stream needs to explain a verdict.
 type Conn struct {
+	links links[Conn] // position in the tracker's open list; first (see links)
+
 	// ID numbers connections from 1 in the order their first packet was
 	// seen.
 	ID     uint64
@@ -27,9 +29,8 @@ type Conn struct {
 	stream      Stream
 	ev          *Event // the tracker's scratch event, reused for every delivery
 	key         connKey
-	hash        uint64 // key.hash(), its place in the connection table
-	prev, next  *Conn  // position in the tracker's open or done list
-	inDone      bool
+	hash        uint64    // key.hash(), its place in the connection table
+	tomb        *tomb     // in the closed list: torn down, held or being decided
 	ttl         uint8     // TTL of the segment being applied, for its events
 	holdUntil   time.Time // torn down by a RST: decided at this time
 }

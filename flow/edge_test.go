@@ -339,3 +339,37 @@ func TestInputsBeyondTheHorizonCanBeTrackedApart(t *testing.T) {
 		t.Errorf("stats %+v + %+v, want %+v", fst, sst, wst)
 	}
 }
+
+// TestLateACKAfterTheDecisionIsAbsorbed: a connection is decided at its
+// FIN exchange and its Conn goes straight to the next connection (other
+// ports); the first one's last ACK and a retransmitted FIN come after
+// that. They must neither start a third connection nor reach the second
+// one: both records keep their own packet counts.
+func TestLateACKAfterTheDecisionIsAbsorbed(t *testing.T) {
+	b := pcaptest.NewBuilder(pcaptest.Ethernet)
+	a := b.Conv(client, server, 1000, 9000)
+	handshake(a)
+	a.Server(ms(3), "220 mx\r\n")
+	a.Client(ms(4), "QUIT\r\n")
+	a.Server(ms(5), "221 bye\r\n")
+	a.ServerFIN(ms(6))
+	a.ClientFIN(ms(7))
+	other := client
+	other.Port++
+	n := b.Conv(other, server, 5000, 7000)
+	n.SYN(ms(8))
+	n.SYNACK(ms(9))
+	a.ACK(ms(10)) // a's last ACK, after its decision
+	n.ACK(ms(11))
+	n.Server(ms(12), "554 no\r\n")
+	a.ServerFIN(ms(13)) // a retransmitted FIN
+	n.ServerFIN(ms(14))
+	n.ClientFIN(ms(15))
+	recs, st := analyze(t, b.Bytes(pcaptest.Pcap), flow.Config{})
+	if verdicts(recs) != "ACCEPT/QUIT REJECT" || st.Connections != 2 {
+		t.Fatalf("got %s, %d connections", verdicts(recs), st.Connections)
+	}
+	if r := recs[1]; r.ClientPackets != 3 || r.ServerPackets != 3 || r.History != "ShAdfF" {
+		t.Errorf("second connection: %d client and %d server packets, history %s; want 3, 3, ShAdfF", r.ClientPackets, r.ServerPackets, r.History)
+	}
+}

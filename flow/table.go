@@ -44,61 +44,60 @@ func mix(a, b uint64) uint64 {
 	return hi ^ lo
 }
 
-// connTable maps connection keys to connections: open addressing with
-// linear probing over slots of a hash and a *Conn, the key itself read
-// from the Conn (which the Tracker reads next anyway). A lookup costs one
-// cache miss for the slot where Go's map cost two (control word, then
-// key), and the hash of a decoded segment is computed ahead, on the
+// keyTable maps connection keys to *T (connections, or what is kept of
+// closed ones): open addressing with linear probing over slots that hold
+// the hash, the key and the value, so that a lookup reads one slot and
+// nothing else; the hash of a decoded segment is computed ahead, on the
 // decoding goroutine. Deletion shifts the entries after back, so there
-// are no tombstones and lookups stay short however many connections come
-// and go.
-type connTable struct {
-	slots []tableSlot
+// are no tombstones and lookups stay short however many keys come and go.
+type keyTable[T any] struct {
+	slots []tableSlot[T]
 	mask  uint64
 	n     int
 }
 
-type tableSlot struct {
-	h uint64
-	c *Conn // nil: empty
+type tableSlot[T any] struct {
+	h   uint64
+	key connKey
+	v   *T // nil: empty
 }
 
 const minTableSlots = 1 << 10
 
-// get returns the connection with key k, whose hash is h, or nil.
-func (t *connTable) get(k *connKey, h uint64) *Conn {
+// get returns the value for key k, whose hash is h, or nil.
+func (t *keyTable[T]) get(k *connKey, h uint64) *T {
 	if t.n == 0 {
 		return nil
 	}
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		s := &t.slots[i]
-		if s.c == nil {
+		if s.v == nil {
 			return nil
 		}
-		if s.h == h && s.c.key.equal(k) {
-			return s.c
+		if s.h == h && s.key.equal(k) {
+			return s.v
 		}
 	}
 }
 
-// put adds c, whose key is not in the table, with its key's hash h.
-func (t *connTable) put(c *Conn, h uint64) {
+// put adds v for key k, which is not in the table, with its hash h.
+func (t *keyTable[T]) put(v *T, k *connKey, h uint64) {
 	if 4*(t.n+1) > 3*len(t.slots) {
 		t.grow()
 	}
 	i := h & t.mask
-	for t.slots[i].c != nil {
+	for t.slots[i].v != nil {
 		i = (i + 1) & t.mask
 	}
-	t.slots[i] = tableSlot{h: h, c: c}
+	t.slots[i] = tableSlot[T]{h: h, key: *k, v: v}
 	t.n++
 }
 
-// del removes c, which is in the table with hash h.
-func (t *connTable) del(c *Conn, h uint64) {
+// del removes v, which is in the table with hash h.
+func (t *keyTable[T]) del(v *T, h uint64) {
 	i := h & t.mask
-	for t.slots[i].c != c {
-		if t.slots[i].c == nil {
+	for t.slots[i].v != v {
+		if t.slots[i].v == nil {
 			return // not there
 		}
 		i = (i + 1) & t.mask
@@ -106,8 +105,8 @@ func (t *connTable) del(c *Conn, h uint64) {
 	// Shift back the entries after i whose probe went through i.
 	for j := i; ; {
 		j = (j + 1) & t.mask
-		s := t.slots[j]
-		if s.c == nil {
+		s := &t.slots[j]
+		if s.v == nil {
 			break
 		}
 		home := s.h & t.mask
@@ -115,22 +114,22 @@ func (t *connTable) del(c *Conn, h uint64) {
 		if i <= j && i < home && home <= j || i > j && (i < home || home <= j) {
 			continue
 		}
-		t.slots[i] = s
+		t.slots[i] = *s
 		i = j
 	}
-	t.slots[i] = tableSlot{}
+	t.slots[i] = tableSlot[T]{}
 	t.n--
 }
 
 // grow doubles the table (or makes its first one).
-func (t *connTable) grow() {
+func (t *keyTable[T]) grow() {
 	old := t.slots
-	t.slots = make([]tableSlot, max(minTableSlots, 2*len(old)))
+	t.slots = make([]tableSlot[T], max(minTableSlots, 2*len(old)))
 	t.mask = uint64(len(t.slots) - 1)
 	for _, s := range old {
-		if s.c != nil {
+		if s.v != nil {
 			i := s.h & t.mask
-			for t.slots[i].c != nil {
+			for t.slots[i].v != nil {
 				i = (i + 1) & t.mask
 			}
 			t.slots[i] = s

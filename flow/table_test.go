@@ -3,6 +3,7 @@ package flow
 import (
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // TestConnTableAgreesWithAMap adds, finds and deletes connections at
@@ -14,7 +15,7 @@ func TestConnTableAgreesWithAMap(t *testing.T) {
 	for _, tc := range []struct{ spread, steps uint64 }{{3, 3000}, {64, 30000}, {1 << 40, 200000}} {
 		spread := tc.spread
 		rng := rand.New(rand.NewPCG(spread, 7))
-		var tab connTable
+		var tab keyTable[Conn]
 		ref := map[connKey]*Conn{}
 		var live []*Conn
 		for step := range tc.steps {
@@ -28,7 +29,7 @@ func TestConnTableAgreesWithAMap(t *testing.T) {
 				}
 				// High hash bits pick the slot: near the table's end too.
 				c := &Conn{key: k, hash: rng.Uint64N(spread) * 0x9e3779b97f4a7c15}
-				tab.put(c, c.hash)
+				tab.put(c, &c.key, c.hash)
 				ref[k], live = c, append(live, c)
 			case op < 8:
 				i := rng.IntN(len(live))
@@ -78,5 +79,16 @@ func TestKeyHashSpreadsNeighbours(t *testing.T) {
 		if frac := float64(len(used)) / n; frac < 0.6 {
 			t.Errorf("%s: %d keys fill %.0f%% of %d slots, random ones 63%%", name, n, 100*frac, n)
 		}
+	}
+}
+
+// TestListLinksComeFirst: list finds an element's links at its address,
+// so they must be the first field of every type a list holds.
+func TestListLinksComeFirst(t *testing.T) {
+	if off := unsafe.Offsetof(Conn{}.links); off != 0 {
+		t.Errorf("Conn's links at offset %d", off)
+	}
+	if off := unsafe.Offsetof(tomb{}.links); off != 0 {
+		t.Errorf("tomb's links at offset %d", off)
 	}
 }

@@ -48,8 +48,8 @@ const (
 	// on a busy gateway's capture the oldest are forgotten first, so memory
 	// follows the open connections, not the file. 16384 still covers 30 s
 	// at 546 teardowns a second, and 3 s at 5000 (late packets come within
-	// a round trip or two); at 32768 the remembered connections were a
-	// third of the memory of a 1 GiB analysis.
+	// a round trip or two). What is remembered is a tomb (128 bytes and
+	// a 56-byte table slot), not the connection.
 	maxLingering = 1 << 14
 )
 
@@ -138,11 +138,13 @@ func (k *connKey) order() {
 type Tracker struct {
 	cfg     Config
 	factory StreamFactory
-	conns   connTable
-	open    connList // not yet decided, least recently active first
-	closed  connList // decided, kept for linger, oldest first
-	held    []*Conn  // torn down by a RST, in the closed list, not yet decided; oldest first
-	spare   []*Conn  // forgotten, never held: reused by create
+	conns   keyTable[Conn] // the open connections and the held ones
+	tombs   keyTable[tomb] // the decided connections kept for linger
+	open    list[Conn]     // not yet decided, least recently active first
+	closed  list[tomb]     // torn down (held, or decided and kept for linger), oldest first
+	held    []*Conn        // torn down by a RST, in the closed list, not yet decided; oldest first
+	spare   []*Conn        // decided, never held: reused by create
+	spareT  []*tomb        // forgotten: reused by linger
 	now     time.Time
 	sweep   time.Time
 	nextID  uint64
@@ -218,6 +220,19 @@ func (t *Tracker) Segment(seg *Segment) {
 	}
 	c := t.conns.get(&key, h)
 	isSYN := seg.Flags&(FlagSYN|FlagACK) == FlagSYN
+	if c == nil && t.tombs.n > 0 {
+		if tb := t.tombs.get(&key, h); tb != nil {
+			if !isSYN || tb.client != seg.Src {
+				// A packet after the teardown of a decided connection:
+				// absorbed, and the key kept as long again.
+				if seg.Time.After(tb.end) {
+					tb.end = seg.Time
+				}
+				return
+			}
+			t.forget(tb) // port reuse: a fresh SYN after teardown
+		}
+	}
 	if c != nil && isSYN && c.Client == seg.Src {
 		cl := &c.half[ClientToServer]
 		if c.done || (cl.syn && cl.isn != seg.Seq) {
@@ -227,8 +242,8 @@ func (t *Tracker) Segment(seg *Segment) {
 		}
 	}
 	if c != nil && c.done {
-		// Packets after the teardown: counted; while a reset is held,
-		// the resetting side's own packets are reported.
+		// Packets after a teardown by RST, while it is held: counted,
+		// and the resetting side's own packets reported.
 		d := c.dirOf(seg.Src)
 		c.half[d].packets++
 		if seg.Time.After(c.End) {
@@ -304,7 +319,7 @@ func (t *Tracker) create(key connKey, h uint64, seg *Segment) *Conn {
 		c.Client, c.Server = seg.Dst, seg.Src
 		c.hist.flip()
 	}
-	t.conns.put(c, h)
+	t.conns.put(c, &c.key, h)
 	t.open.pushBack(c)
 	c.stream = t.factory.New(c)
 	return c
@@ -341,55 +356,27 @@ func looksLikeReply(b []byte) bool {
 }
 
 // decide hands a connection to its stream's Close and keeps its key for
-// the linger time.
-func (t *Tracker) decide(c *Conn, why CloseReason) {
+// the linger time (its tomb). The Conn itself is done with when decide
+// returns (create may reuse it): callers must not use it afterwards.
+func (t *Tracker) decide(c *Conn, why CloseReason) *tomb {
 	c.flush(c.End)
 	c.done = true
-	if !c.inDone {
+	if c.tomb == nil {
 		t.linger(c)
 	}
+	tb := c.tomb
 	if c.stream != nil {
 		c.stream.Close(c, why)
 		c.stream = nil
 	}
 	c.half[0].ooo, c.half[1].ooo = nil, nil
+	t.bury(c)
+	return tb
 }
 
-// linger moves a torn-down connection from the open list to the closed
-// one, forgetting the oldest closed connection past maxLingering (and
-// deciding it first if it is still held).
-func (t *Tracker) linger(c *Conn) {
-	t.open.remove(c)
-	c.inDone = true
-	t.closed.pushBack(c)
-	if t.closed.n > maxLingering {
-		old := t.closed.head
-		if old.stream != nil {
-			t.decide(old, CloseTeardown)
-		}
-		t.forget(old)
-	}
-}
-
-// drop decides a connection (if it is still open) and forgets it.
+// drop decides a connection that is open or held and forgets it.
 func (t *Tracker) drop(c *Conn, why CloseReason) {
-	if !c.done || c.stream != nil {
-		t.decide(c, why)
-	}
-	t.forget(c)
-}
-
-// forget removes a decided connection from the closed list and the
-// table. One that was never held after a RST (so no list or slice of the
-// Tracker's points to it any more) is kept for create to reuse: a
-// connection is 448 bytes to allocate and clear, and streams must not keep
-// a *Conn after Close.
-func (t *Tracker) forget(c *Conn) {
-	t.closed.remove(c)
-	t.conns.del(c, c.hash)
-	if c.holdUntil.IsZero() && len(t.spare) < maxSpareConns {
-		t.spare = append(t.spare, c)
-	}
+	t.forget(t.decide(c, why))
 }
 
 // maxSpareConns bounds the forgotten connections kept for reuse.
@@ -402,8 +389,8 @@ func (t *Tracker) expire() {
 	for c := t.open.head; c != nil && t.now.Sub(c.End) > t.cfg.IdleTimeout; c = t.open.head {
 		t.decide(c, CloseIdle)
 	}
-	for c := t.closed.head; c != nil && t.now.Sub(c.End) > linger && c.stream == nil; c = t.closed.head {
-		t.forget(c)
+	for tb := t.closed.head; tb != nil && t.now.Sub(tb.lastSeen()) > linger && (tb.conn == nil || tb.conn.stream == nil); tb = t.closed.head {
+		t.forget(tb)
 	}
 }
 
@@ -423,8 +410,8 @@ func (t *Tracker) ExpireAll() {
 
 // forgetClosed forgets every decided connection.
 func (t *Tracker) forgetClosed() {
-	for c := t.closed.head; c != nil; c = t.closed.head {
-		t.forget(c)
+	for tb := t.closed.head; tb != nil; tb = t.closed.head {
+		t.forget(tb)
 	}
 }
 
@@ -433,7 +420,7 @@ func (t *Tracker) forgetClosed() {
 func (t *Tracker) Flush() {
 	t.release(true)
 	var open []*Conn
-	for c := t.open.head; c != nil; c = c.next {
+	for c := t.open.head; c != nil; c = c.links.next {
 		open = append(open, c)
 	}
 	slices.SortFunc(open, func(a, b *Conn) int { return cmp.Compare(a.ID, b.ID) })

@@ -95,7 +95,21 @@ type classWorker struct {
 	// spare are sessions whose records were encoded, reset for reuse
 	// (the worker's).
 	spare []classify.Session
+	// early are emptied buffers of early events, for reuse (the
+	// worker's).
+	early [][]flow.Event
 }
+
+// maxEarly is how many events without payload a connection's worker
+// keeps before it gives the connection a session: a SYN, a SYN,ACK, the
+// handshake's end, FINs and RSTs. Most connections that never carry a
+// byte (refused, reset, port closed) get their session only at Close,
+// and give it back at once: a connection held after a RST (a second, in
+// packet time, to see what its sender does next) keeps a few events
+// instead of a session, whose buffers, grown by earlier connections, made
+// the live heap of a 1 GiB analysis half as big again and every part of
+// the run slower (13% more CPU).
+const maxEarly = 8
 
 // maxSpareSessions bounds the sessions a worker keeps for reuse.
 const maxSpareSessions = 256
@@ -145,15 +159,16 @@ func (a *asyncClassifier) work(w *classWorker) {
 			m := &b.msgs[i]
 			st := m.st
 			if !st.started {
-				// Made here, not by the tracker: a session is 1.3 KB to
-				// allocate and clear, work the tracker's goroutine is
-				// spared.
-				if k := len(w.spare) - 1; k >= 0 {
-					st.sess, w.spare = w.spare[k], w.spare[:k]
-				} else {
-					st.sess = a.cls.NewSession()
+				if m.closeIdx < 0 && len(m.ev.Payload) == 0 && len(st.early) < maxEarly {
+					if st.early == nil {
+						st.early = w.takeEarly()
+					}
+					ev := m.ev
+					ev.Payload = nil
+					st.early = append(st.early, ev)
+					continue
 				}
-				st.started = true
+				w.start(a, st)
 			}
 			if m.closeIdx >= 0 {
 				c := &b.closes[m.closeIdx]
@@ -193,6 +208,37 @@ func (a *asyncClassifier) work(w *classWorker) {
 	}
 }
 
+// start gives st a session, made here, not by the tracker (a session is
+// 1.3 KB to allocate and clear, work the tracker's goroutine is spared),
+// and hands it the early events kept so far.
+func (w *classWorker) start(a *asyncClassifier, st *asyncStream) {
+	if k := len(w.spare) - 1; k >= 0 {
+		st.sess, w.spare = w.spare[k], w.spare[:k]
+	} else {
+		st.sess = a.cls.NewSession()
+	}
+	st.started = true
+	if st.early != nil {
+		for k := range st.early {
+			st.sess.Event(&st.early[k])
+		}
+		if len(w.early) < maxSpareSessions {
+			w.early = append(w.early, st.early[:0])
+		}
+		st.early = nil
+	}
+}
+
+// takeEarly returns an empty buffer for up to maxEarly events.
+func (w *classWorker) takeEarly() []flow.Event {
+	if k := len(w.early) - 1; k >= 0 {
+		e := w.early[k]
+		w.early = w.early[:k]
+		return e
+	}
+	return make([]flow.Event, 0, maxEarly)
+}
+
 // New implements flow.StreamFactory.
 func (a *asyncClassifier) New(c *flow.Conn) flow.Stream {
 	return &asyncStream{a: a, w: a.workers[c.ID%uint64(len(a.workers))]}
@@ -206,6 +252,7 @@ type asyncStream struct {
 	w       *classWorker
 	sess    classify.Session // the worker's
 	started bool             // the worker's: sess was made
+	early   []flow.Event     // the worker's: events before sess, without payload
 }
 
 // Event adds e to the worker's batch, which holds the read-ahead batch
