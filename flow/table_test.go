@@ -92,3 +92,10 @@ func TestListLinksComeFirst(t *testing.T) {
 		t.Errorf("tomb's links at offset %d", off)
 	}
 }
+
+// TestTableSlotIsACacheLine: a slot is one cache line.
+func TestTableSlotIsACacheLine(t *testing.T) {
+	if n := unsafe.Sizeof(tableSlot[Conn]{}); n != 64 {
+		t.Errorf("a table slot is %d bytes", n)
+	}
+}
