@@ -31,7 +31,9 @@ func (s *session) close(c *flow.ConnInfo, why flow.CloseReason) *Record {
 	r.ID = c.ID
 	r.Client, r.ClientPort = c.Client.Addr(), c.Client.Port()
 	r.Server, r.ServerPort = c.Server.Addr(), c.Server.Port()
-	r.History = c.History()
+	at := len(s.arena) // the history in the arena, as the record's texts
+	s.arena = c.AppendHistory(s.arena)
+	r.History = arenaString(s.arena[at:])
 	r.ConnState = c.State()
 	r.ClosedBy = c.ClosedBy()
 	r.Start, r.End = c.Start, c.End

@@ -13,7 +13,7 @@ type ConnInfo struct {
 	ID             uint64
 	Client, Server netip.AddrPort
 	Start, End     time.Time
-	history        string
+	hist           history
 	state          string
 	closedBy       string
 	packets, bytes [2]uint64
@@ -26,7 +26,7 @@ type ConnInfo struct {
 func (c *Conn) Info() ConnInfo {
 	return ConnInfo{
 		ID: c.ID, Client: c.Client, Server: c.Server, Start: c.Start, End: c.End,
-		history: c.History(), state: c.State(), closedBy: c.ClosedBy(),
+		hist: c.hist, state: c.State(), closedBy: c.ClosedBy(),
 		packets:   [2]uint64{c.half[0].packets, c.half[1].packets},
 		bytes:     [2]uint64{c.half[0].bytes, c.half[1].bytes},
 		refused:   c.refused,
@@ -36,7 +36,11 @@ func (c *Conn) Info() ConnInfo {
 }
 
 // History is Conn.History at the snapshot.
-func (i *ConnInfo) History() string { return i.history }
+func (i *ConnInfo) History() string { return i.hist.String() }
+
+// AppendHistory appends History to b, for a caller that keeps the string's
+// bytes itself (no allocation).
+func (i *ConnInfo) AppendHistory(b []byte) []byte { return append(b, i.hist.buf[:i.hist.n]...) }
 
 // State is Conn.State at the snapshot.
 func (i *ConnInfo) State() string { return i.state }
