@@ -9,7 +9,7 @@ import (
 // tracked by a Tracker. Its accessors give the TCP-level facts that a
 // Stream needs to explain a verdict.
 type Conn struct {
-	links links[Conn] // position in the tracker's open list; first (see links)
+	node[Conn] // position in the tracker's open list, key and hash; first (see node)
 
 	// ID numbers connections from 1 in the order their first packet was
 	// seen.
@@ -27,9 +27,7 @@ type Conn struct {
 	closer      closeMark
 	done        bool // teardown seen: decided
 	stream      Stream
-	ev          *Event // the tracker's scratch event, reused for every delivery
-	key         connKey
-	hash        uint64    // key.hash(), its place in the connection table
+	ev          *Event    // the tracker's scratch event, reused for every delivery
 	tomb        *tomb     // in the closed list: torn down, held or being decided
 	ttl         uint8     // TTL of the segment being applied, for its events
 	holdUntil   time.Time // torn down by a RST: decided at this time

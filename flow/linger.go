@@ -19,12 +19,10 @@ import (
 // Tracker's table of open connections; once decided, the tomb alone is in
 // the table of tombs.
 type tomb struct {
-	links  links[tomb] // position in the closed list; first (see links)
-	key    connKey
-	hash   uint64
-	client netip.AddrPort
-	end    time.Time // the last packet's time, once decided
-	conn   *Conn     // while held, else nil
+	node[tomb] // position in the closed list, key and hash; first (see node)
+	client     netip.AddrPort
+	end        time.Time // the last packet's time, once decided
+	conn       *Conn     // while held, else nil
 }
 
 // lastSeen returns the time of the connection's last packet.
@@ -50,7 +48,7 @@ func (t *Tracker) linger(c *Conn) {
 	} else {
 		tb = new(tomb)
 	}
-	*tb = tomb{key: c.key, hash: c.hash, client: c.Client, conn: c}
+	*tb = tomb{node: node[tomb]{key: c.key, hash: c.hash}, client: c.Client, conn: c}
 	c.tomb = tb
 	t.closed.pushBack(tb)
 	if t.closed.n > maxLingering {
@@ -70,7 +68,7 @@ func (t *Tracker) bury(c *Conn) {
 	tb := c.tomb
 	tb.end, tb.conn, c.tomb = c.End, nil, nil
 	t.conns.del(c, c.hash)
-	t.tombs.put(tb, &tb.key, tb.hash)
+	t.tombs.put(tb, tb.hash)
 	if c.holdUntil.IsZero() && len(t.spare) < maxSpareConns {
 		t.spare = append(t.spare, c)
 	}

@@ -2,17 +2,21 @@ package flow
 
 import "unsafe"
 
-// links are an element's position in a list. They must be the element's
-// first field: list finds them at the element's address, with no call
-// (TestListLinksComeFirst checks it). A method returning them, the usual
-// generic way, costs five indirect calls per move in the tracker's hot
-// path.
-type links[T any] struct {
+// node is the head of what the Tracker keeps in its tables and lists (a
+// Conn, a tomb): its position in a list, its key and the key's hash. It
+// must be the element's first field (embedded, so that its fields read
+// as the element's): tables and lists find it at the element's address,
+// with no call (TestNodeComesFirst checks it). A method returning it,
+// the usual generic way, cost five indirect calls per move of the
+// tracker's hot path.
+type node[T any] struct {
 	prev, next *T
+	key        connKey
+	hash       uint64 // key.hash(), the element's place in its table
 }
 
-// linksOf returns the links of x, which are its first field.
-func linksOf[T Conn | tomb](x *T) *links[T] { return (*links[T])(unsafe.Pointer(x)) }
+// nodeOf returns the node of x, its first field.
+func nodeOf[T Conn | tomb](x *T) *node[T] { return (*node[T])(unsafe.Pointer(x)) }
 
 // list is an intrusive doubly linked list, oldest first: the Tracker's
 // open connections by last activity and its closed ones (tombs) by
@@ -23,10 +27,10 @@ type list[T Conn | tomb] struct {
 }
 
 func (l *list[T]) pushBack(x *T) {
-	lx := linksOf(x)
+	lx := nodeOf(x)
 	lx.prev, lx.next = l.tail, nil
 	if l.tail != nil {
-		linksOf(l.tail).next = x
+		nodeOf(l.tail).next = x
 	} else {
 		l.head = x
 	}
@@ -35,14 +39,14 @@ func (l *list[T]) pushBack(x *T) {
 }
 
 func (l *list[T]) remove(x *T) {
-	lx := linksOf(x)
+	lx := nodeOf(x)
 	if lx.prev != nil {
-		linksOf(lx.prev).next = lx.next
+		nodeOf(lx.prev).next = lx.next
 	} else {
 		l.head = lx.next
 	}
 	if lx.next != nil {
-		linksOf(lx.next).prev = lx.prev
+		nodeOf(lx.next).prev = lx.prev
 	} else {
 		l.tail = lx.prev
 	}

@@ -44,32 +44,28 @@ func mix(a, b uint64) uint64 {
 	return hi ^ lo
 }
 
-// keyTable maps connection keys to *T (connections, or what is kept of
-// closed ones): open addressing with linear probing over slots that hold
-// the hash, the key and the value, so that a lookup reads one slot and
-// nothing else; the hash of a decoded segment is computed ahead, on the
-// decoding goroutine. Deletion shifts the entries after back, so there
-// are no tombstones and lookups stay short however many keys come and go.
-type keyTable[T any] struct {
+// keyTable maps connection keys to what the Tracker keeps (connections,
+// tombs): open addressing with linear probing over slots of a hash and a
+// pointer, the key itself read from the element's node (which the Tracker
+// reads next anyway). A lookup costs one cache miss for the slot where
+// Go's map cost two (control word, then key), and the hash of a decoded
+// segment is computed ahead, on the decoding goroutine. Deletion shifts
+// the entries after back, so there are no tombstones and lookups stay
+// short however many keys come and go.
+type keyTable[T Conn | tomb] struct {
 	slots []tableSlot[T]
 	mask  uint64
 	n     int
 }
 
-// tableSlot is one slot of a keyTable: 64 bytes, one cache line (Go
-// aligns the slots' array to its size class, a multiple of 64 bytes for
-// tables of 1024 slots or more). At 56 bytes, three slots in four
-// straddled two lines, and a lookup often missed twice.
-type tableSlot[T any] struct {
-	h   uint64
-	key connKey
-	v   *T // nil: empty
-	_   [8]byte
+type tableSlot[T Conn | tomb] struct {
+	h uint64
+	v *T // nil: empty
 }
 
 const minTableSlots = 1 << 10
 
-// get returns the value for key k, whose hash is h, or nil.
+// get returns the element with key k, whose hash is h, or nil.
 func (t *keyTable[T]) get(k *connKey, h uint64) *T {
 	if t.n == 0 {
 		return nil
@@ -79,14 +75,14 @@ func (t *keyTable[T]) get(k *connKey, h uint64) *T {
 		if s.v == nil {
 			return nil
 		}
-		if s.h == h && s.key.equal(k) {
+		if s.h == h && nodeOf(s.v).key.equal(k) {
 			return s.v
 		}
 	}
 }
 
-// put adds v for key k, which is not in the table, with its hash h.
-func (t *keyTable[T]) put(v *T, k *connKey, h uint64) {
+// put adds v, whose key is not in the table, with its key's hash h.
+func (t *keyTable[T]) put(v *T, h uint64) {
 	if 4*(t.n+1) > 3*len(t.slots) {
 		t.grow()
 	}
@@ -94,7 +90,7 @@ func (t *keyTable[T]) put(v *T, k *connKey, h uint64) {
 	for t.slots[i].v != nil {
 		i = (i + 1) & t.mask
 	}
-	t.slots[i] = tableSlot[T]{h: h, key: *k, v: v}
+	t.slots[i] = tableSlot[T]{h: h, v: v}
 	t.n++
 }
 
@@ -110,7 +106,7 @@ func (t *keyTable[T]) del(v *T, h uint64) {
 	// Shift back the entries after i whose probe went through i.
 	for j := i; ; {
 		j = (j + 1) & t.mask
-		s := &t.slots[j]
+		s := t.slots[j]
 		if s.v == nil {
 			break
 		}
@@ -119,7 +115,7 @@ func (t *keyTable[T]) del(v *T, h uint64) {
 		if i <= j && i < home && home <= j || i > j && (i < home || home <= j) {
 			continue
 		}
-		t.slots[i] = *s
+		t.slots[i] = s
 		i = j
 	}
 	t.slots[i] = tableSlot[T]{}

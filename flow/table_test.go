@@ -28,8 +28,8 @@ func TestConnTableAgreesWithAMap(t *testing.T) {
 					continue
 				}
 				// High hash bits pick the slot: near the table's end too.
-				c := &Conn{key: k, hash: rng.Uint64N(spread) * 0x9e3779b97f4a7c15}
-				tab.put(c, &c.key, c.hash)
+				c := &Conn{node: node[Conn]{key: k, hash: rng.Uint64N(spread) * 0x9e3779b97f4a7c15}}
+				tab.put(c, c.hash)
 				ref[k], live = c, append(live, c)
 			case op < 8:
 				i := rng.IntN(len(live))
@@ -82,20 +82,13 @@ func TestKeyHashSpreadsNeighbours(t *testing.T) {
 	}
 }
 
-// TestListLinksComeFirst: list finds an element's links at its address,
-// so they must be the first field of every type a list holds.
-func TestListLinksComeFirst(t *testing.T) {
-	if off := unsafe.Offsetof(Conn{}.links); off != 0 {
-		t.Errorf("Conn's links at offset %d", off)
+// TestNodeComesFirst: tables and lists find an element's node at its
+// address, so it must be the first field of every type they hold.
+func TestNodeComesFirst(t *testing.T) {
+	if off := unsafe.Offsetof(Conn{}.node); off != 0 {
+		t.Errorf("Conn's node at offset %d", off)
 	}
-	if off := unsafe.Offsetof(tomb{}.links); off != 0 {
-		t.Errorf("tomb's links at offset %d", off)
-	}
-}
-
-// TestTableSlotIsACacheLine: a slot is one cache line.
-func TestTableSlotIsACacheLine(t *testing.T) {
-	if n := unsafe.Sizeof(tableSlot[Conn]{}); n != 64 {
-		t.Errorf("a table slot is %d bytes", n)
+	if off := unsafe.Offsetof(tomb{}.node); off != 0 {
+		t.Errorf("tomb's node at offset %d", off)
 	}
 }

@@ -49,7 +49,7 @@ const (
 	// follows the open connections, not the file. 16384 still covers 30 s
 	// at 546 teardowns a second, and 3 s at 5000 (late packets come within
 	// a round trip or two). What is remembered is a tomb (128 bytes and
-	// a 56-byte table slot), not the connection.
+	// a 16-byte table slot), not the connection.
 	maxLingering = 1 << 14
 )
 
@@ -312,14 +312,14 @@ func (t *Tracker) create(key connKey, h uint64, seg *Segment) *Conn {
 	} else {
 		c = new(Conn)
 	}
-	*c = Conn{ID: t.nextID, key: key, hash: h, Start: seg.Time, End: seg.Time, ev: &t.ev}
+	*c = Conn{node: node[Conn]{key: key, hash: h}, ID: t.nextID, Start: seg.Time, End: seg.Time, ev: &t.ev}
 	if t.clientIsSource(seg) {
 		c.Client, c.Server = seg.Src, seg.Dst
 	} else {
 		c.Client, c.Server = seg.Dst, seg.Src
 		c.hist.flip()
 	}
-	t.conns.put(c, &c.key, h)
+	t.conns.put(c, h)
 	t.open.pushBack(c)
 	c.stream = t.factory.New(c)
 	return c
@@ -420,7 +420,7 @@ func (t *Tracker) forgetClosed() {
 func (t *Tracker) Flush() {
 	t.release(true)
 	var open []*Conn
-	for c := t.open.head; c != nil; c = c.links.next {
+	for c := t.open.head; c != nil; c = c.next {
 		open = append(open, c)
 	}
 	slices.SortFunc(open, func(a, b *Conn) int { return cmp.Compare(a.ID, b.ID) })

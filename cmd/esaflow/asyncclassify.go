@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"runtime"
+	"time"
 
 	"github.com/esaflow/esaflow/classify"
 	"github.com/esaflow/esaflow/flow"
@@ -95,21 +96,44 @@ type classWorker struct {
 	// spare are sessions whose records were encoded, reset for reuse
 	// (the worker's).
 	spare []classify.Session
-	// early are emptied buffers of early events, for reuse (the
-	// worker's).
-	early [][]flow.Event
 }
 
 // maxEarly is how many events without payload a connection's worker
-// keeps before it gives the connection a session: a SYN, a SYN,ACK, the
-// handshake's end, FINs and RSTs. Most connections that never carry a
-// byte (refused, reset, port closed) get their session only at Close,
-// and give it back at once: a connection held after a RST (a second, in
-// packet time, to see what its sender does next) keeps a few events
-// instead of a session, whose buffers, grown by earlier connections, made
-// the live heap of a 1 GiB analysis half as big again and every part of
-// the run slower (13% more CPU).
-const maxEarly = 8
+// keeps before it gives the connection a session: the SYN, SYN,ACK and
+// end of the handshake, and a RST, of a connection refused or reset
+// before its first byte. Such connections get their session only at
+// Close, and give it back at once: a connection held after a RST (a
+// second, in packet time, to see what its sender does next) keeps a few
+// events instead of a session, whose buffers, grown by earlier
+// connections, made the live heap of a 1 GiB analysis half as big again
+// and every part of the run slower (13% more CPU).
+const maxEarly = 4
+
+// earlyEvent is an event without payload kept for a connection with no
+// session yet, in 16 bytes: its time in nanoseconds since 1970, UTC.
+type earlyEvent struct {
+	ns   int64
+	kind flow.EventKind
+	dir  flow.Direction
+	ttl  uint8
+	gap  bool
+}
+
+// keepEarly keeps e for st if it may be: no payload, room left, and a
+// time that nanoseconds since 1970 in UTC give back exactly (any packet
+// time from a capture does).
+func (st *asyncStream) keepEarly(e *flow.Event) bool {
+	if len(e.Payload) > 0 || st.nEarly == maxEarly {
+		return false
+	}
+	ns := e.Time.UnixNano()
+	if time.Unix(0, ns).UTC() != e.Time {
+		return false
+	}
+	st.early[st.nEarly] = earlyEvent{ns: ns, kind: e.Kind, dir: e.Dir, ttl: e.TTL, gap: e.Gap}
+	st.nEarly++
+	return true
+}
 
 // maxSpareSessions bounds the sessions a worker keeps for reuse.
 const maxSpareSessions = 256
@@ -159,13 +183,7 @@ func (a *asyncClassifier) work(w *classWorker) {
 			m := &b.msgs[i]
 			st := m.st
 			if !st.started {
-				if m.closeIdx < 0 && len(m.ev.Payload) == 0 && len(st.early) < maxEarly {
-					if st.early == nil {
-						st.early = w.takeEarly()
-					}
-					ev := m.ev
-					ev.Payload = nil
-					st.early = append(st.early, ev)
+				if m.closeIdx < 0 && st.keepEarly(&m.ev) {
 					continue
 				}
 				w.start(a, st)
@@ -218,25 +236,10 @@ func (w *classWorker) start(a *asyncClassifier, st *asyncStream) {
 		st.sess = a.cls.NewSession()
 	}
 	st.started = true
-	if st.early != nil {
-		for k := range st.early {
-			st.sess.Event(&st.early[k])
-		}
-		if len(w.early) < maxSpareSessions {
-			w.early = append(w.early, st.early[:0])
-		}
-		st.early = nil
+	for _, e := range st.early[:st.nEarly] {
+		st.sess.Event(&flow.Event{Kind: e.kind, Dir: e.dir, Time: time.Unix(0, e.ns).UTC(), Gap: e.gap, TTL: e.ttl})
 	}
-}
-
-// takeEarly returns an empty buffer for up to maxEarly events.
-func (w *classWorker) takeEarly() []flow.Event {
-	if k := len(w.early) - 1; k >= 0 {
-		e := w.early[k]
-		w.early = w.early[:k]
-		return e
-	}
-	return make([]flow.Event, 0, maxEarly)
+	st.nEarly = 0
 }
 
 // New implements flow.StreamFactory.
@@ -250,9 +253,10 @@ func (a *asyncClassifier) New(c *flow.Conn) flow.Stream {
 type asyncStream struct {
 	a       *asyncClassifier
 	w       *classWorker
-	sess    classify.Session // the worker's
-	started bool             // the worker's: sess was made
-	early   []flow.Event     // the worker's: events before sess, without payload
+	sess    classify.Session     // the worker's
+	started bool                 // the worker's: sess was made
+	early   [maxEarly]earlyEvent // the worker's: events before sess, without payload
+	nEarly  uint8                // the worker's: how many
 }
 
 // Event adds e to the worker's batch, which holds the read-ahead batch
