@@ -169,6 +169,10 @@ func TestDecodedKeyIsMakeKeys(t *testing.T) {
 		{"192.0.2.25:41000", "192.0.2.25:25"},
 		{"[2001:db8::7]:41000", "[2001:db8::25]:25"},
 		{"[2001:db8:ffff::7]:41000", "[2001:db8::7]:587"},
+		{"[2001:db8::7]:41000", "[2001:db8::7]:25"},
+		{"[2001:db8::1:7]:41000", "[2001:db8::2:7]:25"},
+		{"192.0.2.25:25", "192.0.2.25:26"},
+		{"255.255.255.255:65535", "0.0.0.0:0"},
 	}
 	for _, p := range pairs {
 		a, b := netip.MustParseAddrPort(p[0]), netip.MustParseAddrPort(p[1])
@@ -182,6 +186,9 @@ func TestDecodedKeyIsMakeKeys(t *testing.T) {
 			}
 			if !seg.keyed || seg.key != makeKey(seg.Src, seg.Dst) || seg.key != makeKey(a, b) {
 				t.Errorf("%v -> %v: decoded key %+v, makeKey %+v", dir[0], dir[1], seg.key, makeKey(a, b))
+			}
+			if k := makeKey(a, b); seg.hash != k.hash() {
+				t.Errorf("%v -> %v: decoded hash %x, the key's %x", dir[0], dir[1], seg.hash, k.hash())
 			}
 		}
 	}

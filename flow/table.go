@@ -16,11 +16,16 @@ var keySeeds = [5]uint64{rand.Uint64(), rand.Uint64(), rand.Uint64(), rand.Uint6
 // runtime uses where it has no AES hash), then finalized. It costs a few
 // nanoseconds, where maphash.Comparable on the 38-byte key cost 24.
 func (k *connKey) hash() uint64 {
-	a := binary.LittleEndian.Uint64(k.lo[0:8]) ^ keySeeds[0]
-	b := binary.LittleEndian.Uint64(k.lo[8:16]) ^ keySeeds[1]
-	c := binary.LittleEndian.Uint64(k.hi[0:8]) ^ keySeeds[2]
-	d := binary.LittleEndian.Uint64(k.hi[8:16]) ^ keySeeds[3]
-	e := uint64(k.loPort) | uint64(k.hiPort)<<16 | uint64(k.v4)<<32
+	return hashWords(binary.LittleEndian.Uint64(k.lo[0:8]), binary.LittleEndian.Uint64(k.lo[8:16]),
+		binary.LittleEndian.Uint64(k.hi[0:8]), binary.LittleEndian.Uint64(k.hi[8:16]),
+		uint64(k.loPort)|uint64(k.hiPort)<<16|uint64(k.v4)<<32)
+}
+
+// hashWords is the hash of a key whose address bytes, read as
+// little-endian words, are a, b (lo) and c, d (hi), and whose ports and
+// family are e.
+func hashWords(a, b, c, d, e uint64) uint64 {
+	a, b, c, d = a^keySeeds[0], b^keySeeds[1], c^keySeeds[2], d^keySeeds[3]
 	h := mix(mix(a, b)^mix(c, d), e^keySeeds[4])
 	// murmur3's finalizer: every bit of h reaches the low bits that pick
 	// the slot, whatever the seeds.

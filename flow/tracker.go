@@ -111,13 +111,6 @@ func makeKey(a, b netip.AddrPort) connKey {
 	return k
 }
 
-// setKeyAddrs4 sets k's addresses to the IPv4 ones src and dst (4 bytes
-// each), in their IPv4-mapped form, as makeKey would.
-func setKeyAddrs4(k *connKey, src, dst []byte) {
-	k.lo = [16]byte{10: 0xff, 11: 0xff, 12: src[0], 13: src[1], 14: src[2], 15: src[3]}
-	k.hi = [16]byte{10: 0xff, 11: 0xff, 12: dst[0], 13: dst[1], 14: dst[2], 15: dst[3]}
-}
-
 // order puts the smaller endpoint (address, then port) first, so that
 // both directions of a connection have one key.
 func (k *connKey) order() {
