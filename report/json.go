@@ -158,6 +158,9 @@ func (j *jsonlRenderer) Connection(r *classify.Record) error {
 
 // EncodeRecord implements RecordEncoder: r as one line of JSON.
 func (j *jsonlRenderer) EncodeRecord(dst []byte, r *classify.Record) []byte {
+	if isNormal(r) {
+		return appendRecordJSON(dst, r) // no copy of the 432-byte record
+	}
 	n := normalizeRecord(r)
 	return appendRecordJSON(dst, &n)
 }

@@ -20,9 +20,9 @@ func appendRecordJSON(b []byte, r *classify.Record) []byte {
 	var tc timeCache
 	b = append(b, `{"id":`...)
 	b = strconv.AppendUint(b, r.ID, 10)
-	b = appendKeyAddr(b, `,"client":`, r.Client)
+	b = appendKeyAddr(b, `,"client":"`, r.Client)
 	b = appendKeyUint(b, `,"client_port":`, uint64(r.ClientPort))
-	b = appendKeyAddr(b, `,"server":`, r.Server)
+	b = appendKeyAddr(b, `,"server":"`, r.Server)
 	b = appendKeyUint(b, `,"server_port":`, uint64(r.ServerPort))
 	b = appendKeyString(b, `,"verdict":`, r.Verdict.String())
 	b = appendKeyString(b, `,"outcome":`, r.Outcome.String())
@@ -32,8 +32,8 @@ func appendRecordJSON(b []byte, r *classify.Record) []byte {
 	b = appendKeyString(b, `,"history":`, r.History)
 	b = appendKeyString(b, `,"conn_state":`, r.ConnState)
 	b = appendKeyString(b, `,"closed_by":`, r.ClosedBy)
-	b = appendKeyTime(b, `,"start":`, r.Start, &tc)
-	b = appendKeyTime(b, `,"end":`, r.End, &tc)
+	b = appendKeyTime(b, `,"start":"`, r.Start, &tc)
+	b = appendKeyTime(b, `,"end":"`, r.End, &tc)
 	b = append(b, `,"replies":`...)
 	if r.Replies == nil {
 		b = append(b, "null"...)
@@ -51,7 +51,7 @@ func appendRecordJSON(b []byte, r *classify.Record) []byte {
 				b = appendKeyString(b, `,"enhanced":`, rep.Enhanced)
 			}
 			b = appendKeyString(b, `,"text":`, rep.Text)
-			b = appendKeyTime(b, `,"time":`, rep.Time, &tc)
+			b = appendKeyTime(b, `,"time":"`, rep.Time, &tc)
 			b = append(b, '}')
 		}
 		b = append(b, ']')
@@ -61,21 +61,14 @@ func appendRecordJSON(b []byte, r *classify.Record) []byte {
 		b = strconv.AppendInt(b, int64(r.RepliesOmitted), 10)
 	}
 	t := &r.TLS
-	b = appendKeyBool(b, `,"tls":{"offered":`, t.Offered)
-	b = appendKeyBool(b, `,"attempted":`, t.Attempted)
-	if t.Implicit {
-		b = append(b, `,"implicit":true`...)
+	if *t == (classify.TLS{}) {
+		// No TLS on the connection: the object is always the same.
+		b = append(b, `,"tls":{"offered":false,"attempted":false,"answered":false,"result":""},"flags":`...)
+	} else {
+		b = appendTLSJSON(b, t)
 	}
-	b = appendKeyBool(b, `,"answered":`, t.Answered)
-	b = appendKeyString(b, `,"result":`, t.Result)
-	b = appendOptString(b, `,"version":`, t.Version)
-	b = appendOptString(b, `,"cipher":`, t.Cipher)
-	b = appendOptString(b, `,"cert_subject":`, t.CertSubject)
-	b = appendOptString(b, `,"cert_issuer":`, t.CertIssuer)
-	b = appendOptString(b, `,"alert":`, t.Alert)
-	b = appendOptString(b, `,"alert_from":`, t.AlertFrom)
-	b = append(b, `},"flags":`...)
 	if r.Flags == nil {
+
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
@@ -121,8 +114,7 @@ func appendOptString(b []byte, key, s string) []byte {
 // appendKeyAddr writes an address as encoding/json does through its
 // MarshalText: "" for the zero address.
 func appendKeyAddr(b []byte, key string, a netip.Addr) []byte {
-	b = append(b, key...)
-	b = append(b, '"')
+	b = append(b, key...) // with the opening quote
 	if a.IsValid() {
 		b = a.AppendTo(b)
 	}
@@ -131,8 +123,7 @@ func appendKeyAddr(b []byte, key string, a netip.Addr) []byte {
 
 // appendKeyTime writes a time as time.Time.MarshalJSON does.
 func appendKeyTime(b []byte, key string, t time.Time, tc *timeCache) []byte {
-	b = append(b, key...)
-	b = append(b, '"')
+	b = append(b, key...) // with the opening quote
 	b = tc.appendRFC3339Nano(b, t)
 	return append(b, '"')
 }
@@ -264,4 +255,23 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// appendTLSJSON writes the "tls" object of a connection that saw TLS,
+// and the key of the "flags" that follow it.
+func appendTLSJSON(b []byte, t *classify.TLS) []byte {
+	b = appendKeyBool(b, `,"tls":{"offered":`, t.Offered)
+	b = appendKeyBool(b, `,"attempted":`, t.Attempted)
+	if t.Implicit {
+		b = append(b, `,"implicit":true`...)
+	}
+	b = appendKeyBool(b, `,"answered":`, t.Answered)
+	b = appendKeyString(b, `,"result":`, t.Result)
+	b = appendOptString(b, `,"version":`, t.Version)
+	b = appendOptString(b, `,"cipher":`, t.Cipher)
+	b = appendOptString(b, `,"cert_subject":`, t.CertSubject)
+	b = appendOptString(b, `,"cert_issuer":`, t.CertIssuer)
+	b = appendOptString(b, `,"alert":`, t.Alert)
+	b = appendOptString(b, `,"alert_from":`, t.AlertFrom)
+	return append(b, `},"flags":`...)
 }

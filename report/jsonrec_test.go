@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -183,5 +184,17 @@ func BenchmarkRecordJSON(b *testing.B) {
 		for i := range recs {
 			buf = appendRecordJSON(buf, &recs[i])
 		}
+	}
+}
+
+// TestNoTLSObjectIsTheGeneralOne: the fixed "tls" object written for a
+// connection without TLS is what the general encoder writes for it.
+func TestNoTLSObjectIsTheGeneralOne(t *testing.T) {
+	var r classify.Record
+	r.Replies, r.Flags = []classify.Reply{}, []classify.Flag{}
+	got := string(appendRecordJSON(nil, &r))
+	want := string(appendTLSJSON(nil, &classify.TLS{}))
+	if !strings.Contains(got, want) {
+		t.Errorf("record without TLS:\n%s\ndoes not hold the general encoding %s", got, want)
 	}
 }

@@ -37,6 +37,20 @@ func normalizeRecord(r *classify.Record) classify.Record {
 	return c
 }
 
+// isNormal reports whether normalizeRecord would return r unchanged, as
+// it does for every record of a capture (times in UTC).
+func isNormal(r *classify.Record) bool {
+	if r.Replies == nil || r.Flags == nil || r.Start.Location() != time.UTC || r.End.Location() != time.UTC {
+		return false
+	}
+	for i := range r.Replies {
+		if r.Replies[i].Time.Location() != time.UTC {
+			return false
+		}
+	}
+	return true
+}
+
 // sortRecords orders records by start time, then by ID, which is the order
 // every buffered format prints them in.
 func sortRecords(recs []classify.Record) {
