@@ -114,10 +114,27 @@ func TestRFC3339NanoByHand(t *testing.T) {
 		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(2026, 3, 4, 5, 6, 7, 8, paris),
 		time.Unix(1e9, 7).UTC(),
+		time.Unix(1767225600, 123456000).UTC(),
+		time.Unix(1767225600, 100000).UTC(),
+		time.Unix(1767225600, 999999000).UTC(),
+		time.Unix(1767225600, 10000000).UTC(),
 	} {
 		var fresh timeCache
 		if got, want := string(fresh.appendRFC3339Nano(nil, tm)), tm.Format(time.RFC3339Nano); got != want {
 			t.Errorf("%v: %s, want %s", tm, got, want)
+		}
+	}
+	// Random times, microseconds (as pcap records them) and nanoseconds.
+	rng := rand.New(rand.NewPCG(8, 9))
+	var rc timeCache
+	for range 100000 {
+		ns := rng.Int64N(1e9)
+		if rng.IntN(2) == 0 {
+			ns -= ns % 1000
+		}
+		tm := time.Unix(1767225600+rng.Int64N(100), ns).UTC()
+		if got, want := string(rc.appendRFC3339Nano(nil, tm)), tm.Format(time.RFC3339Nano); got != want {
+			t.Fatalf("%v: %s, want %s", tm, got, want)
 		}
 	}
 	// One cache through times in the same second and out of it.
