@@ -11,6 +11,11 @@
 // decode frames ahead on another goroutine and hand the Tracker the
 // results (Tracker.Decoded) in capture order.
 //
+// A decided connection is remembered for a while (linger.go) only as a
+// tomb, its key and client, so that late packets are absorbed; its Conn is
+// reused at once. Conn and tomb start with a node (list links, key, hash)
+// that the generic tables and lists find at the element's address.
+//
 // It keeps the TCP-level facts about each connection (Zeek-style history
 // and conn_state, who closed first, packet and byte counts) and nothing
 // about SMTP: parsing payload belongs to package classify. gopacket stops
