@@ -53,13 +53,12 @@ func (s *session) finishReply(t time.Time) {
 		s.rec.Replies = make([]Reply, 0, 4)
 	}
 	if len(s.rec.Replies) < MaxReplies {
-		s.rec.Replies = append(s.rec.Replies, Reply{
-			Command:  cmd.text,
-			Code:     code,
-			Enhanced: enhanced,
-			Text:     text,
-			Time:     t,
-		})
+		// Field by field into the new slot: a Reply built whole is copied
+		// from the stack in 16-byte moves over 8-byte stores, which the
+		// processor cannot forward (a stall per reply).
+		s.rec.Replies = append(s.rec.Replies, Reply{})
+		r := &s.rec.Replies[len(s.rec.Replies)-1]
+		r.Command, r.Code, r.Enhanced, r.Text, r.Time = cmd.text, code, enhanced, text, t
 	} else {
 		s.rec.RepliesOmitted++
 	}

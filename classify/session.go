@@ -53,22 +53,23 @@ func (s Session) Close(c *flow.ConnInfo, why flow.CloseReason) *Record { return 
 func (s Session) Reset() { s.s.reset() }
 
 func (s *session) reset() {
-	n := session{
-		cli:   lineBuf{buf: s.cli.buf[:0]},
-		srv:   lineBuf{buf: s.srv.buf[:0]},
-		qbase: s.qbase[:0],
-		expl:  s.expl[:0],
+	// The buffers kept, then the whole struct cleared in place and the
+	// buffers put back: a new session built on the stack and copied over
+	// s stalled on store forwarding all along its 1.3 KB.
+	cli, srv, qbase, expl, arena := s.cli.buf[:0], s.srv.buf[:0], s.qbase[:0], s.expl[:0], s.arena[:0]
+	if cap(arena) > maxKeptArena {
+		arena = nil
 	}
-	if cap(s.arena) <= maxKeptArena {
-		n.arena = s.arena[:0] // the last record's strings are gone with it
-	}
-	n.cur.esc, n.cur.text = s.cur.esc[:0], s.cur.text[:0]
-	if r := s.rec.Replies; cap(r) > 0 {
-		clear(r)
-		n.rec.Replies = r[:0]
-	}
+	esc, text, replies := s.cur.esc[:0], s.cur.text[:0], s.rec.Replies
+	clear(replies)
 	clear(s.qbase[:cap(s.qbase)])
-	*s = n
+	*s = session{}
+	s.cli.buf, s.srv.buf, s.qbase, s.expl = cli, srv, qbase, expl
+	s.arena = arena // the last record's strings are gone with it
+	s.cur.esc, s.cur.text = esc, text
+	if cap(replies) > 0 {
+		s.rec.Replies = replies[:0]
+	}
 }
 
 type clientMode uint8
@@ -413,7 +414,7 @@ func (s *session) tlsAlert() bool {
 
 // serverLine handles one complete server line.
 func (s *session) serverLine(line []byte, t time.Time) {
-	r, ok := parseReplyLine(line)
+	code, rtext, last, ok := parseReply(line)
 	if s.first == firstNone {
 		if !ok {
 			s.first = firstOther
@@ -429,11 +430,11 @@ func (s *session) serverLine(line []byte, t time.Time) {
 	cur := &s.cur
 	if !cur.started {
 		cur.started = true
-		cur.code = r.code
+		cur.code = code
 		cur.esc, cur.lines, cur.text = cur.esc[:0], 0, cur.text[:0]
 		// The code's bytes ('#', digits, dots) are the same escaped,
 		// and the first line starts esc.
-		cur.enhFrom, cur.enhTo = enhancedAt(r.text)
+		cur.enhFrom, cur.enhTo = enhancedAt(rtext)
 		cur.enhanced = ""
 	}
 	lineAt := -1 // where this line starts in esc, if it is kept
@@ -442,17 +443,17 @@ func (s *session) serverLine(line []byte, t time.Time) {
 			cur.esc = append(cur.esc, '\n')
 		}
 		lineAt = len(cur.esc)
-		cur.esc = appendEscaped(cur.esc, r.text)
+		cur.esc = appendEscaped(cur.esc, rtext)
 		if cur.lines == 0 {
 			cur.firstLen = len(cur.esc)
 		}
 		cur.lines++
 	}
 	if len(cur.text) < 4096 {
-		cur.text = append(append(cur.text, r.text...), ' ')
+		cur.text = append(append(cur.text, rtext...), ' ')
 	}
-	if s.greeted && len(s.queue) > 0 && s.queue[0].v == verbEHLO && r.code == 250 {
-		kw := r.text
+	if s.greeted && len(s.queue) > 0 && s.queue[0].v == verbEHLO && code == 250 {
+		kw := rtext
 		if i := bytes.IndexByte(kw, ' '); i >= 0 {
 			kw = kw[:i]
 		}
@@ -462,18 +463,18 @@ func (s *session) serverLine(line []byte, t time.Time) {
 			s.insp.ehloMasked = append(s.insp.ehloMasked, Escape(kw))
 		}
 	}
-	if r.last {
+	if last {
 		// A reply's lines should share one code; when the last differs
 		// (postscreen's "220-" greeting cut short by "521" for a client
 		// that talked too early), the last one is the server's answer.
-		if r.code != cur.code {
-			cur.code = r.code
-			from, to := enhancedAt(r.text)
+		if code != cur.code {
+			cur.code = code
+			from, to := enhancedAt(rtext)
 			cur.enhFrom, cur.enhTo, cur.enhanced = 0, 0, ""
 			if lineAt >= 0 && to > 0 {
 				cur.enhFrom, cur.enhTo = lineAt+from, lineAt+to
 			} else {
-				cur.enhanced = string(r.text[from:to])
+				cur.enhanced = string(rtext[from:to])
 			}
 		}
 		s.finishReply(t)

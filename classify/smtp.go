@@ -15,30 +15,37 @@ type replyLine struct {
 // parseReplyLine parses "ddd-text", "ddd text" or "ddd". ok is false when
 // the line is not a reply line.
 func parseReplyLine(line []byte) (r replyLine, ok bool) {
+	r.code, r.text, r.last, ok = parseReply(line)
+	return r, ok
+}
+
+// parseReply is parseReplyLine with the parts as results of their own:
+// kept in registers, where a replyLine built by the inlined parser was
+// copied from one stack slot to another in 16-byte moves over its 1- and
+// 8-byte stores, a store-forwarding stall on every server line.
+func parseReply(line []byte) (code int, text []byte, last, ok bool) {
 	line = trimCR(line)
 	if len(line) < 3 {
-		return r, false
+		return 0, nil, false, false
 	}
 	for _, c := range line[:3] {
 		if c < '0' || c > '9' {
-			return r, false
+			return 0, nil, false, false
 		}
 	}
 	if line[0] < '1' || line[0] > '5' {
-		return r, false
+		return 0, nil, false, false
 	}
-	r.code = int(line[0]-'0')*100 + int(line[1]-'0')*10 + int(line[2]-'0')
+	code = int(line[0]-'0')*100 + int(line[1]-'0')*10 + int(line[2]-'0')
 	switch {
 	case len(line) == 3:
-		r.last = true
+		return code, nil, true, true
 	case line[3] == ' ':
-		r.last, r.text = true, line[4:]
+		return code, line[4:], true, true
 	case line[3] == '-':
-		r.text = line[4:]
-	default:
-		return r, false
+		return code, line[4:], false, true
 	}
-	return r, true
+	return 0, nil, false, false
 }
 
 // parseEnhanced returns the RFC 3463 enhanced status code at the start of

@@ -24,15 +24,20 @@ type ConnInfo struct {
 
 // Info returns the snapshot of c now.
 func (c *Conn) Info() ConnInfo {
-	return ConnInfo{
-		ID: c.ID, Client: c.Client, Server: c.Server, Start: c.Start, End: c.End,
-		hist: c.hist, state: c.State(), closedBy: c.ClosedBy(),
-		packets:   [2]uint64{c.half[0].packets, c.half[1].packets},
-		bytes:     [2]uint64{c.half[0].bytes, c.half[1].bytes},
-		refused:   c.refused,
-		sawSYN:    c.SawSYN(),
-		sawSYNACK: c.synack,
-	}
+	var i ConnInfo
+	c.InfoTo(&i)
+	return i
+}
+
+// InfoTo writes the snapshot of c now into *i, field by field: a caller
+// that keeps snapshots in a slice avoids a ConnInfo built on the stack and
+// copied in 16-byte moves over smaller stores, which stall.
+func (c *Conn) InfoTo(i *ConnInfo) {
+	i.ID, i.Client, i.Server, i.Start, i.End = c.ID, c.Client, c.Server, c.Start, c.End
+	i.hist, i.state, i.closedBy = c.hist, c.State(), c.ClosedBy()
+	i.packets[0], i.packets[1] = c.half[0].packets, c.half[1].packets
+	i.bytes[0], i.bytes[1] = c.half[0].bytes, c.half[1].bytes
+	i.refused, i.sawSYN, i.sawSYNACK = c.refused, c.SawSYN(), c.synack
 }
 
 // History is Conn.History at the snapshot.

@@ -48,7 +48,8 @@ func (t *Tracker) linger(c *Conn) {
 	} else {
 		tb = new(tomb)
 	}
-	*tb = tomb{node: node[tomb]{key: c.key, hash: c.hash}, client: c.Client, conn: c}
+	*tb = tomb{} // then field by field: a literal copied over stalls (see Conn.emit)
+	tb.key, tb.hash, tb.client, tb.conn = c.key, c.hash, c.Client, c
 	c.tomb = tb
 	t.closed.pushBack(tb)
 	if t.closed.n > maxLingering {

@@ -305,7 +305,8 @@ func (t *Tracker) create(key connKey, h uint64, seg *Segment) *Conn {
 	} else {
 		c = new(Conn)
 	}
-	*c = Conn{node: node[Conn]{key: key, hash: h}, ID: t.nextID, Start: seg.Time, End: seg.Time, ev: &t.ev}
+	*c = Conn{} // then field by field: a literal copied over stalls (see Conn.emit)
+	c.key, c.hash, c.ID, c.Start, c.End, c.ev = key, h, t.nextID, seg.Time, seg.Time, &t.ev
 	if t.clientIsSource(seg) {
 		c.Client, c.Server = seg.Src, seg.Dst
 	} else {

@@ -130,7 +130,8 @@ func (st *asyncStream) keepEarly(e *flow.Event) bool {
 	if time.Unix(0, ns).UTC() != e.Time {
 		return false
 	}
-	st.early[st.nEarly] = earlyEvent{ns: ns, kind: e.Kind, dir: e.Dir, ttl: e.TTL, gap: e.Gap}
+	x := &st.early[st.nEarly] // field by field (see classBatch.add)
+	x.ns, x.kind, x.dir, x.ttl, x.gap = ns, e.Kind, e.Dir, e.TTL, e.Gap
 	st.nEarly++
 	return true
 }
@@ -264,7 +265,10 @@ type asyncStream struct {
 // known), the payload is copied.
 func (s *asyncStream) Event(_ *flow.Conn, e *flow.Event) {
 	b := s.w.cur
-	m := classMsg{st: s, ev: *e, closeIdx: -1}
+	m := b.add()
+	m.st, m.closeIdx = s, -1
+	// Field by field, as the tracker wrote *e (see add).
+	m.ev.Kind, m.ev.Dir, m.ev.Time, m.ev.Payload, m.ev.Gap, m.ev.TTL = e.Kind, e.Dir, e.Time, e.Payload, e.Gap, e.TTL
 	if len(e.Payload) > 0 {
 		switch r := s.a.cur; {
 		case r == nil:
@@ -275,7 +279,6 @@ func (s *asyncStream) Event(_ *flow.Conn, e *flow.Event) {
 			b.last = r
 		}
 	}
-	b.msgs = append(b.msgs, m)
 	if len(b.msgs) >= classBatchMsgs {
 		s.a.dispatch(s.w)
 	}
@@ -284,12 +287,29 @@ func (s *asyncStream) Event(_ *flow.Conn, e *flow.Event) {
 // Close takes the connection's snapshot and its place in the close order.
 func (s *asyncStream) Close(c *flow.Conn, why flow.CloseReason) {
 	b := s.w.cur
-	b.closes = append(b.closes, classClose{info: c.Info(), why: why, seq: s.a.seq})
+	b.closes = append(b.closes, classClose{})
+	cl := &b.closes[len(b.closes)-1] // field by field (see classBatch.add)
+	c.InfoTo(&cl.info)
+	cl.why, cl.seq = why, s.a.seq
 	s.a.seq++
-	b.msgs = append(b.msgs, classMsg{st: s, closeIdx: int32(len(b.closes) - 1)})
+	m := b.add()
+	m.st, m.ev, m.closeIdx = s, flow.Event{}, int32(len(b.closes)-1)
 	if len(b.msgs) >= classBatchMsgs {
 		s.a.dispatch(s.w)
 	}
+}
+
+// add returns a new last message of b, to be filled field by field: a
+// message built whole and appended is copied from the stack in 16-byte
+// moves over fields stored in smaller ones, a store-forwarding stall.
+func (b *classBatch) add() *classMsg {
+	n := len(b.msgs)
+	if n == cap(b.msgs) {
+		b.msgs = append(b.msgs, classMsg{})
+	} else {
+		b.msgs = b.msgs[:n+1]
+	}
+	return &b.msgs[n]
 }
 
 // dispatch hands w its current batch and takes a free one, collecting the
