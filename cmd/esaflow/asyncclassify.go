@@ -92,7 +92,11 @@ type classBatch struct {
 type classWorker struct {
 	in   chan *classBatch
 	free chan *classBatch
-	cur  *classBatch
+	cur  *classBatch // the tracker's
+	// The worker's fields below on other cache lines than cur, which the
+	// tracker writes for every event: sharing one, every session the
+	// worker took or gave back cost the tracker a miss.
+	_ [64]byte
 	// spare are sessions whose records were encoded, reset for reuse
 	// (the worker's).
 	spare []classify.Session
