@@ -44,9 +44,6 @@ func (s *session) close(c *flow.ConnInfo, why flow.CloseReason) *Record {
 	if r.Replies == nil {
 		r.Replies = []Reply{}
 	}
-	if r.Flags == nil {
-		r.Flags = []Flag{}
-	}
 	var expl []byte
 	r.Verdict, expl = s.verdict(s.expl[:0], c, why)
 	if r.Verdict == VerdictAccept {
@@ -56,7 +53,9 @@ func (s *session) close(c *flow.ConnInfo, why flow.CloseReason) *Record {
 	r.Explanation, s.expl = s.str(expl), expl[:0]
 	s.fillTLS(&r.TLS)
 	r.Reason = s.reason(r.Verdict, r.Outcome)
-	r.Flags = s.flags(why)
+	if r.Flags = s.flags(why); r.Flags == nil {
+		r.Flags = []Flag{} // an empty list, as the Replies, never nil
+	}
 	if s.emit != nil {
 		s.emit(r)
 	}
