@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -213,5 +214,50 @@ func TestNoTLSObjectIsTheGeneralOne(t *testing.T) {
 	want := string(appendTLSJSON(nil, &classify.TLS{}))
 	if !strings.Contains(got, want) {
 		t.Errorf("record without TLS:\n%s\ndoes not hold the general encoding %s", got, want)
+	}
+}
+
+// TestJSONLinesNormalisesOtherRecords: a record whose times are in
+// another zone, or whose lists are nil, is written as its UTC, empty-list
+// form (the copy EncodeRecord makes only for such records), and one
+// already in that form as itself.
+func TestJSONLinesNormalisesOtherRecords(t *testing.T) {
+	var j jsonlRenderer
+	zone := time.FixedZone("CET", 3600)
+	for i, r := range fixtureRecords() {
+		u := r // the UTC form, written by hand
+		u.Start, u.End = r.Start.UTC(), r.End.UTC()
+		u.Replies = slices.Clone(r.Replies)
+		for k := range u.Replies {
+			u.Replies[k].Time = u.Replies[k].Time.UTC()
+		}
+		if u.Replies == nil {
+			u.Replies = []classify.Reply{}
+		}
+		if u.Flags == nil {
+			u.Flags = []classify.Flag{}
+		}
+		want := string(j.EncodeRecord(nil, &u))
+		if strings.Contains(want, "+01:00") || strings.Contains(want, `"flags":null`) {
+			t.Fatalf("record %d in UTC written as %s", i, want)
+		}
+		z := u // in another zone
+		z.Start, z.End = u.Start.In(zone), u.End.In(zone)
+		z.Replies = slices.Clone(u.Replies)
+		for k := range z.Replies {
+			z.Replies[k].Time = z.Replies[k].Time.In(zone)
+		}
+		n := u // lists nil when empty
+		if len(n.Replies) == 0 {
+			n.Replies = nil
+		}
+		if len(n.Flags) == 0 {
+			n.Flags = nil
+		}
+		for name, rec := range map[string]*classify.Record{"in CET": &z, "lists nil": &n} {
+			if got := string(j.EncodeRecord(nil, rec)); got != want {
+				t.Errorf("record %d %s:\n%s\nwant\n%s", i, name, got, want)
+			}
+		}
 	}
 }
