@@ -3,7 +3,7 @@
 
 GO ?= go
 
-.PHONY: all build test vet demo bench pgo record clean
+.PHONY: all build test vet demo bench pgo fuzz record clean
 
 all: vet test build
 
@@ -38,6 +38,16 @@ pgo:
 	done
 	$(GO) tool pprof -proto testdata/bench/cpu[1-5].prof > cmd/esaflow/default.pgo
 	rm -f testdata/bench/cpu[1-5].prof testdata/bench/esaflow-nopgo
+
+# Runs every fuzz target for FUZZTIME each; a failing input is written under
+# the package's testdata/fuzz/ and becomes a test case once committed.
+FUZZTIME ?= 30s
+fuzz:
+	@for t in capture:FuzzReader capture:FuzzReadBatchMatchesNext flow:FuzzDecode \
+		flow:FuzzTrackerLifecycle classify:FuzzSessionPayloads classify:FuzzTLSStream report:FuzzRecordJSON; do \
+		echo "== $${t#*:} (./$${t%%:*}, $(FUZZTIME))"; \
+		$(GO) test ./$${t%%:*} -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 record:
 	bash testdata/record/record.sh
