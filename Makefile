@@ -44,7 +44,8 @@ pgo:
 FUZZTIME ?= 30s
 fuzz:
 	@for t in capture:FuzzReader capture:FuzzReadBatchMatchesNext flow:FuzzDecode \
-		flow:FuzzTrackerLifecycle classify:FuzzSessionPayloads classify:FuzzTLSStream report:FuzzRecordJSON; do \
+		flow:FuzzTrackerLifecycle cmd/esaflow:FuzzAsyncClassificationGivesTheSequentialReport \
+		classify:FuzzSessionPayloads classify:FuzzTLSStream report:FuzzRecordJSON; do \
 		echo "== $${t#*:} (./$${t%%:*}, $(FUZZTIME))"; \
 		$(GO) test ./$${t%%:*} -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done

@@ -12,126 +12,6 @@ import (
 	"github.com/esaflow/esaflow/internal/pcaptest"
 )
 
-// fuzzEnds are the endpoints the lifecycle fuzzer's segments travel
-// between: clients that share an address or a port (so keys differ in one
-// field), both address families, and servers on two SMTP ports and on one
-// that is not (ignored).
-var (
-	fuzzClients = []pcaptest.Endpoint{
-		{Addr: netip.MustParseAddr("198.51.100.7"), Port: 40000},
-		{Addr: netip.MustParseAddr("198.51.100.7"), Port: 40001},
-		{Addr: netip.MustParseAddr("198.51.100.8"), Port: 40000},
-		{Addr: netip.MustParseAddr("2001:db8::7"), Port: 40000},
-	}
-	fuzzServers4 = []pcaptest.Endpoint{
-		{Addr: netip.MustParseAddr("192.0.2.25"), Port: 25},
-		{Addr: netip.MustParseAddr("192.0.2.25"), Port: 587},
-		{Addr: netip.MustParseAddr("192.0.2.25"), Port: 8080},
-	}
-	fuzzServers6 = []pcaptest.Endpoint{
-		{Addr: netip.MustParseAddr("2001:db8::25"), Port: 25},
-		{Addr: netip.MustParseAddr("2001:db8::25"), Port: 587},
-		{Addr: netip.MustParseAddr("2001:db8::25"), Port: 8080},
-	}
-)
-
-const fuzzText = "220 mx ESMTP\r\nEHLO client.example\r\n250-mx\r\n250 PIPELINING\r\nMAIL FROM:<a@b>\r\n"
-
-// fuzzSegment is one segment the lifecycle fuzzer sends.
-type fuzzSegment struct {
-	at       time.Time
-	src, dst pcaptest.Endpoint
-	flags    string
-	bits     uint8
-	seq, ack uint32
-	payload  []byte
-	ttl      uint8
-}
-
-// fuzzSegments turns fuzz input into segments, five bytes each: who sends
-// to whom, the flags, how the sequence number relates to the sender's
-// next one (in order, a retransmission, ahead, a new ISN), the payload
-// length, and how long after the previous segment it comes (from a
-// millisecond to past the idle timeout, across the RST hold and the
-// linger time). The segments start at start.
-func fuzzSegments(data []byte, start time.Time) []fuzzSegment {
-	type pair struct{ c, s int }
-	next := map[pair]*[2]uint32{}
-	var out []fuzzSegment
-	at := start
-	for ; len(data) >= 5; data = data[5:] {
-		b0, b1, b2, b3, b4 := data[0], data[1], data[2], data[3], data[4]
-		ci, si := int(b0&3), int(b0>>3&3)%3
-		cl := fuzzClients[ci]
-		srv := fuzzServers4[si]
-		if cl.Addr.Is6() {
-			srv = fuzzServers6[si]
-		}
-		dir := int(b0 >> 2 & 1)
-		src, dst := cl, srv
-		if dir == 1 {
-			src, dst = srv, cl
-		}
-		p := pair{ci, si}
-		n := next[p]
-		if n == nil {
-			n = &[2]uint32{1000 * uint32(ci+1), 90000 * uint32(si+1)}
-			next[p] = n
-		}
-		var flags string
-		var bits uint8
-		for i, f := range []struct {
-			letter string
-			bit    uint8
-		}{{"S", flow.FlagSYN}, {"A", flow.FlagACK}, {"F", flow.FlagFIN}, {"R", flow.FlagRST}, {"P", flow.FlagPSH}} {
-			if b1&(1<<i) != 0 {
-				flags += f.letter
-				bits |= f.bit
-			}
-		}
-		size := int(b3) % 48
-		payload := []byte(fuzzText[:size])
-		seq := n[dir]
-		switch b2 & 3 {
-		case 1:
-			seq -= uint32(size) + uint32(b2>>2)
-		case 2:
-			seq += uint32(b2>>2) * 8
-		case 3:
-			seq = uint32(b2) * 0x01000193
-			n[dir] = seq
-		}
-		if bits&flow.FlagSYN != 0 && b2&3 == 0 {
-			seq = n[dir] + 7777 // a new ISN for a new connection
-			n[dir] = seq
-		}
-		adv := uint32(size)
-		if bits&(flow.FlagSYN|flow.FlagFIN) != 0 {
-			adv++
-		}
-		if b2&3 != 1 && seq+adv-n[dir] < 1<<30 {
-			n[dir] = seq + adv
-		}
-		switch {
-		case b4 < 200:
-			at = at.Add(time.Duration(b4) * time.Millisecond)
-		case b4 < 240:
-			at = at.Add(time.Duration(b4-200) * 100 * time.Millisecond)
-		case b4 < 255:
-			at = at.Add(time.Duration(b4-240) * 5 * time.Second)
-		default:
-			at = at.Add(11 * time.Minute)
-		}
-		ttl := uint8(64)
-		if b3 >= 240 {
-			ttl = 50 // now and then another TTL, as a forged RST has
-		}
-		out = append(out, fuzzSegment{at: at, src: src, dst: dst, flags: flags, bits: bits,
-			seq: seq, ack: n[1-dir], payload: payload, ttl: ttl})
-	}
-	return out
-}
-
 // lifecycleLog is a StreamFactory that writes every call the Tracker makes
 // into a log, and checks the Stream lifecycle as it goes: events and one
 // Close for each stream made, never after Close, always with the Conn the
@@ -190,26 +70,35 @@ func (s *lifecycleStream) Close(c *flow.Conn, why flow.CloseReason) {
 
 // feedFrames gives the segments to tr as frames (decoded, keyed on the
 // way); feedSegments as hand-made Segments (keyed by the Tracker).
-func feedFrames(tr *flow.Tracker, segs []fuzzSegment) {
+func feedFrames(tr *flow.Tracker, segs []pcaptest.Segment) {
 	b := pcaptest.NewBuilder(pcaptest.RawIP)
 	for _, s := range segs {
-		b.Segment(pcaptest.Segment{Time: s.at, Src: s.src, Dst: s.dst, Flags: s.flags, Seq: s.seq, Ack: s.ack, Payload: s.payload, TTL: s.ttl})
+		b.Segment(s)
 	}
 	for _, p := range b.Packets {
 		tr.Packet(&capture.Packet{Data: p.Data, Time: p.Time, Length: len(p.Data), LinkType: capture.LinkRaw})
 	}
 }
 
-func feedSegments(tr *flow.Tracker, segs []fuzzSegment) {
+func feedSegments(tr *flow.Tracker, segs []pcaptest.Segment) {
 	for _, s := range segs {
-		tr.Segment(&flow.Segment{Src: netip.AddrPortFrom(s.src.Addr, s.src.Port), Dst: netip.AddrPortFrom(s.dst.Addr, s.dst.Port),
-			Seq: s.seq, Ack: s.ack, Flags: s.bits, Window: 64240, TTL: s.ttl, Payload: s.payload, Time: s.at, WireLen: len(s.payload)})
+		var bits uint8
+		for _, f := range s.Flags {
+			bits |= map[rune]uint8{'S': flow.FlagSYN, 'A': flow.FlagACK, 'F': flow.FlagFIN, 'R': flow.FlagRST, 'P': flow.FlagPSH}[f]
+		}
+		ttl := s.TTL
+		if ttl == 0 {
+			ttl = pcaptest.DefaultTTL
+		}
+		tr.Segment(&flow.Segment{Src: netip.AddrPortFrom(s.Src.Addr, s.Src.Port), Dst: netip.AddrPortFrom(s.Dst.Addr, s.Dst.Port),
+			Seq: s.Seq, Ack: s.Ack, Flags: bits, Window: 64240, TTL: ttl, Payload: s.Payload, Time: s.Time, WireLen: len(s.Payload)})
 	}
 }
 
 // FuzzTrackerLifecycle sends arbitrary segments between a few endpoints
-// (handshakes, data in and out of order, FINs, RSTs, port reuse, gaps
-// across the RST hold, the linger time and the idle timeout) through
+// (pcaptest.Arbitrary: handshakes, data in and out of order, FINs, RSTs,
+// port reuse, gaps across the RST hold, the linger time and the idle
+// timeout) through
 // Trackers with a small connection table, and checks:
 //   - the Stream lifecycle (one Close per stream, nothing after it, each
 //     call with the stream's own Conn) and that Flush leaves nothing open;
@@ -222,7 +111,7 @@ func feedSegments(tr *flow.Tracker, segs []fuzzSegment) {
 func FuzzTrackerLifecycle(f *testing.F) {
 	// A handshake, a greeting, a client FIN; a RST and a late packet.
 	f.Add(byte(2), byte(0), []byte{
-		0, 1, 0, 0, 1, 4, 3, 0, 0, 1, 0, 2, 0, 0, 1, 4, 0x1a, 0, 14, 1, 0, 0x16, 0, 20, 1,
+		0, 1, 0, 0, 1, 4, 3, 0, 0, 1, 0, 2, 0, 0, 1, 4, 0x12, 0, 14, 1, 0, 0x16, 0, 20, 1,
 		4, 0x0a, 0, 0, 5, 4, 2, 0, 0, 1, 1, 1, 0, 0, 230, 5, 0x12, 0, 0, 254, 0, 1, 0, 0, 255,
 	})
 	f.Add(byte(1), byte(1), []byte{0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 2, 1, 0, 0, 1, 3, 1, 0, 0, 1, 4, 8, 0, 0, 1})
@@ -234,8 +123,8 @@ func FuzzTrackerLifecycle(f *testing.F) {
 		if hold&1 != 0 {
 			cfg.ResetHold = -1
 		}
-		segs := fuzzSegments(data, t0)
-		run := func(feed func(*flow.Tracker, []fuzzSegment), prefix []fuzzSegment) string {
+		segs := pcaptest.Arbitrary(data, t0)
+		run := func(feed func(*flow.Tracker, []pcaptest.Segment), prefix []pcaptest.Segment) string {
 			l := &lifecycleLog{t: t}
 			tr := flow.NewTracker(cfg, l)
 			if prefix != nil {
@@ -258,8 +147,8 @@ func FuzzTrackerLifecycle(f *testing.F) {
 		if len(segs) == 0 {
 			return
 		}
-		span := segs[len(segs)-1].at.Sub(t0)
-		earlier := fuzzSegments(data, t0.Add(-span-cfg.Horizon()-time.Second))
+		span := segs[len(segs)-1].Time.Sub(t0)
+		earlier := pcaptest.Arbitrary(data, t0.Add(-span-cfg.Horizon()-time.Second))
 		if got := run(feedFrames, earlier); got != frames {
 			t.Fatalf("after an earlier run beyond the horizon:\n%s\nnew tracker:\n%s", got, frames)
 		}

@@ -134,3 +134,38 @@ func TestAsyncClassifierStopsItsWorkers(t *testing.T) {
 		t.Errorf("%d records from nothing", emitted)
 	}
 }
+
+// FuzzAsyncClassificationGivesTheSequentialReport runs arbitrary segments
+// (pcaptest.Arbitrary: SMTP dialogues cut anywhere, out of order,
+// retransmitted, reset, with RST holds, idle gaps and port reuse) through
+// classification on workers, with read-ahead batches of 2 or 4 KiB, and
+// checks that the JSON Lines (encoded on the workers) and the flows table
+// (rendered from records) are the sequential ones byte for byte: the
+// worker's events kept inline until a connection's first payload, its
+// reused sessions and the order records are written in included.
+func FuzzAsyncClassificationGivesTheSequentialReport(f *testing.F) {
+	f.Add([]byte{
+		0, 1, 0, 0, 1, 4, 3, 0, 0, 1, 0, 2, 0, 0, 1, 4, 0x12, 0, 20, 1, 0, 0x12, 0, 21, 1,
+		4, 0x12, 0, 40, 1, 0, 0x12, 0, 47, 1, 4, 0x12, 0, 30, 1, 0, 0x12, 0, 47, 1, 0, 0x12, 0, 47, 1,
+		1, 1, 0, 0, 2, 5, 8, 0, 0, 3, 9, 1, 0, 0, 230, 4, 0x0a, 0, 0, 5, 0, 0x12, 0, 0, 254,
+	})
+	f.Add([]byte{2, 1, 0, 0, 1, 6, 3, 0, 0, 1, 2, 2, 0, 0, 1, 6, 8, 0, 0, 1, 2, 2, 0, 0, 255})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 5*300 {
+			return
+		}
+		b := pcaptest.NewBuilder(pcaptest.Ethernet)
+		for _, s := range pcaptest.Arbitrary(data, t0) {
+			b.Segment(s)
+		}
+		file := writeTemp(t, "arbitrary.pcap", b.Bytes(pcaptest.Pcap))
+		for _, opts := range []report.Options{{Format: report.FormatJSONL}, {Format: report.FormatTable, Flows: true}} {
+			want := reportOf(t, []string{file}, opts, 0)
+			for _, workers := range []int{1, 2} {
+				if got := reportOf(t, []string{file}, opts, workers); !bytes.Equal(got, want) {
+					t.Fatalf("format %v, %d workers:\n%s\nsequential:\n%s", opts.Format, workers, got, want)
+				}
+			}
+		}
+	})
+}
