@@ -97,8 +97,10 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	out := bufio.NewWriterSize(stdio.Out, 64<<10)
 	rend := report.New(out, report.Options{Format: format, GroupBy: group, Flows: opts.Flows})
 	prog := newProgress(stdio, opts.Quiet, sourceSizes(sources))
-	p, err := runPipeline(ctx, sources, jobs, cfg, rend, prog, stdio.Err)
+	times := newStageTimes(stdio.Getenv)
+	p, err := runPipeline(ctx, sources, jobs, cfg, rend, prog, stdio.Err, times)
 	prog.Done()
+	times.report(stdio.Err)
 	if err != nil {
 		return err
 	}
@@ -147,14 +149,21 @@ func closeSources(sources []*capture.File) {
 
 // runPipeline reads every source in order through one tracker into rend,
 // or up to jobs files at once where that gives the same report (see
-// parallel.go); prog (nil for none) shows how far it got, and warnings go
-// to errw.
-func runPipeline(ctx context.Context, sources []*capture.File, jobs int, cfg flow.Config, rend report.Renderer, prog *progress, errw io.Writer) (*pipeline, error) {
+// parallel.go); prog (nil for none) shows how far it got, warnings go to
+// errw, and times (nil for none) gets how long each stage was busy (not
+// when files are read in parallel).
+func runPipeline(ctx context.Context, sources []*capture.File, jobs int, cfg flow.Config, rend report.Renderer, prog *progress, errw io.Writer, times *stageTimes) (*pipeline, error) {
 	if starts := parallelPlan(sources, cfg, jobs); starts != nil {
+		if times != nil {
+			times.parallel = true
+		}
 		return runParallel(ctx, sources, starts, jobs, cfg, rend, prog, errw)
 	}
 	p := newAsyncPipeline(cfg, rend, classWorkers())
 	p.prog = prog
+	if times != nil {
+		p.times, p.async.times, times.workers = times, times, len(p.async.workers)
+	}
 	errw = prog.stderr(errw)
 	for i, src := range sources {
 		if !p.readFile(ctx, i, src, errw) {

@@ -48,6 +48,12 @@ type asyncClassifier struct {
 	// at pending[seq&(len-1)] (rb nil: none), from next on.
 	pending []classResult
 	cur     *batch // the read-ahead batch being tracked, nil outside feeding/fed
+	// times, when set (ESAFLOW_TIMINGS), gets the workers' busy time,
+	// the time spent in collect (output) and in dispatch, less collect
+	// (handover); busy adds up both on the tracker's goroutine, so that
+	// its callers can take them off their own.
+	times *stageTimes
+	busy  time.Duration
 }
 
 // classResult is one decided record and its place in the close order:
@@ -178,6 +184,7 @@ func newEncodingClassifier(n int, emit func(*classify.Record), enc report.Record
 // work runs one worker: each batch in order, its records sent back.
 func (a *asyncClassifier) work(w *classWorker) {
 	for b := range w.in {
+		t := a.times.now()
 		var rb *resultBatch
 		select {
 		case rb = <-a.spare:
@@ -222,6 +229,7 @@ func (a *asyncClassifier) work(w *classWorker) {
 		clear(b.msgs) // drop the handles and payloads: nothing may stay reachable
 		clear(b.reads)
 		b.msgs, b.closes, b.reads, b.last = b.msgs[:0], b.closes[:0], b.reads[:0], nil
+		a.times.add(stageClassify, t)
 		w.free <- b
 		if rb.left = len(rb.items); rb.left > 0 {
 			a.results <- rb
@@ -319,6 +327,14 @@ func (b *classBatch) add() *classMsg {
 // dispatch hands w its current batch and takes a free one, collecting the
 // workers' records while it waits (a worker may be waiting to send them).
 func (a *asyncClassifier) dispatch(w *classWorker) {
+	if a.times != nil {
+		t, busy := time.Now(), a.busy
+		defer func() {
+			d := time.Since(t)
+			a.times.addDuration(stageHandover, d-(a.busy-busy))
+			a.busy = busy + d
+		}()
+	}
 	for sent := false; !sent; {
 		select {
 		case w.in <- w.cur:
@@ -346,6 +362,14 @@ func (a *asyncClassifier) dispatch(w *classWorker) {
 
 // collect emits the records that are next in the close order.
 func (a *asyncClassifier) collect(rb *resultBatch) {
+	if a.times != nil {
+		t := time.Now()
+		defer func() {
+			d := time.Since(t)
+			a.times.addDuration(stageOutput, d)
+			a.busy += d
+		}()
+	}
 	for _, r := range rb.items {
 		for r.seq-a.next >= uint64(len(a.pending)) {
 			a.growPending()

@@ -102,7 +102,7 @@ func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
 	}
 	defer closeSources(sources)
 	col := &collector{agg: report.NewAggregator(group)}
-	p, err := runPipeline(ctx, sources, 1, cfg, col, nil, stdio.Err)
+	p, err := runPipeline(ctx, sources, 1, cfg, col, nil, stdio.Err, nil)
 	if err != nil {
 		return err
 	}

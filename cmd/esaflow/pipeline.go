@@ -25,6 +25,7 @@ type pipeline struct {
 	// batchSize is the read-ahead batch size; 0 means prefetchBatchSize
 	// (tests make it small).
 	batchSize int
+	times     *stageTimes // nil unless ESAFLOW_TIMINGS (then async is set)
 }
 
 // newPipeline returns a pipeline that classifies on the tracker's
@@ -86,10 +87,12 @@ func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw 
 		fs.Bytes = src.Offset()
 		p.stats.Files = append(p.stats.Files, fs)
 	}()
-	pf := startPrefetch(ctx, src, p.batchSize)
+	pf := startPrefetch(ctx, src, p.batchSize, p.times)
 	defer pf.stop() // before the deferred reads of src above
 	for {
+		t, busy := p.times.now(), p.busy()
 		b := p.nextBatch(pf)
+		t, busy = p.timed(stageInput, t, busy)
 		if p.async != nil {
 			p.async.feeding(b)
 		}
@@ -103,6 +106,7 @@ func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw 
 		if p.async != nil {
 			p.async.fed()
 		}
+		p.timed(stageTrack, t, busy)
 		p.prog.update(i, b.inputBytes, p.tracker.Stats().Connections-conns0)
 		err := b.err
 		b.release()
@@ -141,6 +145,27 @@ func (p *pipeline) nextBatch(pf *prefetcher) *batch {
 			p.async.collect(out)
 		}
 	}
+}
+
+// busy returns the time the tracker's goroutine has spent writing records
+// and handing batches to workers (timings only).
+func (p *pipeline) busy() time.Duration {
+	if p.times == nil {
+		return 0
+	}
+	return p.async.busy
+}
+
+// timed adds to stage st the time since t on the tracker's goroutine, less
+// the part busy counts since it read busy0, and returns the clock and busy
+// now.
+func (p *pipeline) timed(st stage, t time.Time, busy0 time.Duration) (time.Time, time.Duration) {
+	if p.times == nil {
+		return t, 0
+	}
+	now, busy := time.Now(), p.async.busy
+	p.times.addDuration(st, now.Sub(t)-(busy-busy0))
+	return now, busy
 }
 
 // countTime widens the input's time span to t.

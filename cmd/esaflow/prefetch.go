@@ -72,8 +72,9 @@ type prefetcher struct {
 }
 
 // startPrefetch starts reading src in batches of about size bytes
-// (prefetchBatchSize when 0).
-func startPrefetch(ctx context.Context, src *capture.File, size int) *prefetcher {
+// (prefetchBatchSize when 0); times (nil for none) gets the time spent
+// reading and decoding.
+func startPrefetch(ctx context.Context, src *capture.File, size int, times *stageTimes) *prefetcher {
 	if size <= 0 {
 		size = prefetchBatchSize
 	}
@@ -86,25 +87,28 @@ func startPrefetch(ctx context.Context, src *capture.File, size int) *prefetcher
 	for range prefetchBatches {
 		f.free <- &batch{cb: capture.NewBatch(size), free: f.free}
 	}
-	go f.run(ctx, src)
+	go f.run(ctx, src, times)
 	return f
 }
 
 // run fills batches until the source ends or stop is called.
-func (f *prefetcher) run(ctx context.Context, src *capture.File) {
+func (f *prefetcher) run(ctx context.Context, src *capture.File, times *stageTimes) {
 	defer close(f.done)
 	for {
 		b := f.get()
 		if b == nil {
 			return
 		}
+		t := times.now()
 		if b.err = ctx.Err(); b.err == nil {
 			b.err = src.ReadBatch(b.cb)
 		} else {
 			b.cb.Packets = b.cb.Packets[:0]
 		}
+		t = times.add(stageRead, t)
 		b.pkts = b.cb.Packets
 		b.decode()
+		times.add(stageDecode, t)
 		b.inputBytes = src.InputBytes()
 		b.refs.Store(1)
 		if !f.send(b) || b.err != nil {

@@ -46,7 +46,7 @@ func TestPrefetchDeliversEveryFrameInOrder(t *testing.T) {
 		want = append(want, p)
 	}
 	src := openBytes(t, data)
-	pf := startPrefetch(context.Background(), src, 64<<10)
+	pf := startPrefetch(context.Background(), src, 64<<10, nil)
 	var got []capture.Packet
 	for {
 		b := pf.next()
@@ -76,7 +76,7 @@ func TestPrefetchDeliversEveryFrameInOrder(t *testing.T) {
 
 func TestPrefetchStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	pf := startPrefetch(ctx, openBytes(t, manyFrames(2000)), 64<<10)
+	pf := startPrefetch(ctx, openBytes(t, manyFrames(2000)), 64<<10, nil)
 	b := pf.next()
 	cancel()
 	b.release()
@@ -91,6 +91,6 @@ func TestPrefetchStopsWhenCancelled(t *testing.T) {
 }
 
 func TestPrefetchStopWithoutReading(t *testing.T) {
-	pf := startPrefetch(context.Background(), openBytes(t, manyFrames(5000)), 64<<10)
+	pf := startPrefetch(context.Background(), openBytes(t, manyFrames(5000)), 64<<10, nil)
 	pf.stop() // must not hang with the reader blocked on a full queue
 }

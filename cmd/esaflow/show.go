@@ -159,7 +159,7 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 		return err
 	}
 	col := &collector{agg: report.NewAggregator(report.GroupClient)}
-	p, err := runPipeline(ctx, sources, 1, cfg, col, nil, stdio.Err)
+	p, err := runPipeline(ctx, sources, 1, cfg, col, nil, stdio.Err, nil)
 	closeSources(sources)
 	if err != nil {
 		return err
