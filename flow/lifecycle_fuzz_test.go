@@ -83,8 +83,10 @@ func feedFrames(tr *flow.Tracker, segs []pcaptest.Segment) {
 func feedSegments(tr *flow.Tracker, segs []pcaptest.Segment) {
 	for _, s := range segs {
 		var bits uint8
-		for _, f := range s.Flags {
-			bits |= map[rune]uint8{'S': flow.FlagSYN, 'A': flow.FlagACK, 'F': flow.FlagFIN, 'R': flow.FlagRST, 'P': flow.FlagPSH}[f]
+		for i, f := range []uint8{flow.FlagSYN, flow.FlagACK, flow.FlagFIN, flow.FlagRST, flow.FlagPSH} {
+			if strings.ContainsRune(s.Flags, rune("SAFRP"[i])) {
+				bits |= f
+			}
 		}
 		ttl := s.TTL
 		if ttl == 0 {
