@@ -53,7 +53,7 @@ func (s *session) close(c *flow.ConnInfo, why flow.CloseReason) *Record {
 	r.Explanation, s.expl = s.str(expl), expl[:0]
 	s.fillTLS(&r.TLS)
 	r.Reason = s.reason(r.Verdict, r.Outcome)
-	if r.Flags = s.flags(why); r.Flags == nil {
+	if r.Flags = s.flags(c, why); r.Flags == nil {
 		r.Flags = []Flag{} // an empty list, as the Replies, never nil
 	}
 	if s.emit != nil {
@@ -86,11 +86,21 @@ func (s *session) verdict(b []byte, c *flow.ConnInfo, why flow.CloseReason) (Ver
 	case c.Refused():
 		return VerdictPortClosed, appendAfter(append(b, "SYN answered by RST"...), s.synAt, s.refusedAt)
 	case c.SawSYN() && !c.SawSYNACK() && c.Packets(flow.ServerToClient) == 0:
+		if syns := c.SYNs(flow.ClientToServer); syns < cl {
+			// The client went on past its SYN: it was answered, and the
+			// capture lacks the server's side.
+			b = fmt.Appendf(b, "no server packet in the capture, yet the client sent %d packet(s) after its SYN", cl-syns)
+			if n := c.Bytes(flow.ClientToServer); n > 0 {
+				b = fmt.Appendf(b, " (%d payload bytes)", n)
+			}
+			return VerdictIncomplete, append(b, ": the server's side is missing from the capture"...)
+		}
 		return VerdictNoAnswer, fmt.Appendf(b, "%d SYN packet(s) over %s, no answer", cl, dur(c.End.Sub(c.Start)))
 	case !c.SawSYN() && !c.SawSYNACK():
 		return VerdictIncomplete, append(b, "no handshake in the capture: it started mid-session"...)
 	}
-	if s.preClose.set && s.preClose.dir == flow.ClientToServer {
+	halfClose := s.preClose.set && s.preClose.dir == flow.ClientToServer && s.halfClosed()
+	if s.preClose.set && s.preClose.dir == flow.ClientToServer && !halfClose {
 		// The client gave up first; a greeting the server still sent
 		// afterwards (to a closed socket) does not change that.
 		how := "client FIN"
@@ -119,6 +129,10 @@ func (s *session) verdict(b []byte, c *flow.ConnInfo, why flow.CloseReason) (Ver
 		default:
 			return VerdictNotSMTP, fmt.Appendf(b, "first server reply %d is not a greeting code", code)
 		}
+		if halfClose {
+			b = appendAfter(append(b, "client FIN"...), s.estAt, s.preClose.at)
+			b = append(b, " before any server payload, a half-close (the client had sent its whole session); then "...)
+		}
 		b = strconv.AppendInt(append(b, "greeting "...), int64(code), 10)
 		b = appendAfter(b, s.estAt, s.firstAt)
 		if v != VerdictAccept {
@@ -127,6 +141,11 @@ func (s *session) verdict(b []byte, c *flow.ConnInfo, why flow.CloseReason) (Ver
 		return v, b
 	case firstOther:
 		return VerdictNotSMTP, append(b, "first server payload is not an SMTP reply"...)
+	case firstCut:
+		return VerdictIncomplete, fmt.Appendf(b, "the server's first reply is cut before its code in the capture (%d server payload bytes missing)", c.Missed(flow.ServerToClient))
+	}
+	if m := c.Missed(flow.ServerToClient); m > 0 && !s.srvData {
+		return VerdictIncomplete, fmt.Appendf(b, "the server sent %d payload bytes that the capture does not hold", m)
 	}
 	if s.preClose.set {
 		base := s.estAt
@@ -144,6 +163,17 @@ func (s *session) verdict(b []byte, c *flow.ConnInfo, why flow.CloseReason) (Ver
 		return VerdictIncomplete, append(b, "the server's first line is cut off in the capture"...)
 	}
 	return VerdictIncomplete, append(append(b, "no server payload and no close before the "...), why.String()...)
+}
+
+// halfClosed reports whether a client FIN sent before any server payload
+// closed only the client's direction: the server then sent its greeting
+// and the client took it (acknowledged it) instead of answering it with a
+// RST, as a client whose socket is closed does.
+func (s *session) halfClosed() bool {
+	if s.preClose.rst || s.first != firstReply {
+		return false
+	}
+	return s.cliRSTReplies == 0 || s.cliRSTReplies > 2
 }
 
 // thenWhat tells how a refusing server ended the session.
@@ -168,6 +198,8 @@ func (s *session) outcome() Outcome {
 	switch {
 	case s.delivered:
 		return OutcomeDelivered
+	case s.tls13Failed():
+		return OutcomeTLSFailed
 	case s.tlsAnswered && s.tlsServerHello() && s.alert() < 0, s.first == firstTLS && !s.tlsAlert() && s.alert() < 0:
 		return OutcomeTLS
 	case s.tlsRefused, s.tlsAnswered, s.first == firstTLS:
@@ -200,6 +232,9 @@ func (s *session) outcomeReason(o Outcome) string {
 		if s.tlsRefused {
 			return "STARTTLS refused"
 		}
+		if s.tls13Failed() {
+			return s.stls.watch.inference()
+		}
 		return "TLS handshake failed"
 	case OutcomeTLSRequired:
 		return "530: TLS required, client did not switch"
@@ -226,7 +261,7 @@ func (s *session) tlsResult() string {
 		return ""
 	case s.tlsRefused:
 		return "refused"
-	case s.alert() >= 0:
+	case s.alert() >= 0, s.tls13Failed():
 		return "handshake_failed"
 	case s.tlsServerHello():
 		return "ok"
@@ -371,7 +406,7 @@ func (s *session) reason(v Verdict, o Outcome) string {
 
 // flags lists what esaflow noticed beyond the verdict: firewall
 // inspection marks and forged resets.
-func (s *session) flags(why flow.CloseReason) []Flag {
+func (s *session) flags(c *flow.ConnInfo, why flow.CloseReason) []Flag {
 	var cutHow string
 	switch {
 	case s.resets.rst[flow.ServerToClient]:
@@ -387,5 +422,15 @@ func (s *session) flags(why flow.CloseReason) []Flag {
 	if f, ok := s.resets.flag(); ok {
 		out = append(out, f)
 	}
+	out = s.captureFlags(c, out)
+	if s.malformed > 0 {
+		out = append(out, Flag{FlagMalformedReply, fmt.Sprintf("%d server line(s) not in reply form, the first %s", s.malformed, s.malformedFirst)})
+	}
 	return out
+}
+
+// tls13Failed reports whether the encrypted records of a TLS 1.3
+// handshake show it failed (see tls13Watch).
+func (s *session) tls13Failed() bool {
+	return s.stls != nil && s.stls.watch.failed()
 }

@@ -27,6 +27,38 @@ const (
 	FlagRSTForgedSuspected = "rst_forged_suspected"
 )
 
+// Flag names about the capture itself and about sessions that leave the
+// common path. A capture taken elsewhere than beside the server (a SPAN
+// port mirroring one direction, asymmetric routing, a small snap length,
+// a capture that dropped packets) holds less than the wire carried; these
+// flags say what is missing, so that a verdict is read for what it is.
+const (
+	// FlagServerNotCaptured: no packet of the server is in the capture,
+	// yet the client's packets show the connection went on past its SYN
+	// (pure ACKs, payload, a FIN): the server's side is missing, not
+	// silent.
+	FlagServerNotCaptured = "server_not_captured"
+	// FlagClientNotCaptured: no packet of the client is in the capture;
+	// the verdict is what the server's packets alone show.
+	FlagClientNotCaptured = "client_not_captured"
+	// FlagMissedBytes: payload bytes were on the wire (the IP length or
+	// the sequence numbers say so) but are not in the capture: a snap
+	// length cut them, or the capture lost packets. Lines are never read
+	// across the hole.
+	FlagMissedBytes = "missed_bytes"
+	// FlagPlaintextOnTLSPort: the server greeted in clear text on an
+	// implicit-TLS port (465), where the session should start with TLS.
+	FlagPlaintextOnTLSPort = "plaintext_on_tls_port"
+	// FlagPlaintextAfterSTARTTLS: STARTTLS was answered 220 but the
+	// session went on in clear-text SMTP: a decrypted export, or a
+	// middlebox that stripped STARTTLS.
+	FlagPlaintextAfterSTARTTLS = "plaintext_after_starttls"
+	// FlagMalformedReply: a server line is not an RFC 5321 reply (section
+	// 4.2: a three-digit code, then a space or a hyphen); where it carries
+	// an enhanced status code alone, its class is taken from that.
+	FlagMalformedReply = "malformed_reply"
+)
+
 // Inspection limits, the suffixes of FlagInspectionLimit: the defaults of
 // Cisco's ESMTP inspection.
 const (
@@ -42,11 +74,17 @@ const firewallRemedy = "remedy: disable ESMTP inspection on the firewall for the
 
 // flagHelp holds the one-line explanation of each flag name.
 var flagHelp = map[string]string{
-	FlagBannerMasked:       "a firewall's SMTP inspection masked the server's greeting; " + firewallRemedy,
-	FlagEHLOMasked:         "a firewall's SMTP inspection masked EHLO keywords (hiding STARTTLS: mail goes unencrypted); " + firewallRemedy,
-	FlagCommandMasked:      "a firewall's SMTP inspection replaced a command it does not know by X's, so the server refused it; " + firewallRemedy,
-	FlagInspectionLimit:    "the session was cut right after crossing a default limit of a firewall's SMTP inspection; " + firewallRemedy,
-	FlagRSTForgedSuspected: "the reset probably came from a middlebox (firewall, IPS) in the server's name, not from the server; look at the devices between client and server",
+	FlagBannerMasked:           "a firewall's SMTP inspection masked the server's greeting; " + firewallRemedy,
+	FlagEHLOMasked:             "a firewall's SMTP inspection masked EHLO keywords (hiding STARTTLS: mail goes unencrypted); " + firewallRemedy,
+	FlagCommandMasked:          "a firewall's SMTP inspection replaced a command it does not know by X's, so the server refused it; " + firewallRemedy,
+	FlagInspectionLimit:        "the session was cut right after crossing a default limit of a firewall's SMTP inspection; " + firewallRemedy,
+	FlagServerNotCaptured:      "the capture holds only the client's packets (one direction mirrored, asymmetric routing, tcpdump -Q): the server answered, but what it said is not in the capture; capture both directions",
+	FlagClientNotCaptured:      "the capture holds only the server's packets: the verdict comes from the server's side alone; capture both directions",
+	FlagMissedBytes:            "payload on the wire is missing from the capture (snap length too small, or packets dropped): verdicts rest on what was captured; capture with tcpdump -s 0 and watch the drop counts",
+	FlagPlaintextOnTLSPort:     "the server speaks clear-text SMTP on an implicit-TLS port: clients that expect TLS there fail; check the server's port configuration (e.g. Postfix smtpd_tls_wrappermode=yes on 465)",
+	FlagPlaintextAfterSTARTTLS: "the session went on in clear text after STARTTLS was accepted: either a decrypted export of a TLS session, or a middlebox stripping STARTTLS (an attack on the session's confidentiality); check the path if the capture is raw",
+	FlagMalformedReply:         "the server sent lines that are not SMTP replies; the verdict reads them as far as their enhanced status code allows",
+	FlagRSTForgedSuspected:     "the reset probably came from a middlebox (firewall, IPS) in the server's name, not from the server; look at the devices between client and server",
 }
 
 // FlagHelp returns the one-line explanation, with the usual remedy, of a

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -78,7 +79,13 @@ func (s *session) finishReply(t time.Time) {
 		s.senderRejected = true
 	}
 	switch cmd.v {
+	case verbHELO, verbEHLO, verbRSET:
+		s.txMail = txNone
 	case verbMAIL:
+		s.txMail = txFailed
+		if class == 2 {
+			s.txMail = txOK
+		}
 		switch class {
 		case 5:
 			if code != 530 {
@@ -88,6 +95,11 @@ func (s *session) finishReply(t time.Time) {
 			s.deferred = true
 		}
 	case verbRCPT:
+		if s.txMail == txFailed {
+			// "503 need MAIL command" and the like: a consequence of
+			// the refused MAIL, which decides the transaction.
+			break
+		}
 		s.rcptReplies++
 		switch class {
 		case 2:
@@ -102,6 +114,15 @@ func (s *session) finishReply(t time.Time) {
 			if s.cmode == clientBody {
 				s.cmode = clientCommands
 			}
+			// A pipelining client sent its message before this answer:
+			// the server read those lines as commands, so the final dot
+			// queued for them ends no message.
+			for i := range s.queue {
+				if s.queue[i].v == verbDataEnd {
+					s.queue[i].v = verbOther
+					break
+				}
+			}
 			switch class {
 			case 4:
 				s.deferred = true
@@ -114,8 +135,8 @@ func (s *session) finishReply(t time.Time) {
 	case verbDataEnd, verbBDAT:
 		switch class {
 		case 2:
-			if cmd.v == verbDataEnd || cmd.last {
-				s.delivered = true
+			if (cmd.v == verbDataEnd || cmd.last) && code != 221 {
+				s.delivered = true // 221 is a goodbye, not an acceptance
 			}
 		case 5:
 			s.dataRejected = true
@@ -161,5 +182,39 @@ func (s *session) keepRefusal(cmd command, code int, enhanced string, text []byt
 	}
 	if class == 4 {
 		r.deferred.keep(code, enhanced, text)
+	}
+}
+
+// txState is how the MAIL command of the current transaction was
+// answered.
+type txState uint8
+
+const (
+	txNone   txState = iota // no MAIL reply seen since the last EHLO, HELO or RSET
+	txOK                    // MAIL answered 2xx
+	txFailed                // MAIL answered 4xx or 5xx
+)
+
+// noteMalformed counts a server line that is not an RFC 5321 reply and
+// keeps the first as evidence; class is the reply class taken from its
+// enhanced status code, 0 when the line was ignored.
+func (s *session) noteMalformed(line []byte, class int) {
+	if s.srvAfterGap {
+		return // the rest of a line cut by missing bytes, not the server's fault
+	}
+	s.malformed++
+	if s.malformedFirst != "" {
+		return
+	}
+	line = trimCR(line)
+	q := strconv.Quote(string(line[:min(len(line), 60)]))
+	if len(line) > 60 {
+		q += "..."
+	}
+	s.malformedFirst = Escape([]byte(q))
+	if class > 0 {
+		s.malformedFirst += fmt.Sprintf(" (no reply code; class %dxx taken from its enhanced status code)", class)
+	} else {
+		s.malformedFirst += " (ignored)"
 	}
 }

@@ -98,6 +98,10 @@ const (
 	firstReply
 	firstTLS
 	firstOther
+	// firstCut: the server's first line is cut before its reply code
+	// (a snap length, or packets the capture lost): what it said is
+	// unknown, and no later reply may be taken for it.
+	firstCut
 )
 
 type command struct {
@@ -181,7 +185,21 @@ type session struct {
 	resets     resets
 	ctls, stls *tlsStream // set once TLS starts
 	nReplies   int        // replies completed, the greeting included
-	refusals   *refusals  // set at the first refusing reply
+	// malformed counts server lines that are not RFC 5321 replies;
+	// malformedFirst is the first one, quoted and escaped.
+	malformed      int
+	malformedFirst string
+	// txMail is how the current transaction's MAIL was answered, so that
+	// the sequence errors a refused MAIL causes are not taken as refusals
+	// of their own.
+	txMail txState
+	// srvAfterGap: the server line being handled is the rest of one that
+	// missing bytes cut.
+	srvAfterGap bool
+	// cliRSTReplies is 1 + the replies completed when the client's RST
+	// came, 0 without one.
+	cliRSTReplies int
+	refusals      *refusals // set at the first refusing reply
 }
 
 // Event implements flow.Stream.
@@ -204,8 +222,14 @@ func (s *session) Event(c *flow.Conn, e *flow.Event) {
 		}
 	case flow.EventFIN, flow.EventRST:
 		rst := e.Kind == flow.EventRST
+		if rst && e.Dir == flow.ClientToServer && s.cliRSTReplies == 0 {
+			s.cliRSTReplies = s.nReplies + 1
+		}
 		if !s.srvData && !s.preClose.set {
 			s.preClose.set, s.preClose.dir, s.preClose.rst, s.preClose.at = true, e.Dir, rst, e.Time
+		}
+		if s.stls != nil {
+			s.stls.watch.closed(e.Dir)
 		}
 		if s.first != firstNone {
 			if !s.postClose.set {
@@ -277,9 +301,14 @@ func (s *session) client(p []byte, t time.Time, gap bool) {
 // startTLS switches both directions to TLS records.
 func (s *session) startTLS() {
 	s.cmode, s.smode = clientTLS, serverTLS
-	pair := [2]tlsStream{newTLSStream(), newTLSStream()}
-	p := &pair // one allocation for both, only for sessions that use TLS
-	s.ctls, s.stls = &p[0], &p[1]
+	type tlsState struct {
+		pair  [2]tlsStream
+		watch tls13Watch
+	}
+	p := &tlsState{pair: [2]tlsStream{newTLSStream(), newTLSStream()}} // one allocation, only for sessions that use TLS
+	s.ctls, s.stls = &p.pair[0], &p.pair[1]
+	s.ctls.watch, s.stls.watch = &p.watch, &p.watch
+	s.ctls.dir, s.stls.dir = flow.ClientToServer, flow.ServerToClient
 }
 
 // checkPartialLine notes a command line that crossed the inspection's
@@ -371,7 +400,9 @@ func (s *session) server(p []byte, t time.Time, gap bool) {
 		if s.srv.full > 0 {
 			line := s.srv.partial()
 			s.srv = lineBuf{buf: line[:0]}
+			s.srvAfterGap = true
 			s.serverLine(line, t)
+			s.srvAfterGap = false
 		}
 		if s.cur.started && s.smode == serverReplies {
 			s.finishReply(t)
@@ -415,7 +446,19 @@ func (s *session) tlsAlert() bool {
 // serverLine handles one complete server line.
 func (s *session) serverLine(line []byte, t time.Time) {
 	code, rtext, last, ok := parseReply(line)
+	if !ok && !s.cur.started {
+		// Not RFC 5321's form, but the reply's class may still be plain
+		// from an enhanced status code alone.
+		if c, text, eok := parseEnhancedOnly(line); eok {
+			code, rtext, last, ok = c, text, true, true
+			s.noteMalformed(line, c/100)
+		}
+	}
 	if s.first == firstNone {
+		if !ok && s.srvAfterGap {
+			s.first, s.greeted = firstCut, true
+			return
+		}
 		if !ok {
 			s.first = firstOther
 			s.smode, s.cmode = serverOpaque, clientOpaque
@@ -425,7 +468,9 @@ func (s *session) serverLine(line []byte, t time.Time) {
 		s.first = firstReply
 	}
 	if !ok {
-		return // a stray line mid-session: ignored
+		// A stray line mid-session: counted, otherwise ignored.
+		s.noteMalformed(line, 0)
+		return
 	}
 	cur := &s.cur
 	if !cur.started {

@@ -48,6 +48,19 @@ func parseReply(line []byte) (code int, text []byte, last, ok bool) {
 	return 0, nil, false, false
 }
 
+// parseEnhancedOnly parses a server line that carries an RFC 3463
+// enhanced status code where RFC 5321 section 4.2 wants the three-digit
+// reply code ("4.7.0 Try again later"): not a reply, but its class is
+// plain. code is the class times 100 (400 here), text the whole line.
+func parseEnhancedOnly(line []byte) (code int, text []byte, ok bool) {
+	line = trimCR(line)
+	from, to := enhancedAt(line)
+	if to == 0 || from != 0 {
+		return 0, nil, false
+	}
+	return int(line[0]-'0') * 100, line, true
+}
+
 // parseEnhanced returns the RFC 3463 enhanced status code at the start of
 // a reply text ("5.1.8 ..." or the Cisco form "#5.1.8 ..."), or "".
 // The class digit must be 2, 4 or 5; subject and detail are 1 to 3 digits.

@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"fmt"
+
+	"github.com/esaflow/esaflow/flow"
 )
 
 // TLS record content types and handshake message types (RFC 8446, 5246).
@@ -40,6 +42,10 @@ type tlsStream struct {
 	records int
 	first   byte // content type of the first record
 	broken  bool // not TLS: nothing more is read
+	// watch, shared by both directions, follows a TLS 1.3 handshake past
+	// the ServerHello; dir is this stream's direction.
+	watch *tls13Watch
+	dir   flow.Direction
 
 	// What was learnt.
 	serverHello          bool
@@ -72,6 +78,7 @@ func (t *tlsStream) feed(p []byte) {
 			}
 			t.records++
 			t.alertAt = 0
+			t.watch.record(t.dir, t.typ, t.left)
 			if t.typ == tlsChangeCipherSpec || t.typ == tlsApplicationData {
 				t.clear = false // what follows is encrypted
 			}
@@ -118,6 +125,7 @@ func (t *tlsStream) messages() {
 		switch t.hs[0] {
 		case hsServerHello:
 			t.parseServerHello(msg)
+			t.watch.activate(t.version)
 			if t.version == tls.VersionTLS13 {
 				t.clear = false // the rest of the handshake is encrypted
 			}

@@ -53,6 +53,8 @@ type half struct {
 	rst        bool
 	packets    uint64
 	bytes      uint64 // payload bytes delivered
+	missed     uint64 // payload bytes on the wire but not in the capture
+	syns       uint64 // SYN (client) or SYN,ACK (server) packets
 	ooo        []pending
 	oooBytes   int
 }
@@ -86,6 +88,15 @@ func (c *Conn) Packets(d Direction) uint64 { return c.half[d].packets }
 // Bytes returns the payload bytes delivered in direction d (each byte once,
 // retransmissions not counted).
 func (c *Conn) Bytes(d Direction) uint64 { return c.half[d].bytes }
+
+// Missed returns the payload bytes sent in direction d that the capture
+// does not hold: cut by the snap length, or in a sequence-number hole
+// (packets the capture lost). Zeek calls their sum missed_bytes.
+func (c *Conn) Missed(d Direction) uint64 { return c.half[d].missed }
+
+// SYNs returns the client's SYN packets (d ClientToServer) or the
+// server's SYN,ACK packets (d ServerToClient), retransmissions included.
+func (c *Conn) SYNs(d Direction) uint64 { return c.half[d].syns }
 
 // ClosedBy returns who closed first and how: "client FIN", "server RST",
 // or "" if neither side closed in the capture.

@@ -33,7 +33,9 @@ const (
 	// EventEstablished: the client's ACK completing the handshake.
 	EventEstablished
 	// EventData: in-order payload bytes in Event.Dir. Event.Gap is set
-	// when bytes before them are missing from the capture.
+	// when bytes before them are missing from the capture. A segment the
+	// snap length cut is followed at once by an EventData without
+	// payload and with Gap set: the bytes it lacks.
 	EventData
 	// EventFIN: a FIN in Event.Dir, delivered after all payload before it.
 	EventFIN

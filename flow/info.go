@@ -17,6 +17,7 @@ type ConnInfo struct {
 	state          string
 	closedBy       string
 	packets, bytes [2]uint64
+	missed, syns   [2]uint64
 	refused        bool
 	sawSYN         bool
 	sawSYNACK      bool
@@ -37,6 +38,8 @@ func (c *Conn) InfoTo(i *ConnInfo) {
 	i.hist, i.state, i.closedBy = c.hist, c.State(), c.ClosedBy()
 	i.packets[0], i.packets[1] = c.half[0].packets, c.half[1].packets
 	i.bytes[0], i.bytes[1] = c.half[0].bytes, c.half[1].bytes
+	i.missed[0], i.missed[1] = c.half[0].missed, c.half[1].missed
+	i.syns[0], i.syns[1] = c.half[0].syns, c.half[1].syns
 	i.refused, i.sawSYN, i.sawSYNACK = c.refused, c.SawSYN(), c.synack
 }
 
@@ -58,6 +61,12 @@ func (i *ConnInfo) Packets(d Direction) uint64 { return i.packets[d] }
 
 // Bytes is Conn.Bytes at the snapshot.
 func (i *ConnInfo) Bytes(d Direction) uint64 { return i.bytes[d] }
+
+// Missed is Conn.Missed at the snapshot.
+func (i *ConnInfo) Missed(d Direction) uint64 { return i.missed[d] }
+
+// SYNs is Conn.SYNs at the snapshot.
+func (i *ConnInfo) SYNs(d Direction) uint64 { return i.syns[d] }
 
 // Refused is Conn.Refused at the snapshot.
 func (i *ConnInfo) Refused() bool { return i.refused }

@@ -66,8 +66,12 @@ func (c *Conn) deliver(d Direction, payload []byte, wire int, t time.Time) {
 	}
 	h.next += uint32(wire)
 	if wire > len(payload) {
-		h.gapPending = true
+		// The snap length cut the segment: say so now, with an event
+		// without payload, so that a line it ends is not read as one
+		// with what comes next.
+		h.missed += uint64(wire - len(payload))
 		c.hist.add(d, 'G')
+		c.emit(EventData, d, t, nil, true)
 	}
 }
 
@@ -100,6 +104,7 @@ func (c *Conn) skipToPending(d Direction) {
 			first = p.seq
 		}
 	}
+	h.missed += uint64(first - h.next)
 	h.next = first
 	h.gapPending = true
 	c.hist.add(d, 'G')
@@ -160,6 +165,9 @@ func (c *Conn) flush(t time.Time) {
 		}
 		h := &c.half[d]
 		if h.fin && !h.finSent {
+			if h.nextKnown && int32(h.finSeq-h.next) > 0 {
+				h.missed += uint64(h.finSeq - h.next) // a hole before the FIN
+			}
 			h.finSent = true
 			c.emit(EventFIN, d, t, nil, h.gapPending)
 		}

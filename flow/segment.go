@@ -61,6 +61,7 @@ func (c *Conn) segment(s *Segment) {
 		return
 	case f&FlagSYN != 0 && f&FlagACK == 0:
 		c.hist.add(d, 'S')
+		h.syns++
 		if d == ClientToServer && !h.syn {
 			h.syn, h.isn = true, s.Seq
 			h.next, h.nextKnown = s.Seq+1, true
@@ -69,6 +70,7 @@ func (c *Conn) segment(s *Segment) {
 		return
 	case f&FlagSYN != 0:
 		c.hist.add(d, 'H')
+		h.syns++
 		if d == ServerToClient && !h.syn {
 			h.syn, h.isn = true, s.Seq
 			h.next, h.nextKnown = s.Seq+1, true

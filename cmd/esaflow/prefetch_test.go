@@ -79,13 +79,17 @@ func TestPrefetchStopsWhenCancelled(t *testing.T) {
 	pf := startPrefetch(ctx, openBytes(t, manyFrames(2000)), 64<<10, nil)
 	b := pf.next()
 	cancel()
+	// A batch's fields belong to the prefetcher again once it is released:
+	// read err first.
+	err := b.err
 	b.release()
-	for b.err == nil {
+	for err == nil {
 		b = pf.next()
+		err = b.err
 		b.release()
 	}
-	if !errors.Is(b.err, context.Canceled) && b.err != io.EOF {
-		t.Errorf("ended with %v", b.err)
+	if !errors.Is(err, context.Canceled) && err != io.EOF {
+		t.Errorf("ended with %v", err)
 	}
 	pf.stop()
 }
