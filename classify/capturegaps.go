@@ -26,3 +26,22 @@ func (s *session) captureFlags(c *flow.ConnInfo, out []Flag) []Flag {
 	}
 	return out
 }
+
+// implicitTLSPort is the port where a session starts with TLS (RFC 8314).
+const implicitTLSPort = 465
+
+// pathFlags appends the flags of a session that left the common path:
+// clear text on the implicit-TLS port, clear text after STARTTLS.
+func (s *session) pathFlags(c *flow.ConnInfo, out []Flag) []Flag {
+	if s.first == firstReply && c.Server.Port() == implicitTLSPort {
+		ev := fmt.Sprintf("greeting %d in clear text on port %d", s.rec.BannerCode, implicitTLSPort)
+		if s.clientTLSFirst {
+			ev += ", after the client's TLS ClientHello"
+		}
+		out = append(out, Flag{FlagPlaintextOnTLSPort, ev})
+	}
+	if s.plainAfterTLS {
+		out = append(out, Flag{FlagPlaintextAfterSTARTTLS, "STARTTLS answered 220, then the client sent a clear-text command instead of a TLS ClientHello"})
+	}
+	return out
+}

@@ -119,6 +119,12 @@ func (s *session) verdict(b []byte, c *flow.ConnInfo, why flow.CloseReason) (Ver
 		return VerdictAccept, append(b, "server answered with TLS (implicit TLS)"...)
 	case firstReply:
 		code := s.rec.BannerCode
+		if s.foreign != "" {
+			return VerdictNotSMTP, fmt.Appendf(b, "greeting %d, but the client's first command is %s's, not SMTP's", code, s.foreign)
+		}
+		if code/100 == 2 && !greetingIsSMTP(code) {
+			return VerdictNotSMTP, fmt.Appendf(b, "first server reply %d is not an SMTP greeting (220)", code)
+		}
 		v := VerdictAccept
 		switch code / 100 {
 		case 2:
@@ -198,12 +204,16 @@ func (s *session) outcome() Outcome {
 	switch {
 	case s.delivered:
 		return OutcomeDelivered
-	case s.tls13Failed():
+	case s.plainAfterTLS:
+		// Followed as clear-text SMTP: the outcomes below decide.
+	case s.tls13Failed(), s.plainTLSPort && s.clientTLSFirst:
 		return OutcomeTLSFailed
 	case s.tlsAnswered && s.tlsServerHello() && s.alert() < 0, s.first == firstTLS && !s.tlsAlert() && s.alert() < 0:
 		return OutcomeTLS
 	case s.tlsRefused, s.tlsAnswered, s.first == firstTLS:
 		return OutcomeTLSFailed
+	}
+	switch {
 	case s.tlsRequired:
 		return OutcomeTLSRequired
 	case s.dataRejected:
@@ -235,6 +245,9 @@ func (s *session) outcomeReason(o Outcome) string {
 		if s.tls13Failed() {
 			return s.stls.watch.inference()
 		}
+		if s.plainTLSPort {
+			return "the client opened with TLS, the server answered in clear text"
+		}
 		return "TLS handshake failed"
 	case OutcomeTLSRequired:
 		return "530: TLS required, client did not switch"
@@ -259,6 +272,8 @@ func (s *session) tlsResult() string {
 	switch {
 	case !s.tlsAttempted:
 		return ""
+	case s.plainAfterTLS:
+		return "plaintext"
 	case s.tlsRefused:
 		return "refused"
 	case s.alert() >= 0, s.tls13Failed():
@@ -423,7 +438,8 @@ func (s *session) flags(c *flow.ConnInfo, why flow.CloseReason) []Flag {
 		out = append(out, f)
 	}
 	out = s.captureFlags(c, out)
-	if s.malformed > 0 {
+	out = s.pathFlags(c, out)
+	if s.malformed > 0 && s.foreign == "" && s.first == firstReply {
 		out = append(out, Flag{FlagMalformedReply, fmt.Sprintf("%d server line(s) not in reply form, the first %s", s.malformed, s.malformedFirst)})
 	}
 	return out

@@ -196,6 +196,14 @@ type session struct {
 	// srvAfterGap: the server line being handled is the rest of one that
 	// missing bytes cut.
 	srvAfterGap bool
+	// plainAfterTLS: STARTTLS was answered 220 and the client went on in
+	// clear text. plainTLSPort: the client opened with TLS and the
+	// server answered in clear text.
+	plainAfterTLS, plainTLSPort bool
+	// sawCommand: the client's first command line was read; foreign
+	// names the other protocol it belongs to ("FTP"), if any.
+	sawCommand bool
+	foreign    string
 	// cliRSTReplies is 1 + the replies completed when the client's RST
 	// came, 0 without one.
 	cliRSTReplies int
@@ -290,6 +298,13 @@ func (s *session) client(p []byte, t time.Time, gap bool) {
 			s.bdatLeft = 0
 			s.cmode = clientCommands
 		case clientTLS:
+			if s.tlsAnswered && s.ctls.records == 0 && s.ctls.hdrLen == 0 && !isTLSRecord(p) && startsLikeCommand(p) {
+				// 220 to STARTTLS, then a command in clear text: a
+				// decrypted export, or STARTTLS stripped on the way.
+				s.plainAfterTLS = true
+				s.cmode, s.smode, s.ctls, s.stls = clientCommands, serverReplies, nil, nil
+				continue
+			}
 			s.ctls.feed(p)
 			return
 		default:
@@ -337,6 +352,12 @@ func (s *session) clientLine(line []byte, n int, t time.Time) {
 		v = verbAuthData
 	}
 	cmd := command{v: v, masked: v == verbOther && isMaskedCommand(line)}
+	if !s.sawCommand {
+		s.sawCommand = true
+		if v == verbOther {
+			s.foreign = foreignProtocol(line)
+		}
+	}
 	s.insp.checkCommand(v, line, n, s.nReplies, t)
 	if len(s.rec.Replies)+len(s.queue) < MaxReplies+4 {
 		cmd.text = s.commandText(v, line)
@@ -386,11 +407,17 @@ func (s *session) server(p []byte, t time.Time, gap bool) {
 	if !s.srvData {
 		s.srvData = true
 		s.firstAt = t
-		if isTLSRecord(p) {
+		switch {
+		case isTLSRecord(p):
 			s.first = firstTLS
 			if s.cmode != clientTLS {
 				s.startTLS()
 			}
+		case s.clientTLSFirst && looksLikeReplyStart(p):
+			// The client opened with TLS, the server greets in clear
+			// text: the greeting decides, the client's TLS bytes are
+			// not commands.
+			s.smode, s.cmode, s.plainTLSPort = serverReplies, clientOpaque, true
 		}
 	}
 	if gap && s.smode == serverReplies {

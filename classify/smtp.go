@@ -270,3 +270,25 @@ func containsFold(s, sub []byte) bool {
 func isTLSRecord(b []byte) bool {
 	return len(b) >= 2 && b[0] >= 20 && b[0] <= 23 && b[1] == 3
 }
+
+// looksLikeReplyStart reports whether b starts like an SMTP reply line:
+// three digits, then a space, a hyphen, CR or the end of b.
+func looksLikeReplyStart(b []byte) bool {
+	if len(b) < 3 || b[0] < '2' || b[0] > '5' || b[1] < '0' || b[1] > '9' || b[2] < '0' || b[2] > '9' {
+		return false
+	}
+	return len(b) == 3 || b[3] == ' ' || b[3] == '-' || b[3] == '\r'
+}
+
+// startsLikeCommand reports whether b starts with an SMTP command verb
+// that ends with a space, CR or LF.
+func startsLikeCommand(b []byte) bool {
+	i := 0
+	for i < len(b) && i < 9 && (b[i] >= 'A' && b[i] <= 'Z' || b[i] >= 'a' && b[i] <= 'z') {
+		i++
+	}
+	if i < 4 || i == len(b) || (b[i] != ' ' && b[i] != '\r' && b[i] != '\n') {
+		return false
+	}
+	return parseVerb(b[:i]) != verbOther
+}

@@ -35,10 +35,15 @@ const (
 	// tls13ClientAborted: the client's first encrypted record had an
 	// alert's size: it refused the server's handshake.
 	tls13ClientAborted
-	// tls13ServerAborted: after the client's Finished, the server sent a
-	// record of an alert's size and closed before any round trip: it
-	// refused the client.
+	// tls13ServerAborted: after the client's Finished, the server sent
+	// only a record of an alert's size and closed: it refused the client.
+	// (A server that first sent a longer record, its session tickets,
+	// took the handshake; what it said next is encrypted.)
 	tls13ServerAborted
+	// tls13ClientLeft: the client sent its Finished and closed without
+	// one record more: it refused the session once the handshake was
+	// over (a certificate check after the handshake).
+	tls13ClientLeft
 )
 
 // tls13Watch follows the encrypted records of both directions of a TLS
@@ -50,6 +55,7 @@ type tls13Watch struct {
 	srvAlert  int // length of the server's last record when alert-sized, else 0
 	abortLen  int // length of the record the abort is read from
 	cliFinLen int // length of the client's first encrypted record
+	cliMore   int // client records after that one, before the round trip
 }
 
 // record notes one record header: its content type and length, from dir.
@@ -70,6 +76,7 @@ func (w *tls13Watch) record(dir flow.Direction, typ byte, n int) {
 	case tls13ClientFinished, tls13ServerAnswered:
 		switch {
 		case dir == flow.ClientToServer:
+			w.cliMore++
 			if w.phase == tls13ServerAnswered {
 				w.phase = tls13Established
 			}
@@ -84,17 +91,20 @@ func (w *tls13Watch) record(dir flow.Direction, typ byte, n int) {
 
 // closed notes a FIN or RST from dir.
 func (w *tls13Watch) closed(dir flow.Direction) {
-	if w == nil || !w.active || dir != flow.ServerToClient || w.srvAlert == 0 {
+	if w == nil || !w.active || (w.phase != tls13ClientFinished && w.phase != tls13ServerAnswered) {
 		return
 	}
-	if w.phase == tls13ClientFinished || w.phase == tls13ServerAnswered {
+	switch {
+	case dir == flow.ServerToClient && w.srvAlert > 0 && w.phase == tls13ClientFinished:
 		w.phase, w.abortLen = tls13ServerAborted, w.srvAlert
+	case dir == flow.ClientToServer && w.cliMore == 0:
+		w.phase = tls13ClientLeft
 	}
 }
 
 // failed reports whether the records show a failed handshake.
 func (w *tls13Watch) failed() bool {
-	return w != nil && w.active && (w.phase == tls13ClientAborted || w.phase == tls13ServerAborted)
+	return w != nil && w.active && (w.phase == tls13ClientAborted || w.phase == tls13ServerAborted || w.phase == tls13ClientLeft)
 }
 
 // inference says in words how failed read the records.
@@ -104,6 +114,8 @@ func (w *tls13Watch) inference() string {
 		return fmt.Sprintf("TLS 1.3 handshake failed: the client's first encrypted record was %d bytes, an alert's size, not a Finished (it refused the server's certificate, most likely)", w.abortLen)
 	case tls13ServerAborted:
 		return fmt.Sprintf("TLS 1.3 handshake failed: after the client's %d-byte Finished the server sent a %d-byte record, an alert's size, and closed before any exchange (it refused the client, e.g. a required client certificate)", w.cliFinLen, w.abortLen)
+	case tls13ClientLeft:
+		return fmt.Sprintf("TLS 1.3 handshake failed: the client sent its %d-byte Finished and closed without one record more (it refused the server's certificate after the handshake, most likely)", w.cliFinLen)
 	}
 	return ""
 }

@@ -31,6 +31,7 @@ type Conn struct {
 	tomb        *tomb     // in the closed list: torn down, held or being decided
 	ttl         uint8     // TTL of the segment being applied, for its events
 	holdUntil   time.Time // torn down by a RST: decided at this time
+	probe       *probe    // off the SMTP ports, until its content shows SMTP (probe.go)
 }
 
 // closeMark remembers the first FIN or RST.

@@ -12,6 +12,9 @@ const (
 
 func (c *Conn) emit(k EventKind, d Direction, t time.Time, payload []byte, gap bool) {
 	if c.stream == nil {
+		if c.probe != nil {
+			c.probe.keep(k, d, t, payload, gap, c.ttl)
+		}
 		return
 	}
 	// Field by field: a composite literal is built on the stack and copied

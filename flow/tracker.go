@@ -13,8 +13,14 @@ import (
 
 // Config sets up a Tracker.
 type Config struct {
-	// Ports are the SMTP server ports; TCP on other ports is ignored.
+	// Ports are the SMTP server ports: every connection to them is
+	// reported, whatever its content.
 	Ports Ports
+	// AnyPort also follows TCP connections on every other port, from
+	// their handshake, and reports those whose content shows SMTP (see
+	// probe.go); the others cost a table lookup a packet once their
+	// first payload showed they are not SMTP.
+	AnyPort bool
 	// IdleTimeout closes a connection with no packet for this long, in
 	// packet time. Zero means DefaultIdleTimeout.
 	IdleTimeout time.Duration
@@ -191,7 +197,8 @@ func (t *Tracker) Decoded(seg *Segment, err error) {
 
 // Segment processes one decoded TCP segment.
 func (t *Tracker) Segment(seg *Segment) {
-	if !t.cfg.Ports.Has(seg.Dst.Port()) && !t.cfg.Ports.Has(seg.Src.Port()) {
+	listed := t.cfg.Ports.Has(seg.Dst.Port()) || t.cfg.Ports.Has(seg.Src.Port())
+	if !listed && !t.cfg.AnyPort {
 		t.stats.Ignored++
 		return
 	}
@@ -249,13 +256,29 @@ func (t *Tracker) Segment(seg *Segment) {
 		return
 	}
 	if c == nil {
-		c = t.create(key, h, seg)
+		if !listed && seg.Flags&FlagSYN == 0 {
+			// Off the SMTP ports, connections are followed from their
+			// handshake only: mid-stream, who is the client is unknown.
+			t.stats.TCPPackets--
+			t.stats.Ignored++
+			return
+		}
+		c = t.create(key, h, seg, !listed)
 	} else {
 		t.open.moveToBack(c)
 	}
 	c.segment(seg)
+	if p := c.probe; p != nil {
+		switch p.state {
+		case probeSMTP:
+			t.confirm(c)
+		case probeNotSMTP:
+			t.decide(c, CloseTeardown)
+			return
+		}
+	}
 	if c.done {
-		if seg.Flags&FlagRST != 0 && t.cfg.ResetHold > 0 {
+		if seg.Flags&FlagRST != 0 && t.cfg.ResetHold > 0 && c.stream != nil {
 			t.hold(c)
 		} else {
 			t.decide(c, CloseTeardown)
@@ -291,14 +314,13 @@ func (t *Tracker) release(all bool) {
 	}
 }
 
-// create starts tracking a connection whose first packet is seg.
-func (t *Tracker) create(key connKey, h uint64, seg *Segment) *Conn {
+// create starts tracking a connection whose first packet is seg; a probe
+// (off the SMTP ports) gets its ID and Stream only once confirmed.
+func (t *Tracker) create(key connKey, h uint64, seg *Segment, isProbe bool) *Conn {
 	if t.open.n >= t.cfg.MaxConns && t.open.head != nil {
 		t.stats.Evicted++
 		t.drop(t.open.head, CloseEvicted)
 	}
-	t.nextID++
-	t.stats.Connections++
 	var c *Conn
 	if k := len(t.spare) - 1; k >= 0 {
 		c, t.spare = t.spare[k], t.spare[:k]
@@ -306,7 +328,7 @@ func (t *Tracker) create(key connKey, h uint64, seg *Segment) *Conn {
 		c = new(Conn)
 	}
 	*c = Conn{} // then field by field: a literal copied over stalls (see Conn.emit)
-	c.key, c.hash, c.ID, c.Start, c.End, c.ev = key, h, t.nextID, seg.Time, seg.Time, &t.ev
+	c.key, c.hash, c.Start, c.End, c.ev = key, h, seg.Time, seg.Time, &t.ev
 	if t.clientIsSource(seg) {
 		c.Client, c.Server = seg.Src, seg.Dst
 	} else {
@@ -315,6 +337,13 @@ func (t *Tracker) create(key connKey, h uint64, seg *Segment) *Conn {
 	}
 	t.conns.put(c, h)
 	t.open.pushBack(c)
+	if isProbe {
+		c.probe = &probe{}
+		return c
+	}
+	t.nextID++
+	t.stats.Connections++
+	c.ID = t.nextID
 	c.stream = t.factory.New(c)
 	return c
 }

@@ -67,7 +67,7 @@ type fileSpan struct {
 // scanSpan reads the file name up to its end (or its first damage, where
 // reading it for the report stops too) and returns its span; with
 // needLast false it stops at the first segment.
-func scanSpan(name string, ports flow.Ports, needLast bool) (fileSpan, error) {
+func scanSpan(name string, cfg flow.Config, needLast bool) (fileSpan, error) {
 	src, err := capture.Open(name, nil)
 	if err != nil {
 		return fileSpan{}, err
@@ -79,7 +79,7 @@ func scanSpan(name string, ports flow.Ports, needLast bool) (fileSpan, error) {
 		seg flow.Segment
 	)
 	for src.Next(&pkt) == nil {
-		if flow.Decode(pkt.LinkType, pkt.Data, &seg) != nil || !ports.Has(seg.Src.Port()) && !ports.Has(seg.Dst.Port()) {
+		if flow.Decode(pkt.LinkType, pkt.Data, &seg) != nil || !cfg.Watches(seg.Src.Port(), seg.Dst.Port()) {
 			continue
 		}
 		if !sp.any {
@@ -132,11 +132,11 @@ func parallelPlan(sources []*capture.File, cfg flow.Config, jobs int) []int {
 			return nil
 		}
 	}
-	spans, ok := scanSpans(sources, cfg.Ports, jobs, func(int) bool { return false })
+	spans, ok := scanSpans(sources, cfg, jobs, func(int) bool { return false })
 	if !ok || len(planGroups(spans, cfg.Horizon())) == 1 {
 		return nil
 	}
-	spans, ok = scanSpans(sources, cfg.Ports, jobs, func(i int) bool { return i < len(sources)-1 })
+	spans, ok = scanSpans(sources, cfg, jobs, func(i int) bool { return i < len(sources)-1 })
 	if !ok {
 		return nil
 	}
@@ -148,7 +148,7 @@ func parallelPlan(sources []*capture.File, cfg flow.Config, jobs int) []int {
 
 // scanSpans scans the sources' files, up to jobs at once, to their end
 // when needLast tells so. It returns false when one could not be opened.
-func scanSpans(sources []*capture.File, ports flow.Ports, jobs int, needLast func(int) bool) ([]fileSpan, bool) {
+func scanSpans(sources []*capture.File, cfg flow.Config, jobs int, needLast func(int) bool) ([]fileSpan, bool) {
 	spans := make([]fileSpan, len(sources))
 	errs := make([]error, len(sources))
 	sem := make(chan struct{}, jobs)
@@ -158,7 +158,7 @@ func scanSpans(sources []*capture.File, ports flow.Ports, jobs int, needLast fun
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
-			spans[i], errs[i] = scanSpan(s.Name(), ports, needLast(i))
+			spans[i], errs[i] = scanSpan(s.Name(), cfg, needLast(i))
 			<-sem
 		}()
 	}

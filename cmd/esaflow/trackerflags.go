@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/esaflow/esaflow/flow"
 )
@@ -12,15 +13,21 @@ import (
 // TrackerOptions are the connection-tracking settings of a command that
 // reads captures: the same flags give the same connections and IDs.
 type TrackerOptions struct {
-	Ports       string
+	Ports string
+	// PortsOnly restricts the tracking to Ports: set when --ports is
+	// given. Without it, SMTP is also found by content on every other
+	// TCP port.
+	PortsOnly   bool
 	IdleTimeout time.Duration
 	MaxConns    int
+	portsFlag   *pflag.Flag
 }
 
 // addFlags defines --ports, --idle-timeout and --max-conns on cmd.
 func (o *TrackerOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.Ports, "ports", flow.DefaultPorts, "SMTP server ports, comma-separated, ranges allowed")
+	f.StringVar(&o.Ports, "ports", flow.DefaultPorts, "SMTP server ports, comma-separated, ranges allowed; given, only these ports are looked at (by default SMTP is also found by content on any port)")
+	o.portsFlag = f.Lookup("ports")
 	f.DurationVar(&o.IdleTimeout, "idle-timeout", flow.DefaultIdleTimeout, "decide a connection after this long without packets (packet time)")
 	f.IntVar(&o.MaxConns, "max-conns", flow.DefaultMaxConns, "most open connections tracked at once; the least recently active is decided early past it")
 }
@@ -38,5 +45,6 @@ func (o *TrackerOptions) config() (flow.Config, error) {
 	if o.MaxConns <= 0 {
 		return flow.Config{}, usageErr(errors.New("--max-conns must be positive"))
 	}
-	return flow.Config{Ports: ports, IdleTimeout: o.IdleTimeout, MaxConns: o.MaxConns}, nil
+	only := o.PortsOnly || o.portsFlag != nil && o.portsFlag.Changed
+	return flow.Config{Ports: ports, AnyPort: !only, IdleTimeout: o.IdleTimeout, MaxConns: o.MaxConns}, nil
 }
