@@ -93,12 +93,13 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 		return err
 	}
 	defer closeSources(sources)
+	sources, overlap := orderByTime(sources)
 
 	out := bufio.NewWriterSize(stdio.Out, 64<<10)
 	rend := report.New(out, report.Options{Format: format, GroupBy: group, Flows: opts.Flows})
 	prog := newProgress(stdio, opts.Quiet, sourceSizes(sources))
 	times := newStageTimes(stdio.Getenv)
-	p, err := runPipeline(ctx, sources, jobs, cfg, rend, prog, stdio.Err, times)
+	p, err := runPipeline(ctx, sources, overlap, jobs, cfg, rend, prog, stdio.Err, times)
 	prog.Done()
 	times.report(stdio.Err)
 	if err != nil {
@@ -147,12 +148,22 @@ func closeSources(sources []*capture.File) {
 	}
 }
 
-// runPipeline reads every source in order through one tracker into rend,
+// runPipeline reads every source in order through one tracker into rend
+// (sources as orderByTime ordered them; overlap, as it said, merges them
+// packet by packet),
 // or up to jobs files at once where that gives the same report (see
 // parallel.go); prog (nil for none) shows how far it got, warnings go to
 // errw, and times (nil for none) gets how long each stage was busy (not
 // when files are read in parallel).
-func runPipeline(ctx context.Context, sources []*capture.File, jobs int, cfg flow.Config, rend report.Renderer, prog *progress, errw io.Writer, times *stageTimes) (*pipeline, error) {
+func runPipeline(ctx context.Context, sources []*capture.File, overlap bool, jobs int, cfg flow.Config, rend report.Renderer, prog *progress, errw io.Writer, times *stageTimes) (*pipeline, error) {
+	if overlap {
+		// Packet by packet across the files (see timeline.go).
+		p := newPipeline(cfg, rend)
+		if !p.readMerged(ctx, sources, prog.stderr(errw)) {
+			p.warn(errw, "interrupted: the report covers the input read so far")
+		}
+		return p, p.finish()
+	}
 	if starts := parallelPlan(sources, cfg, jobs); starts != nil {
 		if times != nil {
 			times.parallel = true

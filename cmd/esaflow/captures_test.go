@@ -142,63 +142,67 @@ func TestRecordedCaptures(t *testing.T) {
 			if capFile == "" {
 				t.Fatalf("%s has no capture beside it", exp)
 			}
-			want := readExpect(t, exp)
-			got := analyzeFile(t, capFile)
-			if len(got.Connections) != len(want.conns) {
-				for _, c := range got.Connections {
-					t.Logf("got conn %d %s -> %s:%d %s %s %s (%s)", c.ID, c.Client, c.Server, c.ServerPort, c.Verdict, c.Outcome, c.History, c.Explanation)
-				}
-				t.Fatalf("%d connections, expect file lists %d", len(got.Connections), len(want.conns))
-			}
-			for i, w := range want.conns {
-				c := got.Connections[i]
-				if c.Client != w.client || c.Server != w.server || itoa16(c.ServerPort) != w.port {
-					t.Errorf("line %d: connection %d is %s -> %s:%d, want %s -> %s:%s", w.line, i+1, c.Client, c.Server, c.ServerPort, w.client, w.server, w.port)
-					continue
-				}
-				if c.Verdict != w.verdict || c.Outcome != w.outcome {
-					t.Errorf("line %d: %s -> %s:%d got %s %s, want %s %s (history %s; %s)", w.line, c.Client, c.Server, c.ServerPort, c.Verdict, c.Outcome, w.verdict, w.outcome, c.History, c.Explanation)
-				}
-				var flags []string
-				for _, f := range c.Flags {
-					flags = append(flags, f.Name)
-				}
-				slices.Sort(flags)
-				wantFlags := strings.Split(w.keys["flags"], ",")
-				slices.Sort(wantFlags)
-				got := map[string]string{
-					"flags": strings.Join(flags, ","), "reason": c.Reason,
-					"tls_version": c.TLS.Version, "tls_cipher": c.TLS.Cipher, "tls_alert": c.TLS.Alert,
-				}
-				want := maps.Clone(w.keys)
-				want["flags"] = strings.Trim(strings.Join(wantFlags, ","), ",")
-				for _, k := range expectKeys {
-					if got[k] != want[k] {
-						t.Errorf("line %d: %s -> %s:%d %s %q, want %q (flags %+v)", w.line, c.Client, c.Server, c.ServerPort, k, got[k], want[k], c.Flags)
-					}
-				}
-			}
-			seen := map[string]bool{}
-			for _, h := range got.Hosts {
-				seen[h.Host] = true
-				wv, ok := want.hosts[h.Host]
-				if !ok {
-					t.Errorf("host %s (%s) is not in the expect file", h.Host, h.Verdict)
-					continue
-				}
-				if h.Verdict != wv {
-					t.Errorf("host %s got %s %v, want %s", h.Host, h.Verdict, h.Counts, wv)
-				}
-			}
-			for h := range want.hosts {
-				if !seen[h] {
-					t.Errorf("host %s expected but not reported", h)
-				}
-			}
-			if got.Stats.Malformed != 0 || len(got.Stats.Warnings) != 0 {
-				t.Errorf("recorded capture gave malformed=%d warnings=%v", got.Stats.Malformed, got.Stats.Warnings)
-			}
+			checkExpect(t, readExpect(t, exp), analyzeFile(t, capFile))
 		})
+	}
+}
+
+// checkExpect checks an analysis against an expect file's assertions.
+func checkExpect(t *testing.T, want expectation, got analyzeJSON) {
+	t.Helper()
+	if len(got.Connections) != len(want.conns) {
+		for _, c := range got.Connections {
+			t.Logf("got conn %d %s -> %s:%d %s %s %s (%s)", c.ID, c.Client, c.Server, c.ServerPort, c.Verdict, c.Outcome, c.History, c.Explanation)
+		}
+		t.Fatalf("%d connections, expect file lists %d", len(got.Connections), len(want.conns))
+	}
+	for i, w := range want.conns {
+		c := got.Connections[i]
+		if c.Client != w.client || c.Server != w.server || itoa16(c.ServerPort) != w.port {
+			t.Errorf("line %d: connection %d is %s -> %s:%d, want %s -> %s:%s", w.line, i+1, c.Client, c.Server, c.ServerPort, w.client, w.server, w.port)
+			continue
+		}
+		if c.Verdict != w.verdict || c.Outcome != w.outcome {
+			t.Errorf("line %d: %s -> %s:%d got %s %s, want %s %s (history %s; %s)", w.line, c.Client, c.Server, c.ServerPort, c.Verdict, c.Outcome, w.verdict, w.outcome, c.History, c.Explanation)
+		}
+		var flags []string
+		for _, f := range c.Flags {
+			flags = append(flags, f.Name)
+		}
+		slices.Sort(flags)
+		wantFlags := strings.Split(w.keys["flags"], ",")
+		slices.Sort(wantFlags)
+		got := map[string]string{
+			"flags": strings.Join(flags, ","), "reason": c.Reason,
+			"tls_version": c.TLS.Version, "tls_cipher": c.TLS.Cipher, "tls_alert": c.TLS.Alert,
+		}
+		want := maps.Clone(w.keys)
+		want["flags"] = strings.Trim(strings.Join(wantFlags, ","), ",")
+		for _, k := range expectKeys {
+			if got[k] != want[k] {
+				t.Errorf("line %d: %s -> %s:%d %s %q, want %q (flags %+v)", w.line, c.Client, c.Server, c.ServerPort, k, got[k], want[k], c.Flags)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, h := range got.Hosts {
+		seen[h.Host] = true
+		wv, ok := want.hosts[h.Host]
+		if !ok {
+			t.Errorf("host %s (%s) is not in the expect file", h.Host, h.Verdict)
+			continue
+		}
+		if h.Verdict != wv {
+			t.Errorf("host %s got %s %v, want %s", h.Host, h.Verdict, h.Counts, wv)
+		}
+	}
+	for h := range want.hosts {
+		if !seen[h] {
+			t.Errorf("host %s expected but not reported", h)
+		}
+	}
+	if got.Stats.Malformed != 0 || len(got.Stats.Warnings) != 0 {
+		t.Errorf("recorded capture gave malformed=%d warnings=%v", got.Stats.Malformed, got.Stats.Warnings)
 	}
 }
 

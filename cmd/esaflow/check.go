@@ -102,7 +102,8 @@ func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
 	}
 	defer closeSources(sources)
 	col := &collector{agg: report.NewAggregator(group)}
-	p, err := runPipeline(ctx, sources, 1, cfg, col, nil, stdio.Err, nil)
+	sources, overlap := orderByTime(sources)
+	p, err := runPipeline(ctx, sources, overlap, 1, cfg, col, nil, stdio.Err, nil)
 	if err != nil {
 		return err
 	}

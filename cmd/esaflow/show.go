@@ -159,7 +159,8 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 		return err
 	}
 	col := &collector{agg: report.NewAggregator(report.GroupClient)}
-	p, err := runPipeline(ctx, sources, 1, cfg, col, nil, stdio.Err, nil)
+	sources, overlap := orderByTime(sources)
+	p, err := runPipeline(ctx, sources, overlap, 1, cfg, col, nil, stdio.Err, nil)
 	closeSources(sources)
 	if err != nil {
 		return err
