@@ -21,10 +21,10 @@ import (
 type probeState uint8
 
 const (
-	probeWaiting  probeState = iota // no payload yet
-	probeGreeted                    // the server's first payload fits an SMTP greeting
-	probeSMTP                       // the client's first command fits too: SMTP
-	probeNotSMTP                    // a check failed, or the kept events overflowed
+	probeWaiting probeState = iota // no payload yet
+	probeGreeted                   // the server's first payload fits an SMTP greeting
+	probeSMTP                      // the client's first command fits too: SMTP
+	probeNotSMTP                   // a check failed, or the kept events overflowed
 )
 
 // Bounds on what a probe keeps before its content is known.
