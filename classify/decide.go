@@ -41,6 +41,7 @@ func (s *session) close(c *flow.ConnInfo, why flow.CloseReason) *Record {
 	r.ServerPackets = c.Packets(flow.ServerToClient)
 	r.ClientBytes = c.Bytes(flow.ClientToServer)
 	r.ServerBytes = c.Bytes(flow.ServerToClient)
+	r.MissedBytes = c.Missed(flow.ClientToServer) + c.Missed(flow.ServerToClient)
 	if r.Replies == nil {
 		r.Replies = []Reply{}
 	}

@@ -51,6 +51,10 @@ type Record struct {
 	ServerPackets uint64 `json:"server_packets"`
 	ClientBytes   uint64 `json:"client_bytes"`
 	ServerBytes   uint64 `json:"server_bytes"`
+	// MissedBytes counts the payload bytes, both ways, that were on the
+	// wire but are not in the capture (Zeek's missed_bytes): cut by the
+	// snap length or lost by the capture. See FlagMissedBytes.
+	MissedBytes uint64 `json:"missed_bytes"`
 	// Reason names why the server refused the client, its sender, its
 	// recipients or its message, from the deciding reply's text and
 	// enhanced status code (see Reasons), or "" when nothing was refused.

@@ -86,6 +86,7 @@ func appendRecordJSON(b []byte, r *classify.Record) []byte {
 	b = appendKeyUint(b, `,"server_packets":`, r.ServerPackets)
 	b = appendKeyUint(b, `,"client_bytes":`, r.ClientBytes)
 	b = appendKeyUint(b, `,"server_bytes":`, r.ServerBytes)
+	b = appendKeyUint(b, `,"missed_bytes":`, r.MissedBytes)
 	b = appendKeyString(b, `,"reason":`, r.Reason)
 	b = appendKeyString(b, `,"explanation":`, r.Explanation)
 	return append(b, "}\n"...)

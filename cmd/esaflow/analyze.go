@@ -158,6 +158,9 @@ func closeSources(sources []*capture.File) {
 func runPipeline(ctx context.Context, sources []*capture.File, overlap bool, jobs int, cfg flow.Config, rend report.Renderer, prog *progress, errw io.Writer, times *stageTimes) (*pipeline, error) {
 	if overlap {
 		// Packet by packet across the files (see timeline.go).
+		if times != nil {
+			times.merged = true
+		}
 		p := newPipeline(cfg, rend)
 		if !p.readMerged(ctx, sources, prog.stderr(errw)) {
 			p.warn(errw, "interrupted: the report covers the input read so far")

@@ -20,6 +20,7 @@ type stageTimes struct {
 	busy     [stages]atomic.Int64 // nanoseconds, by stage
 	workers  int
 	parallel bool // files were read in parallel: nothing was timed
+	merged   bool // files overlapping in time were merged: nothing was timed
 	start    time.Time
 }
 
@@ -76,6 +77,10 @@ func (s *stageTimes) addDuration(st stage, d time.Duration) {
 // report writes the line.
 func (s *stageTimes) report(w io.Writer) {
 	if s == nil {
+		return
+	}
+	if s.merged {
+		fmt.Fprintln(w, "esaflow: timings: not measured when files overlapping in time are merged packet by packet")
 		return
 	}
 	if s.parallel {

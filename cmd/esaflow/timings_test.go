@@ -50,7 +50,17 @@ func TestTimingsGoToStderrOnlyWhenAsked(t *testing.T) {
 // nothing is timed, and the line says so instead of printing zeros;
 // --jobs 1 times the same files.
 func TestTimingsSayWhenFilesAreReadInParallel(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/captures/*.pcap*")
+	// The captures of the first rig, recorded one after another: none
+	// overlaps another in time (the later rigs recorded side by side, and
+	// the derived captures repeat the times of the ones they come from).
+	var files []string
+	all, _ := filepath.Glob("../../testdata/captures/*.pcap*")
+	for _, f := range all {
+		b := filepath.Base(f)
+		if !strings.HasPrefix(b, "wild_") && !strings.HasPrefix(b, "tls_") && !strings.HasPrefix(b, "sample_") && !strings.HasPrefix(b, "fw_masked") {
+			files = append(files, f)
+		}
+	}
 	if groupsOf(t, files, time.Second) < 2 {
 		t.Fatal("the recorded captures are not read in parallel with --idle-timeout 1s")
 	}
