@@ -21,7 +21,9 @@ demo:
 	CGO_ENABLED=0 $(GO) run ./cmd/esaflow analyze --flows testdata/sample.pcapng
 
 # Micro-benchmarks of the hot paths, then a whole-capture run on a large
-# generated capture (cached in testdata/bench/) against a read-only floor.
+# generated capture (cached in testdata/bench/) against a read-only floor,
+# and a mixed capture (mostly TLS, HTTP, FTP, DNS; SMTP on unlisted ports
+# found by content) against the all-SMTP one.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./flow/ ./classify/ ./capture/ ./report/
 	$(GO) run ./internal/benchrun -dir testdata/bench

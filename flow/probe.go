@@ -11,7 +11,8 @@ import (
 // content shows SMTP, as Zeek's protocol detection wants both sides to
 // fit: the server's first payload must start like an SMTP greeting line
 // (220, or a 4xx or 5xx refusal) and the client's first payload, after
-// it, with HELO, EHLO or QUIT. Then the connection gets its ID and its
+// it, with HELO, EHLO or QUIT; a greeting that carries an enhanced status
+// code or the word SMTP is enough alone. Then the connection gets its ID and its
 // Stream, and the kept events are replayed to it. A probe that fails
 // either check, or ends before both, is dropped at once without a
 // Stream and remembered as a tomb, so that the rest of a bulk transfer
@@ -68,6 +69,11 @@ func (p *probe) check(d Direction, b []byte) {
 	switch {
 	case p.state == probeWaiting && d == ServerToClient && looksLikeGreeting(b):
 		p.state = probeGreeted
+		if greetingNamesSMTP(b) {
+			// Enough alone: a refusing server often closes before the
+			// client says a word.
+			p.state = probeSMTP
+		}
 	case p.state == probeGreeted && d == ServerToClient:
 		// More of the server's greeting or replies: the client decides.
 	case p.state == probeGreeted && d == ClientToServer && startsWithGreetingCommand(b):
@@ -84,6 +90,25 @@ func looksLikeGreeting(b []byte) bool {
 		return false
 	}
 	return b[0] == '4' || b[0] == '5' || b[0] == '2' && b[1] == '2' && b[2] == '0'
+}
+
+// greetingNamesSMTP reports whether a greeting line carries what only
+// SMTP puts there: an RFC 3463 enhanced status code after the reply code
+// ("554 5.7.1 ..."), or the word SMTP (as in "ESMTP") in its text.
+func greetingNamesSMTP(b []byte) bool {
+	line := b
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	if len(line) >= 9 && line[4] == line[0] && line[5] == '.' && line[6] >= '0' && line[6] <= '9' {
+		return true
+	}
+	for i := 4; i+4 <= len(line); i++ {
+		if bytes.EqualFold(line[i:i+4], []byte("SMTP")) {
+			return true
+		}
+	}
+	return false
 }
 
 // greetingCommands are the commands an SMTP client opens with.

@@ -5,6 +5,11 @@
 // several runs). It also checks esaflow's verdict mix against the mix the
 // generator wrote.
 //
+// The "mixed" check times esaflow on a capture where nine connections in
+// ten are not SMTP (TLS, HTTP, FTP, DNS over TCP) and the tenth is SMTP on
+// an unlisted port, beside the all-SMTP capture, and checks that exactly
+// the SMTP ones are reported, with their generated labels (mixed.go).
+//
 // Two scale checks follow (-checks selects which run): "conns" analyses a
 // capture whose 100,000 sessions are all open at once and checks every
 // connection's verdict; "synflood" analyses 1,000,000 unanswered SYNs
@@ -38,7 +43,7 @@ func main() {
 	dir := flag.String("dir", "testdata/bench", "where the capture and binaries are kept")
 	sizeMiB := flag.Int64("size", 1024, "capture size in MiB")
 	runs := flag.Int("runs", 3, "runs of each program; the median is shown")
-	checks := flag.String("checks", "throughput,conns,synflood", "which checks to run, comma-separated: throughput, conns, synflood")
+	checks := flag.String("checks", "throughput,mixed,conns,synflood", "which checks to run, comma-separated: throughput, mixed, conns, synflood")
 	conns := flag.Int("conns", 100000, "conns check: sessions open at once")
 	syns := flag.Int("syns", 1000000, "synflood check: unanswered SYNs")
 	maxConns := flag.Int("max-conns", 100000, "synflood check: esaflow's --max-conns")
@@ -83,8 +88,10 @@ func runChecks(dir, list string, sizeMiB int64, runs, conns, syns, maxConns int,
 			err = runConcurrent(dir, bin, conns, runs)
 		case "synflood":
 			err = runSYNFlood(dir, bin, syns, maxConns, runs)
+		case "mixed":
+			err = runMixed(dir, bin, sizeMiB, runs)
 		default:
-			err = fmt.Errorf("unknown check %q (throughput, conns, synflood)", c)
+			err = fmt.Errorf("unknown check %q (throughput, mixed, conns, synflood)", c)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", c, err)
@@ -388,6 +395,7 @@ func checkMix(jsonl []byte, sessions int) error {
 type jsonRecord struct {
 	Client     netip.Addr `json:"client"`
 	ClientPort uint16     `json:"client_port"`
+	ServerPort uint16     `json:"server_port"`
 	Verdict    string     `json:"verdict"`
 	Outcome    string     `json:"outcome"`
 }
