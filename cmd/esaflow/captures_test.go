@@ -26,12 +26,17 @@ type analyzeJSON struct {
 		Client      string `json:"client"`
 		Server      string `json:"server"`
 		ServerPort  uint16 `json:"server_port"`
+		ClientPort  uint16 `json:"client_port"`
 		Verdict     string `json:"verdict"`
 		Outcome     string `json:"outcome"`
 		History     string `json:"history"`
 		Explanation string `json:"explanation"`
 		Reason      string `json:"reason"`
-		Flags       []struct {
+		// Packets and bytes as the record counts them.
+		ClientPackets uint64 `json:"client_packets"`
+		ServerPackets uint64 `json:"server_packets"`
+		MissedBytes   uint64 `json:"missed_bytes"`
+		Flags         []struct {
 			Name     string `json:"name"`
 			Evidence string `json:"evidence"`
 		} `json:"flags"`
