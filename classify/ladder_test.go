@@ -20,6 +20,7 @@ import (
 //	"S >220 hi"    server payload (a CRLF is appended)
 //	"S >>raw"      payload without CRLF appended; "\n" in it stands for CRLF
 //	"S RA@64"      a flags step with the IP TTL its packet carries
+//	"S !>>raw"     a segment sent but lost by the capture (a sequence hole)
 //
 // Sequence numbers follow TCP; each step is 1 ms after the previous. The
 // client's packets carry TTL 64 and the server's TTL 63 (one router
@@ -42,6 +43,8 @@ func runLadder(t *testing.T, port uint16, steps []string) []Record {
 			d, src, dst = 1, server, client
 		}
 		seg := &flow.Segment{Src: src, Dst: dst, Time: at.Add(time.Duration(i) * time.Millisecond), Window: 64240, TTL: uint8(64 - d)}
+		lost := strings.HasPrefix(rest, "!")
+		rest = strings.TrimPrefix(rest, "!")
 		if flags, ttl, ok := strings.Cut(rest, "@"); ok && !strings.HasPrefix(rest, ">") {
 			n, err := strconv.Atoi(ttl)
 			if err != nil {
@@ -81,6 +84,9 @@ func runLadder(t *testing.T, port uint16, steps []string) []Record {
 		}
 		if seg.Flags&flow.FlagSYN != 0 {
 			synSent[d] = true
+		}
+		if lost {
+			continue
 		}
 		tr.Segment(seg)
 	}
@@ -227,6 +233,42 @@ func TestRejectReasonTellsWhoEndedTheSession(t *testing.T) {
 	} {
 		if tc.rec.Explanation != tc.want {
 			t.Errorf("reason %q, want %q", tc.rec.Explanation, tc.want)
+		}
+	}
+}
+
+// TestLostSegmentInsideAReplyIsNotReadAcrossTheHole: the capture lost the
+// middle of a multi-line EHLO reply, so the next segment starts inside a
+// line. Nothing is parsed across the hole: no stray line, no malformed
+// reply, the next replies pair with their commands, and the record counts
+// the bytes it lacks.
+func TestLostSegmentInsideAReplyIsNotReadAcrossTheHole(t *testing.T) {
+	recs := runLadder(t, 25, ladder(handshake, []string{
+		"S >220 mx ESMTP", "C >EHLO c",
+		"S >>250-mx\n250-PIPE", "S !>>LINING\n250-SIZE 1000", "S >>0000\n250 8BITMIME\n",
+		"C >MAIL FROM:<a@b>", "S >250 2.1.0 Ok", "C >QUIT", "S >221 Bye", "S FA", "C FA",
+	}))
+	if len(recs) != 1 {
+		t.Fatalf("%d records", len(recs))
+	}
+	r := recs[0]
+	if r.Verdict != VerdictAccept || r.Outcome != OutcomeQuit {
+		t.Errorf("got %s %s, want ACCEPT QUIT", r.Verdict, r.Outcome)
+	}
+	var names []string
+	for _, f := range r.Flags {
+		names = append(names, f.Name)
+	}
+	if strings.Join(names, ",") != FlagMissedBytes || r.MissedBytes != uint64(len("LINING\r\n250-SIZE 1000")) {
+		t.Errorf("flags %v, missed %d: want only missed_bytes, %d bytes", r.Flags, r.MissedBytes, len("LINING\r\n250-SIZE 1000"))
+	}
+	want := []string{"", "EHLO c", "MAIL FROM:<a@b>", "QUIT"}
+	if len(r.Replies) != len(want) {
+		t.Fatalf("replies %+v, want %d", r.Replies, len(want))
+	}
+	for i, w := range want {
+		if r.Replies[i].Command != w {
+			t.Errorf("reply %d (%d %q) answers %q, want %q", i, r.Replies[i].Code, r.Replies[i].Text, r.Replies[i].Command, w)
 		}
 	}
 }

@@ -196,6 +196,10 @@ type session struct {
 	// srvAfterGap: the server line being handled is the rest of one that
 	// missing bytes cut.
 	srvAfterGap bool
+	// cliResync and srvResync: bytes were missing before the next ones in
+	// that direction, which may start inside a line; cliSkip and srvSkip:
+	// they did, the rest of that line is passed over.
+	cliResync, srvResync, cliSkip, srvSkip bool
 	// plainAfterTLS: STARTTLS was answered 220 and the client went on in
 	// clear text. plainTLSPort: the client opened with TLS and the
 	// server answered in clear text.
@@ -263,6 +267,27 @@ func (s *session) client(p []byte, t time.Time, gap bool) {
 	}
 	if gap && s.cmode == clientTLS {
 		s.ctls.broken = true // records cannot be followed across a hole
+	}
+	if gap {
+		s.cliResync = true
+	}
+	if s.cliResync && len(p) > 0 {
+		// After missing bytes, a command line starts with a letter; else
+		// p begins inside a line, read from the next one.
+		s.cliResync = false
+		if s.cmode == clientCommands && !isLetter(p[0]) {
+			s.cliSkip = true
+		}
+	}
+	if s.cliSkip {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			s.rec.ClientBytes += uint64(len(p))
+			return
+		}
+		s.cliSkip = false
+		s.rec.ClientBytes += uint64(i + 1)
+		p = p[i+1:]
 	}
 	if !s.srvData && s.cmode == clientCommands && len(s.cli.buf) == 0 && isTLSRecord(p) && s.rec.ClientBytes == 0 {
 		// TLS from the first byte: implicit TLS (port 465 and the like).
@@ -422,8 +447,9 @@ func (s *session) server(p []byte, t time.Time, gap bool) {
 	}
 	if gap && s.smode == serverReplies {
 		// Bytes are missing before p: what was partial is all there will
-		// be of its line, and of its reply (a server sends each reply in
-		// one segment, which the cut or loss ended).
+		// be of its line. A snap length cut (p empty) ends its reply too,
+		// since a server sends a reply in one segment; after a hole, a
+		// multi-line reply goes on if p goes on with its code.
 		if s.srv.full > 0 {
 			line := s.srv.partial()
 			s.srv = lineBuf{buf: line[:0]}
@@ -431,12 +457,33 @@ func (s *session) server(p []byte, t time.Time, gap bool) {
 			s.serverLine(line, t)
 			s.srvAfterGap = false
 		}
-		if s.cur.started && s.smode == serverReplies {
+		if s.cur.started && s.smode == serverReplies && !continuesReply(firstLineStart(p), s.cur.code) {
 			s.finishReply(t)
 		}
 	}
 	if gap && s.smode == serverTLS {
 		s.stls.broken = true
+	}
+	if gap {
+		s.srvResync = true
+	}
+	if s.srvResync && len(p) > 0 {
+		// After missing bytes, read from the next line that starts like
+		// a reply: never join or parse across the hole.
+		s.srvResync = false
+		if s.smode == serverReplies && !looksLikeReplyStart(p) {
+			s.srvSkip = true
+		}
+	}
+	if s.srvSkip {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			s.rec.ServerBytes += uint64(len(p))
+			return
+		}
+		s.srvSkip = false
+		s.rec.ServerBytes += uint64(i + 1)
+		p = p[i+1:]
 	}
 	s.rec.ServerBytes += uint64(len(p))
 	for len(p) > 0 {

@@ -292,3 +292,25 @@ func startsLikeCommand(b []byte) bool {
 	}
 	return parseVerb(b[:i]) != verbOther
 }
+
+// isLetter reports whether c is an ASCII letter.
+func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
+
+// continuesReply reports whether b starts with a line of a reply with
+// the given code.
+func continuesReply(b []byte, code int) bool {
+	return looksLikeReplyStart(b) && int(b[0]-'0')*100+int(b[1]-'0')*10+int(b[2]-'0') == code
+}
+
+// firstLineStart returns b from the first place a reply line may start:
+// b itself when it starts like one, else after its first LF (nil when it
+// has none), as the resynchronisation after missing bytes reads it.
+func firstLineStart(b []byte) []byte {
+	if len(b) == 0 || looksLikeReplyStart(b) {
+		return b
+	}
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[i+1:]
+	}
+	return nil
+}
