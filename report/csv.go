@@ -43,7 +43,11 @@ func (c *csvRenderer) Finish(*Stats) error {
 		return err
 	}
 	for i := range recs {
-		if err := cw.Write(csvRow(&recs[i])); err != nil {
+		row := csvRow(&recs[i])
+		for j := range row {
+			row[j] = csvSafe(row[j])
+		}
+		if err := cw.Write(row); err != nil {
 			return err
 		}
 	}
@@ -123,4 +127,21 @@ func csvReplies(r *classify.Record) string {
 		items = append(items, fmt.Sprintf("(%d more replies omitted)", r.RepliesOmitted))
 	}
 	return strings.Join(items, " | ")
+}
+
+// csvSafe neutralises a cell that a spreadsheet would take for a formula,
+// as OWASP's "CSV Injection" guidance recommends: one starting with =, +,
+// -, @, a tab or a CR gets a leading single quote, which Excel and
+// LibreOffice show as text and do not evaluate. Banners, commands and
+// reply texts come from the wire: a hostile server's "=HYPERLINK(...)"
+// banner must stay text in the admin's spreadsheet.
+func csvSafe(cell string) string {
+	if cell == "" {
+		return cell
+	}
+	switch cell[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + cell
+	}
+	return cell
 }
