@@ -24,6 +24,10 @@ func (s *session) captureFlags(c *flow.ConnInfo, out []Flag) []Flag {
 		out = append(out, Flag{FlagMissedBytes, fmt.Sprintf(
 			"%d client and %d server payload bytes on the wire are not in the capture", mc, ms)})
 	}
+	if gc, gs := c.GaveUp(flow.ClientToServer), c.GaveUp(flow.ServerToClient); gc+gs > 0 {
+		out = append(out, Flag{FlagReassemblyLimit, fmt.Sprintf(
+			"%d client and %d server bytes given up when the out-of-order data held passed 1 MiB", gc, gs)})
+	}
 	return out
 }
 

@@ -57,6 +57,11 @@ const (
 	// 4.2: a three-digit code, then a space or a hyphen); where it carries
 	// an enhanced status code alone, its class is taken from that.
 	FlagMalformedReply = "malformed_reply"
+	// FlagReassemblyLimit: more out-of-order data was held for a
+	// direction than the reassembly bound allows, and the bytes missing
+	// before it were given up (the capture lost packets, or the sender
+	// ordered its segments to exhaust memory).
+	FlagReassemblyLimit = "reassembly_limit"
 )
 
 // Inspection limits, the suffixes of FlagInspectionLimit: the defaults of

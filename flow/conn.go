@@ -55,6 +55,7 @@ type half struct {
 	packets    uint64
 	bytes      uint64 // payload bytes delivered
 	missed     uint64 // payload bytes on the wire but not in the capture
+	gaveUp     uint64 // payload bytes given up when the out-of-order hold was full
 	syns       uint64 // SYN (client) or SYN,ACK (server) packets
 	ooo        []pending
 	oooBytes   int
@@ -94,6 +95,12 @@ func (c *Conn) Bytes(d Direction) uint64 { return c.half[d].bytes }
 // does not hold: cut by the snap length, or in a sequence-number hole
 // (packets the capture lost). Zeek calls their sum missed_bytes.
 func (c *Conn) Missed(d Direction) uint64 { return c.half[d].missed }
+
+// GaveUp returns the bytes of direction d that were given up when the
+// out-of-order data held for it passed its bound: the bytes missing
+// before the earliest held segment, declared a gap though they may have
+// come later.
+func (c *Conn) GaveUp(d Direction) uint64 { return c.half[d].gaveUp }
 
 // SYNs returns the client's SYN packets (d ClientToServer) or the
 // server's SYN,ACK packets (d ServerToClient), retransmissions included.

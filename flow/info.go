@@ -18,6 +18,7 @@ type ConnInfo struct {
 	closedBy       string
 	packets, bytes [2]uint64
 	missed, syns   [2]uint64
+	gaveUp         [2]uint64
 	refused        bool
 	sawSYN         bool
 	sawSYNACK      bool
@@ -40,6 +41,7 @@ func (c *Conn) InfoTo(i *ConnInfo) {
 	i.bytes[0], i.bytes[1] = c.half[0].bytes, c.half[1].bytes
 	i.missed[0], i.missed[1] = c.half[0].missed, c.half[1].missed
 	i.syns[0], i.syns[1] = c.half[0].syns, c.half[1].syns
+	i.gaveUp[0], i.gaveUp[1] = c.half[0].gaveUp, c.half[1].gaveUp
 	i.refused, i.sawSYN, i.sawSYNACK = c.refused, c.SawSYN(), c.synack
 }
 
@@ -64,6 +66,9 @@ func (i *ConnInfo) Bytes(d Direction) uint64 { return i.bytes[d] }
 
 // Missed is Conn.Missed at the snapshot.
 func (i *ConnInfo) Missed(d Direction) uint64 { return i.missed[d] }
+
+// GaveUp is Conn.GaveUp at the snapshot.
+func (i *ConnInfo) GaveUp(d Direction) uint64 { return i.gaveUp[d] }
 
 // SYNs is Conn.SYNs at the snapshot.
 func (i *ConnInfo) SYNs(d Direction) uint64 { return i.syns[d] }

@@ -2,12 +2,19 @@ package flow
 
 import "time"
 
-// Bounds on out-of-order data held per direction. Past them, the missing
-// bytes are declared a gap and delivery goes on: memory stays bounded on
-// a capture that lost packets.
+// maxPendingBytes bounds the out-of-order data held per direction, each
+// segment charged its payload and pendingOverhead for its bookkeeping (so
+// that a flood of one-byte segments is bounded as well as a few large
+// ones). Past it, the bytes missing before the earliest held segment are
+// given up as a gap and delivery goes on: memory stays bounded on a
+// capture that lost packets, or on a hostile sender; Conn.GaveUp counts
+// what was given up.
 const (
-	maxPendingSegments = 64
-	maxPendingBytes    = 256 << 10
+	maxPendingBytes = 1 << 20
+	pendingOverhead = 64
+	// dupScan is how many held segments hold looks through for an exact
+	// duplicate; past it a duplicate is held and trimmed when delivered.
+	dupScan = 64
 )
 
 func (c *Conn) emit(k EventKind, d Direction, t time.Time, payload []byte, gap bool) {
@@ -78,36 +85,91 @@ func (c *Conn) deliver(d Direction, payload []byte, wire int, t time.Time) {
 	}
 }
 
-// hold keeps a copy of an out-of-order segment.
+// hold keeps a copy of an out-of-order segment, in h.ooo, a min-heap by
+// sequence number (relative to h.next, which all held segments are past).
 func (c *Conn) hold(d Direction, seq uint32, payload []byte, wire int, t time.Time) {
 	h := &c.half[d]
-	for _, p := range h.ooo {
-		if p.seq == seq && p.wire >= wire {
-			c.hist.add(d, 'T')
-			return
+	if len(h.ooo) <= dupScan {
+		for _, p := range h.ooo {
+			if p.seq == seq && p.wire >= wire {
+				c.hist.add(d, 'T')
+				return
+			}
 		}
 	}
 	h.ooo = append(h.ooo, pending{seq: seq, data: append([]byte(nil), payload...), wire: wire})
-	h.oooBytes += len(payload)
-	if len(h.ooo) > maxPendingSegments || h.oooBytes > maxPendingBytes {
-		c.skipToPending(d)
+	h.up(len(h.ooo) - 1)
+	h.oooBytes += len(payload) + pendingOverhead
+	if h.oooBytes > maxPendingBytes {
+		c.skipToPending(d, true)
 		c.drain(d, t)
 	}
 }
 
-// skipToPending declares the bytes before the earliest held segment lost.
-func (c *Conn) skipToPending(d Direction) {
+// before orders held segments by sequence number past h.next.
+func (h *half) before(i, j int) bool {
+	return int32(h.ooo[i].seq-h.next) < int32(h.ooo[j].seq-h.next)
+}
+
+// up and down restore the heap order of h.ooo after element i changed.
+func (h *half) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h.before(i, p) {
+			return
+		}
+		h.ooo[i], h.ooo[p] = h.ooo[p], h.ooo[i]
+		i = p
+	}
+}
+
+func (h *half) down(i int) {
+	for n := len(h.ooo); ; {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && h.before(r, l) {
+			m = r
+		}
+		if !h.before(m, i) {
+			return
+		}
+		h.ooo[i], h.ooo[m] = h.ooo[m], h.ooo[i]
+		i = m
+	}
+}
+
+// popEarliest removes and returns the held segment with the lowest
+// sequence number.
+func (h *half) popEarliest() pending {
+	p := h.ooo[0]
+	last := len(h.ooo) - 1
+	h.ooo[0] = h.ooo[last]
+	h.ooo[last] = pending{}
+	h.ooo = h.ooo[:last]
+	if last > 0 {
+		h.down(0)
+	}
+	h.oooBytes -= len(p.data) + pendingOverhead
+	return p
+}
+
+// skipToPending declares the bytes before the earliest held segment lost:
+// given up because the hold is full (they may still come), or missing
+// from the capture (the connection is being closed).
+func (c *Conn) skipToPending(d Direction, full bool) {
 	h := &c.half[d]
 	if len(h.ooo) == 0 {
 		return
 	}
 	first := h.ooo[0].seq
-	for _, p := range h.ooo[1:] {
-		if int32(p.seq-first) < 0 {
-			first = p.seq
-		}
+	if full {
+		h.gaveUp += uint64(first - h.next)
+	} else {
+		h.missed += uint64(first - h.next)
 	}
-	h.missed += uint64(first - h.next)
 	h.next = first
 	h.gapPending = true
 	c.hist.add(d, 'G')
@@ -117,30 +179,20 @@ func (c *Conn) skipToPending(d Direction) {
 // whose turn has come.
 func (c *Conn) drain(d Direction, t time.Time) {
 	h := &c.half[d]
-	for progress := true; progress && len(h.ooo) > 0; {
-		progress = false
-		for i := 0; i < len(h.ooo); i++ {
-			p := h.ooo[i]
-			rel := int64(int32(p.seq - h.next))
-			if rel > 0 {
-				continue
-			}
-			h.ooo = append(h.ooo[:i], h.ooo[i+1:]...)
-			h.oooBytes -= len(p.data)
-			i--
-			if rel+int64(p.wire) <= 0 {
-				continue
-			}
-			trim := int(-rel)
-			data := p.data
-			if trim < len(data) {
-				data = data[trim:]
-			} else {
-				data = nil
-			}
-			c.deliver(d, data, p.wire-trim, t)
-			progress = true
+	for len(h.ooo) > 0 && int32(h.ooo[0].seq-h.next) <= 0 {
+		p := h.popEarliest()
+		rel := int64(int32(p.seq - h.next))
+		if rel+int64(p.wire) <= 0 {
+			continue // all of it was delivered already
 		}
+		trim := int(-rel)
+		data := p.data
+		if trim < len(data) {
+			data = data[trim:]
+		} else {
+			data = nil
+		}
+		c.deliver(d, data, p.wire-trim, t)
 	}
 	if len(h.ooo) == 0 {
 		h.ooo = nil
@@ -163,7 +215,7 @@ func (c *Conn) maybeFIN(d Direction, t time.Time) {
 func (c *Conn) flush(t time.Time) {
 	for d := ClientToServer; d <= ServerToClient; d++ {
 		for len(c.half[d].ooo) > 0 {
-			c.skipToPending(d)
+			c.skipToPending(d, false)
 			c.drain(d, t)
 		}
 		h := &c.half[d]

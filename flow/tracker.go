@@ -83,6 +83,11 @@ type Stats struct {
 	Truncated   uint64 // segments whose payload the snap length cut
 	Connections uint64
 	Evicted     uint64
+	// GaveUp counts the payload bytes given up, over all connections,
+	// when the out-of-order data held for a direction passed its bound
+	// (see Conn.GaveUp), and GaveUpConns the connections it happened to.
+	GaveUp      uint64
+	GaveUpConns uint64
 }
 
 // Add adds the counts of o to s, for inputs tracked apart.
@@ -94,6 +99,8 @@ func (s *Stats) Add(o Stats) {
 	s.Truncated += o.Truncated
 	s.Connections += o.Connections
 	s.Evicted += o.Evicted
+	s.GaveUp += o.GaveUp
+	s.GaveUpConns += o.GaveUpConns
 }
 
 // connKey identifies a connection whichever way a packet travels: the two
@@ -383,6 +390,10 @@ func looksLikeReply(b []byte) bool {
 // returns (create may reuse it): callers must not use it afterwards.
 func (t *Tracker) decide(c *Conn, why CloseReason) *tomb {
 	c.flush(c.End)
+	if g := c.half[0].gaveUp + c.half[1].gaveUp; g > 0 && c.stream != nil {
+		t.stats.GaveUp += g
+		t.stats.GaveUpConns++
+	}
 	c.done = true
 	if c.tomb == nil {
 		t.linger(c)

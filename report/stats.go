@@ -19,7 +19,8 @@ type Stats struct {
 	Files []FileStat `json:"files"`
 	// Packets counts the frames read.
 	Packets uint64 `json:"packets"`
-	// TCPPackets counts the TCP segments on an SMTP port.
+	// TCPPackets counts the TCP segments tracked: on an SMTP port, or of
+	// a connection followed for its content.
 	TCPPackets uint64 `json:"tcp_packets"`
 	// Ignored counts the frames that are not TCP on an SMTP port.
 	Ignored uint64 `json:"ignored"`
@@ -28,6 +29,11 @@ type Stats struct {
 	Connections uint64 `json:"connections"`
 	// Evicted counts the connections dropped for the table limit.
 	Evicted uint64 `json:"evicted"`
+	// GaveUp counts the payload bytes given up when a connection's
+	// out-of-order data passed the reassembly bound, and GaveUpConns the
+	// connections it happened to (each carries the reassembly_limit flag).
+	GaveUp      uint64 `json:"reassembly_gave_up_bytes"`
+	GaveUpConns uint64 `json:"reassembly_gave_up_connections"`
 	// First and Last are the first and last packet timestamps (zero if
 	// there was no packet).
 	First time.Time `json:"first"`

@@ -115,6 +115,9 @@ func writeTotals(b *bytes.Buffer, hosts []Host, st *Stats) {
 	}
 	fmt.Fprintf(b, "packets %d, connections %d, malformed %d, ignored %d",
 		st.Packets, st.Connections, st.Malformed, st.Ignored)
+	if st.GaveUp > 0 {
+		fmt.Fprintf(b, ", reassembly gave up %d bytes in %d connection(s)", st.GaveUp, st.GaveUpConns)
+	}
 	if st.Evicted > 0 {
 		fmt.Fprintf(b, ", evicted %d", st.Evicted)
 	}

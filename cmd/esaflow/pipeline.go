@@ -195,6 +195,7 @@ func (p *pipeline) end(st flow.Stats) error {
 	p.stats.Malformed = st.Malformed
 	p.stats.Connections = st.Connections
 	p.stats.Evicted = st.Evicted
+	p.stats.GaveUp, p.stats.GaveUpConns = st.GaveUp, st.GaveUpConns
 	if p.err != nil {
 		return p.err
 	}
