@@ -1,9 +1,9 @@
 # esaflow — common tasks. Only Go is needed for build, test and demo;
-# `make record` needs root and the packages from testdata/record/deps.sh.
+# `make record` needs root and the packages `make record-deps` installs.
 
 GO ?= go
 
-.PHONY: all build test vet demo bench pgo fuzz record clean
+.PHONY: all build test vet demo bench pgo fuzz record record-deps clean
 
 all: vet test build
 
@@ -47,13 +47,25 @@ FUZZTIME ?= 30s
 fuzz:
 	@for t in capture:FuzzReader capture:FuzzReadBatchMatchesNext flow:FuzzDecode \
 		flow:FuzzTrackerLifecycle cmd/esaflow:FuzzAsyncClassificationGivesTheSequentialReport \
-		classify:FuzzSessionPayloads classify:FuzzTLSStream report:FuzzRecordJSON; do \
+		classify:FuzzSessionPayloads classify:FuzzTLSStream report:FuzzRecordJSON \
+		internal/expect:FuzzParse; do \
 		echo "== $${t#*:} (./$${t%%:*}, $(FUZZTIME))"; \
 		$(GO) test ./$${t%%:*} -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 
+# The recording rigs (root, Debian 12; record-deps installs what they run):
+# record.sh the first rig (Postfix, postscreen, HAProxy, nftables), wild.sh
+# other MTAs and clients and captures cut or one-sided, tls.sh OpenSSL and
+# GnuTLS on both sides.
 record:
 	bash testdata/record/record.sh
+	bash testdata/record/wild.sh
+	bash testdata/record/tls.sh
+
+record-deps:
+	bash testdata/record/deps.sh
+	bash testdata/record/deps-wild.sh
+	bash testdata/record/deps-tls.sh
 
 clean:
 	rm -f esaflow

@@ -1,0 +1,922 @@
+#!/usr/bin/env bash
+# tls.sh - record the TLS packet captures testdata/captures/tls_*.pcap
+#
+# Usage (as root, on Debian 12 after testdata/record/deps-tls.sh):
+#     testdata/record/tls.sh              # re-record every tls_* capture
+#     testdata/record/tls.sh NAME...      # only these scenarios (with or without "tls_")
+#     testdata/record/tls.sh --list       # list scenario names
+#
+# What it does:
+#   * builds two network namespaces joined by one veth pair (names distinct
+#     from record.sh's esa/esacli, so both rigs can run side by side):
+#       tsrv  server side, veth "tsrv0": 192.0.2.25/24
+#       tcli  client side, veth "tcli0": one 198.51.100.1xx address per
+#             scenario; the route to the server carries "src CLIENT".
+#     Offloads are off on both ends; no traffic ever leaves the namespaces.
+#   * makes a private PKI with openssl under $RUN/pki at run time: a CA
+#     ("esaflow test CA"), a server certificate for mx.example.net (RSA 2048,
+#     SAN DNS:mx.example.net) and a client certificate (client.example.org).
+#   * runs real TLS servers in "tsrv": a private Postfix 3.7 (OpenSSL 3.0;
+#     postfix -c $RUN/postfix, /etc/postfix untouched), Exim 4.96 (GnuTLS
+#     3.7; Debian's exim4-daemon-light fetched with apt-get download and
+#     unpacked with dpkg -x under $RUN, run with its own config and an
+#     /etc/passwd bind-mounted in a private mount namespace only, to supply
+#     its compiled-in user Debian-exim), openssl s_server / gnutls-serv where
+#     no MTA can produce the case, and tls/smtp_plain.py (plain text after
+#     STARTTLS); and real TLS clients in "tcli": openssl s_client, gnutls-cli,
+#     swaks (OpenSSL), msmtp (GnuTLS), Python smtplib (OpenSSL), bash /dev/tcp.
+#   * records each scenario with tcpdump -U on tsrv0 (tcp port 25 or 465),
+#     writes tls_NAME.expect from what the scenario is built to produce (not
+#     from any analysis), checks the connection count and, per scenario, the
+#     packets the design is about (cap_check: ServerHello version and cipher,
+#     cleartext alert, STARTTLS 220 followed by plain text), and appends the
+#     TLS record sequence of every capture to $RUN/records.txt (record_dump).
+#   * stops every daemon it started and removes the namespaces on exit (trap).
+#
+# Environment: OUT (default: testdata/captures), RUN (default:
+# /var/tmp/esaflow-tls, scratch dir, wiped at start), KEEP_RUN=1 keeps $RUN
+# (logs, records.txt, PKI, keylog.txt) after the run. The clients that can
+# (gnutls-cli, msmtp: SSLKEYLOGFILE; s_client: -keylogfile; Python:
+# keylog_filename; not swaks) log their TLS secrets to $RUN/keylog.txt, and
+# record_dump adds a decrypted view of each capture to records.txt, so the
+# content of every encrypted record (alert, Finished, NewSessionTicket,
+# SMTP reply) can be checked. The captures themselves are unaffected.
+#
+# Notes from recording (Debian 12: OpenSSL 3.0, GnuTLS 3.7.9, Postfix
+# 3.7.11, Exim 4.96):
+#   * TLS 1.3 certificate failures: a GnuTLS client (gnutls-cli) sends its
+#     alert (bad_certificate, also for an untrusted CA) ENCRYPTED, a 19-byte
+#     application_data record right after its ChangeCipherSpec; an OpenSSL
+#     client (s_client, Python) sends it IN CLEAR (a 2-byte alert record:
+#     bad_certificate / unknown_ca), since OpenSSL switches its write side to
+#     the handshake keys only when it sends its own Finished. msmtp checks
+#     the certificate only after the handshake: it sends its Finished and
+#     closes, with no alert at all.
+#   * Client certificate required: GnuTLS (Exim tls_verify_hosts,
+#     gnutls-serv) and OpenSSL (s_server -Verify) servers answer the empty
+#     client Certificate + Finished with an encrypted 19-byte alert
+#     (certificate_required, 116). Postfix smtpd_tls_req_ccert does not fail
+#     the handshake: it completes it and answers the encrypted EHLO with an
+#     encrypted 421, so on the wire that session is an established TLS
+#     session (tls_13_nocert_postfix_msmtp expects outcome TLS).
+#   * GnuTLS with only TLS 1.3 enabled answers a TLS 1.2-only ClientHello
+#     with handshake_failure (40), OpenSSL with protocol_version (70).
+#   * openssl s_server closes a connection at once when its stdin is at EOF,
+#     hence -rev; s_client and gnutls-cli get a stdin that stays open 3 s, or
+#     they would send close_notify right after their Finished.
+#   * Exim from exim4-daemon-light looks its compiled-in user Debian-exim up
+#     by name; exim_run bind-mounts a passwd/group copy that has it (or the
+#     host's own entry, if an exim4 package made one) in a private mount
+#     namespace, so the host's /etc is never changed.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+OUT=${OUT:-$(dirname "$HERE")/captures}
+RUN=${RUN:-/var/tmp/esaflow-tls}
+TLSDIR=$HERE/tls
+CONF=$RUN/postfix
+PKI=$RUN/pki
+SNS=tsrv
+CNS=tcli
+SDEV=tsrv0
+CDEV=tcli0
+SRV4=192.0.2.25
+FILTER="tcp port 25 or tcp port 465"
+PY=/usr/bin/python3 # Debian's python3: its ssl module is the system OpenSSL 3.0
+KEYLOG=$RUN/keylog.txt # TLS secrets logged by the clients that can (not swaks), for record_dump
+
+SCENARIOS=(
+  # B. TLS 1.3 handshakes that fail after the ServerHello (encrypted alerts)
+  tls_13_badname_postfix_gnutlscli tls_13_badname_exim_opensslcli tls_13_badname_postfix_msmtp
+  tls_13_nocert_postfix_msmtp tls_13_nocert_exim_swaks tls_13_nocert_gnutlsserv_opensslcli
+  tls_13_nocert_opensslserv_gnutlscli
+  tls_13_untrusted_postfix_gnutlscli tls_13_untrusted_exim_opensslcli tls_13_untrusted_exim_python
+  tls_465_badname_postfix_msmtp
+  # B'. TLS 1.2 certificate failures: ServerHello, then the client's alert in clear
+  tls_12_untrusted_postfix_gnutlscli tls_12_badname_exim_opensslcli
+  # A. successes
+  tls_13_ok_postfix_msmtp tls_12_ok_postfix_msmtp tls_13_ok_exim_swaks tls_12_ok_exim_python
+  tls_13_ok_exim_msmtp tls_465_ok_postfix_msmtp tls_465_ok_exim_swaks
+  # D. plain text after STARTTLS
+  tls_plain_after_starttls tls_plain_after_starttls_proxy
+  # C. TLS 1.2 failures with cleartext alerts
+  tls_12_cipher_mismatch_postfix_gnutlscli tls_12_cipher_mismatch_exim_opensslcli
+  tls_version_mismatch_exim_opensslcli tls_version_mismatch_postfix_gnutlscli
+)
+
+log() { printf '[tls %s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+sns() { ip netns exec "$SNS" "$@"; }
+cns() { ip netns exec "$CNS" "$@"; }
+
+# ---------------------------------------------------------------- teardown
+CAP_PID=
+cleanup() {
+  set +e
+  [ -n "$CAP_PID" ] && cap_kill && wait "$CAP_PID" 2>/dev/null
+  postfix_stop
+  exim_stop
+  daemon_stop
+  ip netns del "$CNS" 2>/dev/null
+  ip netns del "$SNS" 2>/dev/null
+  if [ "${KEEP_RUN:-0}" != 1 ]; then rm -rf "$RUN"; fi
+}
+
+# ---------------------------------------------------------------- network
+link_up() {
+  local ns=$1 dev=$2
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  ip netns exec "$ns" ethtool -K "$dev" tx off rx off gso off tso off gro off >/dev/null 2>&1 ||
+    ip netns exec "$ns" ethtool -K "$dev" tx off rx off gso off gro off >/dev/null
+  ip -n "$ns" link set "$dev" up
+}
+
+net_setup() {
+  local ns
+  for ns in "$CNS" "$SNS"; do ip netns del "$ns" 2>/dev/null || true; done
+  for ns in "$SNS" "$CNS"; do
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+  done
+  ip link add "$SDEV" netns "$SNS" type veth peer name "$CDEV" netns "$CNS"
+  link_up "$SNS" "$SDEV"
+  link_up "$CNS" "$CDEV"
+  ip -n "$SNS" addr add "$SRV4/24" dev "$SDEV"
+  ip -n "$SNS" route add 198.51.100.0/24 dev "$SDEV"
+  local i
+  for i in $(seq 100 139); do ip -n "$CNS" addr add "198.51.100.$i/32" dev "$CDEV"; done
+  ip -n "$CNS" route add 192.0.2.0/24 dev "$CDEV" src 198.51.100.100
+  sleep 1
+}
+
+# Make CLIENT the source address for the next client connections.
+client_ip() { ip -n "$CNS" route replace "$SRV4/32" dev "$CDEV" src "$1"; }
+
+# ---------------------------------------------------------------- PKI
+make_pki() {
+  mkdir -p "$PKI"
+  (
+    cd "$PKI"
+    local q=(-days 3650)
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "${q[@]}" \
+      -subj "/O=esaflow/CN=esaflow test CA" -keyout ca.key -out ca.pem \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=mx.example.net" -keyout server.key -out server.csr
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:mx.example.net\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "${q[@]}" -extfile server.ext -out server.pem
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=client.example.org" \
+      -keyout client.key -out client.csr
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\nsubjectAltName=DNS:client.example.org\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "${q[@]}" -extfile client.ext -out client.pem
+    chmod 644 ./*.pem ./*.key # scratch keys; Exim reads them after dropping to its own user
+  ) >>"$RUN/pki.log" 2>&1 || { cat "$RUN/pki.log" >&2; die "PKI generation failed"; }
+}
+
+# ---------------------------------------------------------------- Postfix
+postfix_running() { [ -f "$CONF/main.cf" ] && ! /usr/lib/postfix/sbin/master -c "$CONF" -t 2>/dev/null; }
+postfix_stop() {
+  PF_STATE=
+  [ -f "$CONF/main.cf" ] || return 0
+  if postfix_running; then sns postfix -c "$CONF" stop >>"$RUN/postfix.log" 2>&1 || true; fi
+}
+# postfix_start MODE [key=value ...]: (re)start the private Postfix with
+# master.cf.MODE and main.cf overrides, unless it already runs exactly so.
+PF_STATE=
+postfix_start() {
+  local mode=$1; shift
+  [ "$PF_STATE" = "$mode $*" ] && return 0
+  exim_stop; daemon_stop; postfix_stop
+  mkdir -p "$CONF" "$RUN/pf-spool" "$RUN/pf-data"
+  sed -e "s|@RUN@|$RUN|g" -e "s|@CONF@|$CONF|g" "$TLSDIR/main.cf.in" >"$CONF/main.cf"
+  cat "$TLSDIR/master.cf.common" "$TLSDIR/master.cf.$mode" >"$CONF/master.cf"
+  if [ $# -gt 0 ]; then postconf -c "$CONF" -e "$@"; fi
+  chown root:root "$RUN/pf-spool"
+  chown postfix:postfix "$RUN/pf-data"
+  sns postfix -c "$CONF" start >>"$RUN/postfix.log" 2>&1 || { cat "$RUN/postfix.log" >&2; die "postfix start failed"; }
+  if [ "$mode" = behind ]; then wait_listen 10025; else wait_listen 25; wait_listen 465; fi
+  PF_STATE="$mode $*"
+}
+
+# ---------------------------------------------------------------- Exim
+EXIM_ROOT=$RUN/exim-pkg
+EXIM=$EXIM_ROOT/usr/sbin/exim4
+EX_STATE=
+# Debian's exim4-daemon-light (links GnuTLS), not installed: downloaded and
+# unpacked under $RUN. Its binary looks up the compiled-in user Debian-exim
+# by name; exim_run supplies it in a private mount namespace (below).
+exim_unpack() {
+  [ -x "$EXIM" ] && return 0
+  mkdir -p "$RUN/exim-deb" "$EXIM_ROOT"
+  (cd "$RUN/exim-deb" && apt-get download exim4-daemon-light) >>"$RUN/exim.log" 2>&1 ||
+    die "apt-get download exim4-daemon-light failed (see $RUN/exim.log)"
+  dpkg -x "$RUN"/exim-deb/exim4-daemon-light_*.deb "$EXIM_ROOT"
+  [ -x "$EXIM" ] || die "no $EXIM in the package"
+  # A passwd/group with the Debian-exim user added, bind-mounted over
+  # /etc/passwd and /etc/group only inside exim_run's mount namespace.
+  cp /etc/passwd "$RUN/exim-passwd"; cp /etc/group "$RUN/exim-group"
+  grep -q '^Debian-exim:' "$RUN/exim-passwd" ||
+    echo 'Debian-exim:x:64999:64999:esaflow rig exim:/nonexistent:/usr/sbin/nologin' >>"$RUN/exim-passwd"
+  grep -q '^Debian-exim:' "$RUN/exim-group" || echo 'Debian-exim:x:64999:' >>"$RUN/exim-group"
+  chmod 644 "$RUN/exim-passwd" "$RUN/exim-group"
+}
+exim_run() {
+  sns unshare -m sh -c 'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group && shift 2 && exec "$@"' \
+    exim_run "$RUN/exim-passwd" "$RUN/exim-group" "$EXIM" "$@"
+}
+exim_stop() {
+  EX_STATE=
+  local f=$RUN/exim/exim.pid p
+  [ -f "$f" ] || return 0
+  p=$(cat "$f")
+  kill "$p" 2>/dev/null || true
+  for _ in $(seq 20); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+  rm -f "$f"
+}
+# exim_start [TLS_PRIO [VERIFY_HOSTS]]: GnuTLS priority string for
+# tls_require_ciphers (default NORMAL) and hosts that must present a client
+# certificate (tls_verify_hosts; default none).
+exim_start() {
+  local prio=${1:-NORMAL} vh=${2:-}
+  [ "$EX_STATE" = "$prio|$vh" ] && return 0
+  postfix_stop; daemon_stop; exim_stop
+  exim_unpack
+  mkdir -p "$RUN/exim/spool" "$RUN/exim/log"
+  # its user as the passwd file exim_run provides defines it
+  local ug
+  ug=$(awk -F: '$1=="Debian-exim"{print $3":"$4}' "$RUN/exim-passwd")
+  chown -R "$ug" "$RUN/exim/spool" "$RUN/exim/log"
+  sed -e "s|@RUN@|$RUN|g" -e "s|@EXIM@|$EXIM|g" "$TLSDIR/exim.conf.in" >"$RUN/exim/exim.conf"
+  chmod 644 "$RUN/exim/exim.conf"
+  local args=(-C "$RUN/exim/exim.conf" "-DTLS_PRIO=$prio")
+  [ -n "$vh" ] && args+=("-DVERIFY_HOSTS=$vh")
+  exim_run "${args[@]}" -bd >>"$RUN/exim.log" 2>&1 || { cat "$RUN/exim.log" >&2; die "exim start failed"; }
+  wait_listen 25; wait_listen 465
+  EX_STATE="$prio|$vh"
+}
+
+# ---------------------------------------------------------------- other daemons
+# daemon_start NAME PORT CMD...: a foreground server in tsrv (openssl
+# s_server, gnutls-serv, smtp_plain.py), stopped by daemon_stop.
+DAEMON_PID=
+daemon_start() {
+  local name=$1 port=$2; shift 2
+  postfix_stop; exim_stop; daemon_stop
+  sns "$@" </dev/null >>"$RUN/$name.log" 2>&1 &
+  DAEMON_PID=$!
+  wait_listen "$port"
+}
+daemon_stop() {
+  [ -n "$DAEMON_PID" ] || return 0
+  pkill -TERM -P "$DAEMON_PID" 2>/dev/null || true
+  kill -TERM "$DAEMON_PID" 2>/dev/null || true
+  wait "$DAEMON_PID" 2>/dev/null || true
+  DAEMON_PID=
+}
+
+wait_listen() {
+  local port=$1
+  for _ in $(seq 50); do
+    sns ss -Hltn "sport = :$port" | grep -q . && return 0
+    sleep 0.2
+  done
+  die "nothing listens on port $port in $SNS"
+}
+
+# ---------------------------------------------------------------- capture
+CAP_NAME= CAP_FILE=
+EXP=()
+cap_start() {
+  CAP_NAME=$1
+  EXP=()
+  CAP_FILE=$OUT/$CAP_NAME.pcap
+  rm -f "$CAP_FILE" "$OUT/$CAP_NAME.expect"
+  local err=$RUN/cap-$CAP_NAME.log
+  sns tcpdump -Z root -U -i "$SDEV" -w "$CAP_FILE" $FILTER 2>"$err" &
+  CAP_PID=$!
+  for _ in $(seq 50); do
+    grep -q 'listening on' "$err" 2>/dev/null && break
+    kill -0 "$CAP_PID" 2>/dev/null || { cat "$err" >&2; die "capture for $CAP_NAME died"; }
+    sleep 0.1
+  done
+  sleep 0.5
+  log "recording $CAP_NAME"
+}
+cap_kill() {
+  pkill -TERM -P "$CAP_PID" 2>/dev/null || true
+  kill -TERM "$CAP_PID" 2>/dev/null || true
+}
+
+# exp CLIENT SERVER:PORT VERDICT [OUTCOME] [KEY=VALUE ...], in the order
+# connections start (see record.sh).
+exp() { EXP+=("conn $*"); }
+
+cap_stop() {
+  local desc=$1
+  sleep 2 # let teardown (FIN/ACK, late RST) reach the capture
+  cap_kill
+  wait "$CAP_PID" || true
+  CAP_PID=
+  [ -s "$CAP_FILE" ] || die "$CAP_NAME: empty capture"
+  write_expect "$desc"
+  record_dump
+}
+
+# write_expect DESC: as record.sh's: $OUT/$CAP_NAME.expect from EXP, and the
+# capture must hold as many connections as it lists.
+write_expect() {
+  local desc=$1
+  local e=$OUT/$CAP_NAME.expect
+  {
+    echo "# $CAP_NAME: $desc"
+    echo "# Written by testdata/record/tls.sh from the scenario design, not by esaflow."
+    echo "# conn CLIENT_ADDR SERVER_ADDR:SERVER_PORT VERDICT [OUTCOME] [KEY=VALUE ...]"
+    printf '%s\n' "${EXP[@]}"
+    echo "# host CLIENT_ADDR VERDICT"
+    printf '%s\n' "${EXP[@]}" | awk '
+      { c=$2; v=$4; if (!(c in seen)) { seen[c]=v; order[++n]=c } else if (seen[c]!=v) seen[c]="MIXED" }
+      END { for (i=1;i<=n;i++) print "host", order[i], seen[order[i]] }'
+  } >"$e"
+  local got want
+  got=$(tshark -r "$CAP_FILE" -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' -T fields -e tcp.stream 2>/dev/null | sort -u | wc -l)
+  want=${#EXP[@]}
+  [ "$got" = "$want" ] || die "$CAP_NAME: capture has $got connections, .expect lists $want"
+  log "wrote $CAP_FILE ($(stat -c %s "$CAP_FILE") bytes, $got conns)"
+}
+
+TSHARK_D=(-d tcp.port==25,smtp -d tcp.port==465,tls)
+# cap_check DISPLAY_FILTER WHAT: the capture must hold a packet matching it.
+cap_check() {
+  local n
+  n=$(tshark -r "$CAP_FILE" "${TSHARK_D[@]}" -Y "$1" 2>/dev/null | wc -l)
+  [ "$n" -gt 0 ] || die "$CAP_NAME: no packet in the capture shows $2 ($1)"
+  log "$CAP_NAME: $n packet(s) show $2"
+}
+# cap_check_none DISPLAY_FILTER WHAT: ... and none matching this one.
+cap_check_none() {
+  local n
+  n=$(tshark -r "$CAP_FILE" "${TSHARK_D[@]}" -Y "$1" 2>/dev/null | wc -l)
+  [ "$n" -eq 0 ] || die "$CAP_NAME: $n packet(s) show $2 ($1), the design has none"
+  log "$CAP_NAME: no packet shows $2"
+}
+
+# record_dump: every TCP segment with payload or FIN/RST, with the TLS
+# records it carries (content type, length, handshake type, alert), appended
+# to $RUN/records.txt -- the record-level view of each capture.
+record_dump() {
+  {
+    echo "=== $CAP_NAME"
+    tshark -r "$CAP_FILE" "${TSHARK_D[@]}" -Y 'tcp.len>0 || tcp.flags.fin==1 || tcp.flags.reset==1' \
+      -T fields -E separator=' ' -e frame.number -e frame.time_relative -e ip.src -e tcp.srcport -e tcp.flags.str -e tcp.len \
+      -e tls.record.content_type -e tls.record.opaque_type -e tls.record.length -e tls.handshake.type -e tls.alert_message.desc -e smtp.req.command -e smtp.response.code \
+      2>/dev/null
+    # the same decrypted with the secrets the client logged (if it could):
+    # inner content types, handshake messages, alerts, SMTP inside TLS
+    if [ -s "$KEYLOG" ]; then
+      echo "--- decrypted with the client's key log"
+      tshark -r "$CAP_FILE" "${TSHARK_D[@]}" -o "tls.keylog_file:$KEYLOG" -Y 'tcp.len>0 || tcp.flags.fin==1 || tcp.flags.reset==1' \
+        -T fields -E separator=' ' -e frame.number -e ip.src -e tcp.flags.str -e tcp.len \
+        -e tls.record.content_type -e tls.record.length -e tls.handshake.type -e tls.alert_message.desc -e smtp.req.command -e smtp.response.code \
+        2>/dev/null
+    fi
+  } >>"$RUN/records.txt"
+}
+
+# ---------------------------------------------------------------- clients
+BODY=$RUN/body.txt
+make_payloads() {
+  {
+    echo "This test message is about 1 KB so that DATA is small but real."
+    local i
+    for i in $(seq 1 12); do printf 'line %02d: the quick brown fox jumps over the lazy dog 0123456789\n' "$i"; done
+  } >"$BODY"
+  {
+    printf 'From: Sender <sender@example.org>\r\n'
+    printf 'To: Rcpt <rcpt@example.net>\r\n'
+    printf 'Subject: esaflow TLS capture\r\n'
+    printf 'Date: Thu, 01 Jan 2026 00:00:00 +0000\r\n'
+    printf 'Message-ID: <tls-1@client.example.org>\r\n\r\n'
+    sed 's/$/\r/' "$BODY"
+  } >"$RUN/msg.eml"
+}
+
+clog() { echo "=== $CAP_NAME: $*" >>"$RUN/clients.log"; }
+
+# swaks_tls PORT [swaks args...]: swaks (Perl, Net::SSLeay = OpenSSL)
+swaks_tls() {
+  local port=$1; shift
+  clog "swaks $port $*"
+  cns swaks --server "$SRV4" --port "$port" --helo client.example.org --timeout 10 \
+    --from sender@example.org --to rcpt@example.net "$@" >>"$RUN/clients.log" 2>&1 || true
+}
+
+# msmtp_send PORT [msmtp args...]: msmtp (GnuTLS) sends $RUN/msg.eml
+msmtp_send() {
+  local port=$1; shift
+  clog "msmtp $port $*"
+  cns env SSLKEYLOGFILE="$KEYLOG" msmtp --host="$SRV4" --port="$port" --domain=client.example.org --auth=off \
+    --from=sender@example.org --tls=on --tls-trust-file="$PKI/ca.pem" --tls-host-override=mx.example.net \
+    --logfile=- --timeout=10 "$@" rcpt@example.net <"$RUN/msg.eml" >>"$RUN/clients.log" 2>&1 || true
+}
+
+# gnutls_starttls [gnutls-cli args...]: gnutls-cli --starttls-proto=smtp on
+# port 25. Its stdin stays open 3 s and sends nothing (with stdin at EOF at
+# once, the clients would send close_notify right after their Finished).
+gnutls_starttls() {
+  clog "gnutls-cli $*"
+  sleep 3 | cns env SSLKEYLOGFILE="$KEYLOG" timeout 15 gnutls-cli --starttls-proto=smtp --port 25 "$@" "$SRV4" >>"$RUN/clients.log" 2>&1 || true
+}
+
+# openssl_starttls [s_client args...]: openssl s_client -starttls smtp on port 25 (stdin as above)
+openssl_starttls() {
+  clog "openssl s_client $*"
+  sleep 3 | cns timeout 15 openssl s_client -starttls smtp -name client.example.org -connect "$SRV4:25" -keylogfile "$KEYLOG" "$@" \
+    >>"$RUN/clients.log" 2>&1 || true
+}
+
+# python_smtp MODE [maxver]: Python smtplib (system OpenSSL), STARTTLS on
+# port 25, sends $RUN/msg.eml; MODE trust = CA of the rig, system = default store
+python_smtp() {
+  clog "python smtplib $*"
+  cns timeout 20 "$PY" - "$SRV4" "$PKI/ca.pem" "$RUN/msg.eml" "$KEYLOG" "$@" >>"$RUN/clients.log" 2>&1 <<'PYEOF' || true
+import smtplib, ssl, sys
+srv, ca, msg, keylog, mode = sys.argv[1:6]
+ctx = ssl.create_default_context(cafile=ca if mode == "trust" else None)
+ctx.keylog_filename = keylog
+if len(sys.argv) > 6 and sys.argv[6] == "1.2":
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+s = smtplib.SMTP(srv, 25, local_hostname="client.example.org", timeout=10)
+s._host = "mx.example.net"  # the name to verify (we connect by address)
+try:
+    s.starttls(context=ctx)
+    s.sendmail("sender@example.org", ["rcpt@example.net"], open(msg, "rb").read())
+    s.quit()
+    print("python: delivered")
+except Exception as e:
+    print("python:", type(e).__name__, e)
+PYEOF
+}
+
+# smtp_lines SERVER PORT CMDFILE: lock-step plain SMTP client in bash (/dev/tcp),
+# as record.sh's: read the greeting, then send each line of CMDFILE and wait
+# for its whole reply; a line "<DATA>" sends $RUN/msg.eml and "." in one go.
+smtp_lines() {
+  local srv=$1 port=$2 cmds=$3
+  clog "smtp_lines $cmds"
+  cns bash -c '
+    reply() {
+      local l
+      while IFS= read -r -t 10 l <&3; do
+        printf "S: %s\n" "${l%$'"'"'\r'"'"'}"
+        [[ $l =~ ^[0-9]{3}\  ]] && return 0
+      done
+      echo "-- no (more) reply"; return 1
+    }
+    exec 3<>"/dev/tcp/$1/$2" || exit 1
+    reply || exit 1
+    while IFS= read -r cmd; do
+      if [ "$cmd" = "<DATA>" ]; then
+        { cat "$4"; printf ".\r\n"; } >&3; echo "C: <message> ."
+      else
+        printf "C: %s\n" "$cmd"; printf "%s\r\n" "$cmd" >&3
+      fi
+      reply || exit 1
+    done <"$3"
+    exec 3<&-' smtp_lines "$srv" "$port" "$cmds" "$RUN/msg.eml" >>"$RUN/clients.log" 2>&1 || true
+}
+
+# ---------------------------------------------------------------- checks shared by scenarios
+# check_sh13 CIPHER_HEX: a TLS 1.3 ServerHello (supported_versions 0x0304) choosing it
+check_sh13() {
+  cap_check "tls.handshake.type==2 && tls.handshake.extensions.supported_version==0x0304 && tls.handshake.ciphersuite==$1" \
+    "a TLS 1.3 ServerHello choosing $1"
+  cap_check_none "tls.handshake.type==2 && !tls.handshake.extensions.supported_version" "a TLS 1.2 ServerHello"
+}
+check_sh12() {
+  cap_check "tls.handshake.type==2 && tls.handshake.version==0x0303 && !tls.handshake.extensions.supported_version && tls.handshake.ciphersuite==$1" \
+    "a TLS 1.2 ServerHello choosing $1"
+}
+# check_no_clear_alert: no alert in clear (TLS 1.3 alerts after the
+# ServerHello are encrypted application_data records)
+# (an encrypted alert, e.g. TLS 1.2's close_notify after the handshake, is a
+# content type 21 record too, but tshark decodes no description from it)
+check_no_clear_alert() { cap_check_none "tls.alert_message.desc" "a cleartext alert"; }
+# check_clear_alert DESC FROM_ADDR: a cleartext alert DESC sent by FROM_ADDR.
+# (OpenSSL 3.0 clients send the alert of a failed certificate check in
+# TLS 1.3 in clear: they switch to the handshake keys for writing only when
+# they send their own Finished, after the server's Finished is processed.)
+check_clear_alert() { cap_check "tls.alert_message.desc==$1 && ip.src==$2" "a cleartext alert $1 from $2"; }
+
+# ================================================================ scenarios
+TLS13_ONLY=("smtpd_tls_protocols=>=TLSv1.3" "smtpd_tls_mandatory_protocols=>=TLSv1.3")
+TLS12_ONLY=("smtpd_tls_protocols=>=TLSv1.2, <=TLSv1.2" "smtpd_tls_mandatory_protocols=>=TLSv1.2, <=TLSv1.2")
+GT_TLS13="NORMAL:-VERS-ALL:+VERS-TLS1.3"
+GT_TLS12="NORMAL:-VERS-ALL:+VERS-TLS1.2"
+
+# ---------------------------------------------------------------- B. TLS 1.3 failures
+s_tls_13_badname_postfix_gnutlscli() {
+  postfix_start direct
+  # gnutls-cli trusts the rig's CA but verifies the name wrong.example: the
+  # certificate (mx.example.net) does not match, the client aborts the
+  # handshake after the server's encrypted flight with an (encrypted) alert.
+  local c=198.51.100.100; client_ip $c
+  cap_start tls_13_badname_postfix_gnutlscli
+  gnutls_starttls --x509cafile "$PKI/ca.pem" --verify-hostname wrong.example
+  exp $c $SRV4:25 ACCEPT TLS_FAILED tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  cap_stop "Postfix (OpenSSL) x gnutls-cli (GnuTLS) verifying host name wrong.example: 220, EHLO, STARTTLS 220, TLS 1.3 handshake, client aborts (encrypted alert) after the server's flight"
+  check_sh13 0x1302
+  check_no_clear_alert
+}
+
+s_tls_13_badname_exim_opensslcli() {
+  exim_start
+  # openssl s_client trusts the rig's CA, verifies the name wrong.example and
+  # stops on a verification error: it aborts the handshake after Exim's
+  # (GnuTLS) encrypted flight with an encrypted alert.
+  local c=198.51.100.101; client_ip $c
+  cap_start tls_13_badname_exim_opensslcli
+  openssl_starttls -CAfile "$PKI/ca.pem" -verify_return_error -verify_hostname wrong.example
+  exp $c $SRV4:25 ACCEPT TLS_FAILED tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384 tls_alert=bad_certificate
+  cap_stop "Exim (GnuTLS) x openssl s_client -verify_return_error -verify_hostname wrong.example: 220, EHLO, STARTTLS 220, TLS 1.3 ServerHello + encrypted flight, client alert bad_certificate IN CLEAR (OpenSSL), server's encrypted alert, FIN both ways"
+  check_sh13 0x1302
+  check_clear_alert 42 198.51.100.101
+}
+
+s_tls_13_badname_postfix_msmtp() {
+  postfix_start direct
+  # msmtp (GnuTLS) trusts the rig's CA but checks the name wrong.example.
+  local c=198.51.100.102; client_ip $c
+  cap_start tls_13_badname_postfix_msmtp
+  msmtp_send 25 --tls-starttls=on --tls-host-override=wrong.example
+  exp $c $SRV4:25 ACCEPT TLS_FAILED tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  cap_stop "Postfix (OpenSSL) x msmtp (GnuTLS) checking host name wrong.example: 220, EHLO, STARTTLS 220, TLS 1.3 handshake completed on the wire (msmtp checks the name after it), client Finished + FIN with no alert and no data, server's session ticket answered by RST"
+  check_sh13 0x1302
+  check_no_clear_alert
+}
+
+s_tls_13_nocert_postfix_msmtp() {
+  postfix_start direct smtpd_tls_security_level=encrypt smtpd_tls_req_ccert=yes
+  # Postfix requires a client certificate (smtpd_tls_req_ccert); msmtp
+  # (GnuTLS, trusting the rig's CA) has none. Postfix (OpenSSL) does not fail
+  # the handshake: it completes it, sees no certificate ("abort: TLS from
+  # ...: No client certificate presented") and closes without answering the
+  # client's encrypted EHLO but with an encrypted "421 4.7.1 ... No client
+  # certificate presented", close_notify and FIN. On the wire that is a TLS
+  # session that was established (client Finished, then application data
+  # both ways); the refusal is inside it, unreadable: outcome TLS.
+  local c=198.51.100.103; client_ip $c
+  cap_start tls_13_nocert_postfix_msmtp
+  msmtp_send 25 --tls-starttls=on
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  cap_stop "Postfix (OpenSSL) smtpd_tls_req_ccert=yes x msmtp (GnuTLS) without a client certificate: 220, EHLO, STARTTLS 220, TLS 1.3 handshake with CertificateRequest and an empty client Certificate COMPLETES; client's encrypted EHLO; server's session ticket, encrypted 421 (unreadable), close_notify + FIN"
+  check_sh13 0x1302
+  check_no_clear_alert
+}
+
+s_tls_13_nocert_opensslserv_gnutlscli() {
+  # openssl s_server on port 465 (implicit TLS; it speaks no SMTP, but the
+  # handshake comes first) requires a client certificate (-Verify);
+  # gnutls-cli has none: OpenSSL fails the handshake on the empty client
+  # Certificate.
+  # (-rev: echo mode, which never reads stdin; in the default mode s_server
+  # would close the connection at once on its stdin's EOF)
+  daemon_start s_server 465 openssl s_server -accept 465 -rev -Verify 1 -CAfile "$PKI/ca.pem" \
+    -cert "$PKI/server.pem" -key "$PKI/server.key"
+  local c=198.51.100.109; client_ip $c
+  cap_start tls_13_nocert_opensslserv_gnutlscli
+  clog "gnutls-cli 465"
+  sleep 3 | cns env SSLKEYLOGFILE="$KEYLOG" timeout 15 gnutls-cli --port 465 --x509cafile "$PKI/ca.pem" --verify-hostname mx.example.net $SRV4 \
+    >>"$RUN/clients.log" 2>&1 || true
+  exp $c $SRV4:465 ACCEPT TLS_FAILED tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  cap_stop "port 465: openssl s_server -Verify 1 x gnutls-cli without a client certificate: TLS 1.3 handshake with CertificateRequest, empty client Certificate + Finished, server's encrypted alert and close"
+  check_sh13 0x1302
+  check_no_clear_alert
+}
+
+s_tls_13_nocert_exim_swaks() {
+  exim_start NORMAL '*'
+  # Exim (GnuTLS) requires a client certificate of every host
+  # (tls_verify_hosts = *); swaks (OpenSSL) has none.
+  local c=198.51.100.104; client_ip $c
+  cap_start tls_13_nocert_exim_swaks
+  swaks_tls 25 --tls --body @"$BODY"
+  exp $c $SRV4:25 ACCEPT TLS_FAILED tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  cap_stop "Exim (GnuTLS) tls_verify_hosts=* x swaks (OpenSSL) without a client certificate: 220, EHLO, STARTTLS 220, TLS 1.3 handshake with CertificateRequest, empty client Certificate, server aborts"
+  check_sh13 0x1302
+  check_no_clear_alert
+}
+
+s_tls_13_nocert_gnutlsserv_opensslcli() {
+  # gnutls-serv on port 465 (implicit TLS: it speaks no SMTP, but the
+  # handshake comes first) requires a client certificate; openssl s_client
+  # has none.
+  daemon_start gnutls-serv 465 gnutls-serv --port 465 --require-client-cert --x509cafile "$PKI/ca.pem" \
+    --x509certfile "$PKI/server.pem" --x509keyfile "$PKI/server.key"
+  local c=198.51.100.105; client_ip $c
+  cap_start tls_13_nocert_gnutlsserv_opensslcli
+  clog "openssl s_client 465"
+  sleep 3 | cns timeout 15 openssl s_client -connect $SRV4:465 -keylogfile "$KEYLOG" -CAfile "$PKI/ca.pem" -verify_hostname mx.example.net \
+    >>"$RUN/clients.log" 2>&1 || true
+  exp $c $SRV4:465 ACCEPT TLS_FAILED tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  cap_stop "port 465: gnutls-serv --require-client-cert x openssl s_client without a client certificate: TLS 1.3 handshake with CertificateRequest, empty client Certificate, server aborts"
+  check_sh13 0x1302
+  check_no_clear_alert
+}
+
+s_tls_13_untrusted_postfix_gnutlscli() {
+  postfix_start direct
+  # gnutls-cli with the system trust store only (not the rig's CA), right name.
+  local c=198.51.100.106; client_ip $c
+  cap_start tls_13_untrusted_postfix_gnutlscli
+  gnutls_starttls --verify-hostname mx.example.net
+  exp $c $SRV4:25 ACCEPT TLS_FAILED tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  cap_stop "Postfix (OpenSSL) x gnutls-cli not trusting the CA: 220, EHLO, STARTTLS 220, TLS 1.3 handshake, client aborts (encrypted alert) after the server's flight"
+  check_sh13 0x1302
+  check_no_clear_alert
+}
+
+s_tls_13_untrusted_exim_opensslcli() {
+  exim_start
+  # openssl s_client with the default (system) store, -verify_return_error.
+  local c=198.51.100.107; client_ip $c
+  cap_start tls_13_untrusted_exim_opensslcli
+  openssl_starttls -verify_return_error -verify_hostname mx.example.net
+  exp $c $SRV4:25 ACCEPT TLS_FAILED tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384 tls_alert=unknown_ca
+  cap_stop "Exim (GnuTLS) x openssl s_client -verify_return_error not trusting the CA: 220, EHLO, STARTTLS 220, TLS 1.3 ServerHello + encrypted flight, client alert unknown_ca IN CLEAR (OpenSSL), server's encrypted alert, FIN both ways"
+  check_sh13 0x1302
+  check_clear_alert 48 198.51.100.107
+}
+
+s_tls_13_untrusted_exim_python() {
+  exim_start
+  # Python smtplib (OpenSSL) with ssl.create_default_context(): the system
+  # store, which does not hold the rig's CA.
+  local c=198.51.100.108; client_ip $c
+  cap_start tls_13_untrusted_exim_python
+  python_smtp system
+  exp $c $SRV4:25 ACCEPT TLS_FAILED tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384 tls_alert=unknown_ca
+  cap_stop "Exim (GnuTLS) x Python smtplib (OpenSSL) not trusting the CA: 220, EHLO, STARTTLS 220, TLS 1.3 ServerHello + encrypted flight, client alert unknown_ca IN CLEAR (OpenSSL), client RST"
+  check_sh13 0x1302
+  check_clear_alert 48 198.51.100.108
+}
+
+s_tls_465_badname_postfix_msmtp() {
+  postfix_start direct
+  # As tls_13_badname_postfix_msmtp on port 465 (implicit TLS): msmtp
+  # completes the handshake, finds the name wrong.example does not match,
+  # and closes; here the server speaks first after the handshake (its
+  # session ticket and the 220 greeting, both encrypted), the client never
+  # sends application data.
+  local c=198.51.100.117; client_ip $c
+  cap_start tls_465_badname_postfix_msmtp
+  msmtp_send 465 --tls-starttls=off --tls-host-override=wrong.example
+  exp $c $SRV4:465 ACCEPT TLS_FAILED tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  cap_stop "port 465, Postfix smtpd_tls_wrappermode=yes (OpenSSL) x msmtp (GnuTLS) checking host name wrong.example: TLS 1.3 handshake completed on the wire, client Finished then close with no alert and no application data; server's encrypted ticket/greeting"
+  check_sh13 0x1302
+  check_no_clear_alert
+}
+
+# ---------------------------------------------------------------- B'. TLS 1.2 certificate failures (alert in clear, after a ServerHello)
+s_tls_12_untrusted_postfix_gnutlscli() {
+  postfix_start direct "${TLS12_ONLY[@]}"
+  # TLS 1.2: the certificate comes in clear, and the client's alert (before
+  # its ChangeCipherSpec) is in clear too. gnutls-cli with the system store
+  # does not trust the rig's CA; GnuTLS names that bad_certificate.
+  local c=198.51.100.134; client_ip $c
+  cap_start tls_12_untrusted_postfix_gnutlscli
+  gnutls_starttls --verify-hostname mx.example.net
+  exp $c $SRV4:25 ACCEPT TLS_FAILED tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 tls_alert=bad_certificate
+  cap_stop "Postfix (OpenSSL) TLS 1.2 only x gnutls-cli not trusting the CA: 220, EHLO, STARTTLS 220, ServerHello, Certificate (in clear), ServerKeyExchange, ServerHelloDone, client alert bad_certificate in clear"
+  check_sh12 0xc030
+  check_clear_alert 42 $c
+}
+
+s_tls_12_badname_exim_opensslcli() {
+  exim_start "$GT_TLS12"
+  # TLS 1.2 (Exim limited to it): openssl s_client -verify_return_error
+  # -verify_hostname wrong.example, alert bad_certificate in clear.
+  local c=198.51.100.135; client_ip $c
+  cap_start tls_12_badname_exim_opensslcli
+  openssl_starttls -CAfile "$PKI/ca.pem" -verify_return_error -verify_hostname wrong.example
+  exp $c $SRV4:25 ACCEPT TLS_FAILED tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 tls_alert=bad_certificate
+  cap_stop "Exim (GnuTLS) TLS 1.2 only x openssl s_client -verify_hostname wrong.example: 220, EHLO, STARTTLS 220, ServerHello, Certificate (in clear), ..., client alert bad_certificate in clear"
+  check_sh12 0xc030
+  check_clear_alert 42 $c
+}
+
+# ---------------------------------------------------------------- A. successes
+s_tls_13_ok_postfix_msmtp() {
+  postfix_start direct
+  # msmtp (GnuTLS) trusts the rig's CA and checks mx.example.net: TLS 1.3,
+  # then EHLO, MAIL, RCPT, DATA, message, QUIT inside TLS.
+  local c=198.51.100.110; client_ip $c
+  cap_start tls_13_ok_postfix_msmtp
+  msmtp_send 25 --tls-starttls=on
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  cap_stop "Postfix (OpenSSL) x msmtp (GnuTLS): 220, EHLO, STARTTLS 220, TLS 1.3 handshake, encrypted delivery"
+  check_sh13 0x1302
+  check_no_clear_alert
+}
+
+s_tls_12_ok_postfix_msmtp() {
+  postfix_start direct "${TLS12_ONLY[@]}"
+  # As above with Postfix limited to TLS 1.2: the ServerHello picks ECDHE
+  # with the RSA certificate and AES-256-GCM; the certificate is in clear.
+  local c=198.51.100.111; client_ip $c
+  cap_start tls_12_ok_postfix_msmtp
+  msmtp_send 25 --tls-starttls=on
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+  cap_stop "Postfix (OpenSSL) TLS 1.2 only x msmtp (GnuTLS): 220, EHLO, STARTTLS 220, TLS 1.2 handshake (certificate CN=mx.example.net in clear), encrypted delivery"
+  check_sh12 0xc030
+  cap_check "tls.handshake.type==11 && ip.src==$SRV4" "the server Certificate in clear"
+  check_no_clear_alert
+}
+
+s_tls_13_ok_exim_swaks() {
+  exim_start
+  # swaks (OpenSSL) against Exim (GnuTLS): TLS 1.3 and an encrypted delivery.
+  local c=198.51.100.112; client_ip $c
+  cap_start tls_13_ok_exim_swaks
+  swaks_tls 25 --tls --body @"$BODY"
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  cap_stop "Exim (GnuTLS) x swaks (OpenSSL): 220, EHLO, STARTTLS 220, TLS 1.3 handshake, encrypted delivery"
+  check_sh13 0x1302
+  check_no_clear_alert
+}
+
+s_tls_12_ok_exim_python() {
+  exim_start
+  # Python smtplib (OpenSSL) with maximum_version TLS 1.2, trusting the
+  # rig's CA: TLS 1.2 with Exim (GnuTLS), certificate in clear.
+  local c=198.51.100.113; client_ip $c
+  cap_start tls_12_ok_exim_python
+  python_smtp trust 1.2
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+  cap_stop "Exim (GnuTLS) x Python smtplib (OpenSSL) TLS 1.2 max: 220, EHLO, STARTTLS 220, TLS 1.2 handshake (certificate in clear), encrypted delivery"
+  check_sh12 0xc030
+  cap_check "tls.handshake.type==11 && ip.src==$SRV4" "the server Certificate in clear"
+  check_no_clear_alert
+}
+
+s_tls_13_ok_exim_msmtp() {
+  exim_start
+  # GnuTLS on both sides: msmtp against Exim.
+  local c=198.51.100.114; client_ip $c
+  cap_start tls_13_ok_exim_msmtp
+  msmtp_send 25 --tls-starttls=on
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  cap_stop "Exim (GnuTLS) x msmtp (GnuTLS): 220, EHLO, STARTTLS 220, TLS 1.3 handshake, encrypted delivery"
+  check_sh13 0x1302
+  check_no_clear_alert
+}
+
+s_tls_465_ok_postfix_msmtp() {
+  postfix_start direct
+  # Implicit TLS (smtpd_tls_wrappermode=yes on 465): the handshake is the
+  # first thing on the connection, the 220 greeting comes inside TLS.
+  local c=198.51.100.115; client_ip $c
+  cap_start tls_465_ok_postfix_msmtp
+  msmtp_send 465 --tls-starttls=off
+  exp $c $SRV4:465 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  cap_stop "port 465, Postfix smtpd_tls_wrappermode=yes (OpenSSL) x msmtp (GnuTLS): TLS 1.3 from the first byte, encrypted greeting and delivery"
+  check_sh13 0x1302
+  check_no_clear_alert
+}
+
+s_tls_465_ok_exim_swaks() {
+  exim_start
+  # Implicit TLS (tls_on_connect_ports = 465) x swaks --tls-on-connect.
+  local c=198.51.100.116; client_ip $c
+  cap_start tls_465_ok_exim_swaks
+  swaks_tls 465 --tls-on-connect --body @"$BODY"
+  exp $c $SRV4:465 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  cap_stop "port 465, Exim tls_on_connect_ports (GnuTLS) x swaks --tls-on-connect (OpenSSL): TLS 1.3 from the first byte, encrypted greeting and delivery"
+  check_sh13 0x1302
+  check_no_clear_alert
+}
+
+# ---------------------------------------------------------------- D. plain text after STARTTLS
+# plain_cmds FILE: STARTTLS, then the whole session in plain text
+plain_cmds() {
+  printf '%s\n' "EHLO client.example.org" "STARTTLS" "EHLO client.example.org" \
+    "MAIL FROM:<sender@example.org>" "RCPT TO:<rcpt@example.net>" "DATA" "<DATA>" "QUIT" >"$1"
+}
+
+s_tls_plain_after_starttls() {
+  # tls/smtp_plain.py answers STARTTLS with "220 2.0.0 Ready to start TLS"
+  # and goes on in plain SMTP; the bash client sends STARTTLS and then EHLO,
+  # MAIL, RCPT, DATA, the message, "." and QUIT in plain text.
+  daemon_start smtp_plain 25 "$PY" "$TLSDIR/smtp_plain.py" --listen $SRV4:25
+  local c=198.51.100.120; client_ip $c
+  plain_cmds "$RUN/plain.cmds"
+  cap_start tls_plain_after_starttls
+  smtp_lines $SRV4 25 "$RUN/plain.cmds"
+  exp $c $SRV4:25 ACCEPT DELIVERED flags=plaintext_after_starttls
+  cap_stop "tls/smtp_plain.py: 220, EHLO 250 (STARTTLS offered), STARTTLS 220 Ready to start TLS, then plain EHLO, MAIL, RCPT, DATA, message, 250 queued, QUIT 221 (no TLS record at all)"
+  cap_check 'tcp.payload contains "STARTTLS\r\n" && tcp.dstport==25' "the STARTTLS command"
+  cap_check 'smtp.response.code==220 && smtp.rsp.parameter contains "Ready to start TLS"' "the 220 to STARTTLS"
+  cap_check 'tcp.payload contains "MAIL FROM:"' "MAIL in plain text"
+  cap_check_none "tls.record.content_type" "a TLS record"
+}
+
+s_tls_plain_after_starttls_proxy() {
+  # A STARTTLS-stripping proxy (tls/smtp_plain.py --upstream) owns
+  # 192.0.2.25:25 and relays to the real Postfix on 127.0.0.1:10025, but
+  # answers the client's STARTTLS itself with 220 and never forwards it: the
+  # client side (captured) shows STARTTLS, 220, and Postfix's own replies to
+  # a plain EHLO, MAIL, RCPT, DATA and QUIT.
+  postfix_start behind
+  sns "$PY" "$TLSDIR/smtp_plain.py" --listen $SRV4:25 --upstream 127.0.0.1:10025 </dev/null >>"$RUN/smtp_plain.log" 2>&1 &
+  DAEMON_PID=$!
+  wait_listen 25
+  local c=198.51.100.121; client_ip $c
+  plain_cmds "$RUN/plain.cmds"
+  cap_start tls_plain_after_starttls_proxy
+  smtp_lines $SRV4 25 "$RUN/plain.cmds"
+  exp $c $SRV4:25 ACCEPT DELIVERED flags=plaintext_after_starttls
+  cap_stop "STARTTLS-stripping proxy in front of Postfix: 220 (Postfix), EHLO 250 (STARTTLS offered), STARTTLS answered 220 by the proxy, then plain EHLO, MAIL, RCPT, DATA, message, 250 queued (Postfix), QUIT 221"
+  cap_check 'tcp.payload contains "STARTTLS\r\n" && tcp.dstport==25' "the STARTTLS command"
+  cap_check 'smtp.response.code==220 && smtp.rsp.parameter contains "Ready to start TLS"' "the 220 to STARTTLS"
+  cap_check 'smtp.response.code==250 && smtp.rsp.parameter contains "queued"' "Postfix's 250 queued"
+  cap_check_none "tls.record.content_type" "a TLS record"
+  daemon_stop
+}
+
+# ---------------------------------------------------------------- C. TLS 1.2 failures, alerts in clear
+GT_CHACHA12="NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+CHACHA20-POLY1305"
+
+s_tls_12_cipher_mismatch_postfix_gnutlscli() {
+  postfix_start direct smtpd_tls_exclude_ciphers=CHACHA20
+  # The client (gnutls-cli) offers TLS 1.2 with ChaCha20-Poly1305 suites
+  # only; Postfix (OpenSSL) excludes CHACHA20: no shared cipher, the server
+  # answers the ClientHello with a fatal alert handshake_failure, no ServerHello.
+  local c=198.51.100.130; client_ip $c
+  cap_start tls_12_cipher_mismatch_postfix_gnutlscli
+  gnutls_starttls --x509cafile "$PKI/ca.pem" --verify-hostname mx.example.net --priority "$GT_CHACHA12"
+  exp $c $SRV4:25 ACCEPT TLS_FAILED tls_alert=handshake_failure
+  cap_stop "Postfix (OpenSSL) smtpd_tls_exclude_ciphers=CHACHA20 x gnutls-cli offering TLS 1.2 ChaCha20 suites only: 220, EHLO, STARTTLS 220, ClientHello, server alert handshake_failure in clear"
+  cap_check "tls.alert_message.desc==40 && ip.src==$SRV4" "the server's alert handshake_failure"
+  cap_check_none "tls.handshake.type==2" "a ServerHello"
+}
+
+s_tls_12_cipher_mismatch_exim_opensslcli() {
+  exim_start "NORMAL:-CHACHA20-POLY1305"
+  # openssl s_client -tls1_2 offers ECDHE-RSA-CHACHA20-POLY1305 only; Exim
+  # (GnuTLS) has it removed from its priority string: no shared cipher.
+  local c=198.51.100.131; client_ip $c
+  cap_start tls_12_cipher_mismatch_exim_opensslcli
+  openssl_starttls -tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305 -CAfile "$PKI/ca.pem"
+  exp $c $SRV4:25 ACCEPT TLS_FAILED tls_alert=handshake_failure
+  cap_stop "Exim (GnuTLS) tls_require_ciphers NORMAL:-CHACHA20-POLY1305 x openssl s_client -tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305: 220, EHLO, STARTTLS 220, ClientHello, server alert handshake_failure in clear"
+  cap_check "tls.alert_message.desc==40 && ip.src==$SRV4" "the server's alert handshake_failure"
+  cap_check_none "tls.handshake.type==2" "a ServerHello"
+}
+
+s_tls_version_mismatch_exim_opensslcli() {
+  exim_start "$GT_TLS13"
+  # Exim (GnuTLS) allows only TLS 1.3; openssl s_client -tls1_2 offers only
+  # 1.2. GnuTLS 3.7.9 answers with handshake_failure (40), not
+  # protocol_version (70) as OpenSSL does (tls_version_mismatch): with only
+  # TLS 1.3 enabled it finds none of the client's TLS 1.2 suites usable.
+  local c=198.51.100.132; client_ip $c
+  cap_start tls_version_mismatch_exim_opensslcli
+  openssl_starttls -tls1_2 -CAfile "$PKI/ca.pem"
+  exp $c $SRV4:25 ACCEPT TLS_FAILED tls_alert=handshake_failure
+  cap_stop "Exim (GnuTLS) TLS 1.3 only x openssl s_client -tls1_2: 220, EHLO, STARTTLS 220, ClientHello (TLS 1.2 only), server alert handshake_failure in clear (GnuTLS's alert for it, not protocol_version)"
+  cap_check "tls.alert_message.desc==40 && ip.src==$SRV4" "the server's alert handshake_failure"
+  cap_check_none "tls.handshake.type==2" "a ServerHello"
+}
+
+s_tls_version_mismatch_postfix_gnutlscli() {
+  postfix_start direct "${TLS13_ONLY[@]}"
+  # Postfix (OpenSSL) allows only TLS 1.3; gnutls-cli offers only TLS 1.2.
+  local c=198.51.100.133; client_ip $c
+  cap_start tls_version_mismatch_postfix_gnutlscli
+  gnutls_starttls --x509cafile "$PKI/ca.pem" --verify-hostname mx.example.net --priority "$GT_TLS12"
+  exp $c $SRV4:25 ACCEPT TLS_FAILED tls_alert=protocol_version
+  cap_stop "Postfix (OpenSSL) TLS 1.3 only x gnutls-cli TLS 1.2 only: 220, EHLO, STARTTLS 220, ClientHello, server alert protocol_version in clear"
+  cap_check "tls.alert_message.desc==70 && ip.src==$SRV4" "the server's alert protocol_version"
+  cap_check_none "tls.handshake.type==2" "a ServerHello"
+}
+
+# ---------------------------------------------------------------- main
+main() {
+  if [ "${1:-}" = --list ]; then printf '%s\n' "${SCENARIOS[@]}"; exit 0; fi
+  [ "$(id -u)" = 0 ] || die "run as root"
+  local want=() s
+  for s in "$@"; do s=tls_${s#tls_}; declare -F "s_$s" >/dev/null || die "unknown scenario $s (see --list)"; want+=("$s"); done
+  [ ${#want[@]} -gt 0 ] || want=("${SCENARIOS[@]}")
+  local t0=$SECONDS
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+  rm -rf "$RUN"; mkdir -p "$RUN" "$OUT"; chmod 755 "$RUN"
+  make_pki
+  make_payloads
+  net_setup
+  for s in "${SCENARIOS[@]}"; do
+    [[ " ${want[*]} " == *" $s "* ]] || continue
+    "s_$s"
+  done
+  log "done in $((SECONDS - t0)) s; captures in $OUT; TLS records of each in $RUN/records.txt"
+}
+
+main "$@"
