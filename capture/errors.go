@@ -9,6 +9,10 @@ import (
 // pcap nor a pcapng capture (nor a gzip-compressed one).
 var ErrNotCapture = errors.New("not a pcap or pcapng capture")
 
+// ErrDirectory is wrapped by the error returned when a directory is given
+// where a capture file is expected.
+var ErrDirectory = errors.New("is a directory, not a capture file")
+
 // ErrUnsupportedLinkType is wrapped by the error returned when a file (or
 // one of its pcapng interfaces) uses a link type esaflow cannot decode.
 var ErrUnsupportedLinkType = errors.New("unsupported link type")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -59,6 +60,10 @@ func Open(name string, stdin io.Reader) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w (give the files in it, e.g. %s)", name, ErrDirectory, filepath.Join(name, "*.pcap"))
+	}
 	src, err := NewReader(name, f)
 	if err != nil {
 		f.Close()
@@ -74,6 +79,9 @@ func NewReader(name string, r io.ReadCloser) (*File, error) {
 	raw := bufio.NewReaderSize(s.raw, 64<<10)
 	magic, err := raw.Peek(4)
 	if len(magic) == 0 {
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 		return nil, fmt.Errorf("%s: %w: the file is empty", name, ErrNotCapture)
 	}
 	var body io.Reader = raw

@@ -106,7 +106,10 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 		return err
 	}
 	if err := out.Flush(); err != nil {
-		return fmt.Errorf("writing output: %w", err)
+		return outputErr(err)
+	}
+	if ctx.Err() != nil {
+		return silentExit(ExitInterrupted)
 	}
 	if failed || p.failed {
 		return silentExit(ExitInput)
@@ -156,6 +159,7 @@ func closeSources(sources []*capture.File) {
 // errw, and times (nil for none) gets how long each stage was busy (not
 // when files are read in parallel).
 func runPipeline(ctx context.Context, sources []*capture.File, overlap bool, jobs int, cfg flow.Config, rend report.Renderer, prog *progress, errw io.Writer, times *stageTimes) (*pipeline, error) {
+	defer closeOnCancel(ctx, sources)()
 	if overlap {
 		// Packet by packet across the files (see timeline.go).
 		if times != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -88,7 +89,10 @@ func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
 	}
 	var spec *expect.Spec
 	if !opts.Init {
-		data, err := os.ReadFile(opts.Expect)
+		data, err := readBounded(ctx, opts.Expect, maxExpectBytes)
+		if ctx.Err() != nil {
+			return silentExit(ExitInterrupted)
+		}
 		if err != nil {
 			return usageErr(fmt.Errorf("--expect: %w", err))
 		}
@@ -107,35 +111,77 @@ func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
 	if err != nil {
 		return err
 	}
+	if ctx.Err() != nil {
+		return silentExit(ExitInterrupted) // an interrupted check neither passes nor fails
+	}
 	if failed || p.failed {
 		// A damaged capture cannot be trusted to pass or fail.
 		return silentExit(ExitInput)
 	}
 	if opts.Init {
 		if err := expect.WriteInit(stdio.Out, opts.Files, col.agg.Hosts()); err != nil {
-			return fmt.Errorf("writing output: %w", err)
+			return outputErr(err)
 		}
 		return nil
 	}
 	results := spec.Check(col.recs, col.agg.Hosts(), group)
-	if err := expect.WriteText(stdio.Out, results); err != nil {
-		return fmt.Errorf("writing output: %w", err)
+	werr := expect.WriteText(stdio.Out, results)
+	if werr != nil {
+		werr = fmt.Errorf("writing output: %w", werr)
+	} else if opts.JUnit != "" {
+		if werr = writeJUnit(opts.JUnit, results); werr != nil {
+			werr = fmt.Errorf("--junit: %w", werr)
+		}
 	}
-	if opts.JUnit != "" {
-		f, err := os.Create(opts.JUnit)
-		if err != nil {
-			return fmt.Errorf("--junit: %w", err)
-		}
-		werr := expect.WriteJUnit(f, "", results)
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
+	switch {
+	case expect.Failed(results) > 0:
+		// A failing expectation is the news, whatever else went wrong.
 		if werr != nil {
-			return fmt.Errorf("--junit: %w", werr)
+			fmt.Fprintf(stdio.Err, "esaflow: %v\n", werr)
 		}
-	}
-	if expect.Failed(results) > 0 {
 		return silentExit(ExitCheckFailed)
+	case werr != nil:
+		return &exitError{code: ExitOutput, err: werr}
 	}
 	return nil
+}
+
+// writeJUnit writes the results as JUnit XML to path.
+func writeJUnit(path string, results []expect.Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	werr := expect.WriteJUnit(f, "", results)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	return werr
+}
+
+// maxExpectBytes bounds an expectations file: one is kilobytes of YAML;
+// anything past this bound is not one (/dev/zero, a capture given by
+// mistake), and reading it whole would only fill memory.
+const maxExpectBytes = 4 << 20
+
+// readBounded reads the file name whole, up to limit bytes, and gives up
+// when ctx is cancelled even if a read blocks (a FIFO with no writer).
+func readBounded(ctx context.Context, name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, not a file", name)
+	}
+	defer context.AfterFunc(ctx, func() { f.Close() })()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d MiB: not an expectations file", name, limit>>20)
+	}
+	return data, nil
 }

@@ -112,7 +112,7 @@ func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg 
 	p := newPipeline(cfg, rend)
 	fmt.Fprintf(stdio.Err, "esaflow: capturing on %s (%s); Ctrl-C to stop\n", opts.Interface, opts.Filter)
 	if err := rend.start(); err != nil {
-		return fmt.Errorf("writing output: %w", err)
+		return outputErr(err)
 	}
 	if opts.ready != nil {
 		opts.ready()

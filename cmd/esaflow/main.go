@@ -15,6 +15,13 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The first signal asks for the report of what was read; the
+		// default action is back for the next one, which ends esaflow
+		// at once (a read of standard input cannot be cut short).
+		<-ctx.Done()
+		stop()
+	}()
 	stdio := IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, ErrTerminal: isTerminal(os.Stderr), Now: time.Now,
 		Terminal: func() bool { return isTerminal(os.Stdout) }, Getenv: os.Getenv}
 	if path := os.Getenv("ESAFLOW_CPUPROFILE"); path != "" {

@@ -40,7 +40,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -128,8 +127,8 @@ func parallelPlan(sources []*capture.File, cfg flow.Config, jobs int) []int {
 		return nil
 	}
 	for _, s := range sources {
-		if s.Name() == "-" {
-			return nil
+		if !regularFile(s.Name()) {
+			return nil // read once, in order: see orderByTime
 		}
 	}
 	spans, ok := scanSpans(sources, cfg, jobs, func(int) bool { return false })
@@ -270,7 +269,7 @@ func runParallel(ctx context.Context, sources []*capture.File, starts []int, job
 			for _, r := range batch {
 				r.ID += offset
 				if err := rend.Connection(r); err != nil && m.err == nil {
-					m.err = fmt.Errorf("writing output: %w", err)
+					m.err = outputErr(err)
 					cancel()
 				}
 			}

@@ -54,14 +54,14 @@ func newAsyncPipeline(cfg flow.Config, r report.Renderer, workers int) *pipeline
 // render hands one decided record to the renderer.
 func (p *pipeline) render(rec *classify.Record) {
 	if err := p.renderer.Connection(rec); err != nil && p.err == nil {
-		p.err = fmt.Errorf("writing output: %w", err)
+		p.err = outputErr(err)
 	}
 }
 
 // renderEncoded writes one record a worker encoded.
 func (p *pipeline) renderEncoded(b []byte) {
 	if err := p.async.enc.WriteEncoded(b); err != nil && p.err == nil {
-		p.err = fmt.Errorf("writing output: %w", err)
+		p.err = outputErr(err)
 	}
 }
 
@@ -115,7 +115,9 @@ func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw 
 			continue
 		case err == io.EOF:
 			return true
-		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		case ctx.Err() != nil:
+			// Cancelled: the read was cut short on purpose (the file
+			// closed under it, see closeOnCancel), not by damage.
 			return false
 		}
 		var re *capture.ReadError
@@ -200,7 +202,25 @@ func (p *pipeline) end(st flow.Stats) error {
 		return p.err
 	}
 	if err := p.renderer.Finish(&p.stats); err != nil {
-		return fmt.Errorf("writing output: %w", err)
+		return outputErr(err)
 	}
 	return nil
+}
+
+// closeOnCancel closes every source when ctx is cancelled, so that a read
+// blocked on a pipe or a FIFO returns and the report of what was read can
+// be written; stop ends the watch. (Standard input cannot be closed under
+// a reader: a second signal ends esaflow there, see main.)
+func closeOnCancel(ctx context.Context, sources []*capture.File) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			for _, s := range sources {
+				s.Close()
+			}
+		case <-done:
+		}
+	}()
+	return func() { close(done) }
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"syscall"
 	"time"
 
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
@@ -21,6 +22,14 @@ const (
 	ExitInput = 1
 	// ExitUsage: the command line is wrong.
 	ExitUsage = 2
+	// ExitOutput: the report could not be written (disk full, a JUnit
+	// path that cannot be created). A closed pipe is not an error: the
+	// reader has had enough, and esaflow ends quietly.
+	ExitOutput = 4
+	// ExitInterrupted: SIGINT or SIGTERM came while the input was read;
+	// the report covers what was read up to then (128 + SIGINT's number,
+	// as shells report a process that a ^C ended).
+	ExitInterrupted = 130
 )
 
 // IO is where a command reads and writes; tests pass buffers.
@@ -52,6 +61,11 @@ func (e *exitError) Unwrap() error { return e.err }
 
 func usageErr(err error) error { return &exitError{code: ExitUsage, err: err} }
 
+// outputErr is a failure to write the report: ExitOutput.
+func outputErr(err error) error {
+	return &exitError{code: ExitOutput, err: fmt.Errorf("writing output: %w", err)}
+}
+
 // silentExit is returned when the command already told the user what went
 // wrong and only the exit code remains to be set.
 type silentExit int
@@ -72,6 +86,9 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 	var s silentExit
 	if errors.As(err, &s) {
 		return int(s)
+	}
+	if errors.Is(err, syscall.EPIPE) {
+		return ExitOK // the reader of a pipe closed it: nothing to say
 	}
 	fmt.Fprintf(stdio.Err, "esaflow: %v\n", err)
 	var e *exitError

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -149,12 +150,15 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 	if err != nil {
 		return err
 	}
-	stdin, err := readStdinOnce(opts.Files, stdio.In)
+	// show reads its input twice: what can be read only once (standard
+	// input, a FIFO) is kept in a temporary file first.
+	files, cleanup, err := spoolOnce(ctx, opts.Files, stdio.In)
+	defer cleanup()
 	if err != nil {
 		return err
 	}
 	// First pass: the records, numbered as analyze numbers them.
-	sources, failed, err := openSources(opts.Files, withStdin(stdio, stdin))
+	sources, failed, err := openSources(files, stdio)
 	if err != nil {
 		return err
 	}
@@ -190,7 +194,7 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 
 	// Second pass: the packets of the selected connections.
 	ladders := newLadderSet(recs, picked)
-	if sources, _, err = openSources(opts.Files, withStdin(IO{Err: io.Discard}, stdin)); err == nil {
+	if sources, _, err = openSources(files, IO{Err: io.Discard}); err == nil {
 		ladders.read(ctx, sources)
 		closeSources(sources)
 	}
@@ -202,11 +206,11 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 			out.WriteString("\n")
 		}
 		if err := report.WriteLadder(out, &report.Ladder{Record: l.rec, Packets: l.packets}, lopts); err != nil {
-			return fmt.Errorf("writing output: %w", err)
+			return outputErr(err)
 		}
 	}
 	if err := out.Flush(); err != nil {
-		return fmt.Errorf("writing output: %w", err)
+		return outputErr(err)
 	}
 	if failed {
 		return silentExit(ExitInput)
@@ -223,23 +227,63 @@ func (s IO) colour(noColor bool) bool {
 	return s.Getenv == nil || s.Getenv("NO_COLOR") == ""
 }
 
-// readStdinOnce reads standard input whole when "-" is among files, so
-// that both passes can read it.
-func readStdinOnce(files []string, in io.Reader) ([]byte, error) {
-	if !slices.Contains(files, "-") {
-		return nil, nil
-	}
-	data, err := io.ReadAll(in)
-	if err != nil {
-		return nil, fmt.Errorf("reading standard input: %w", err)
-	}
-	return data, nil
-}
+// maxSpool bounds what show keeps of an input it can read only once.
+const maxSpool = 4 << 30
 
-// withStdin returns stdio reading data as standard input.
-func withStdin(stdio IO, data []byte) IO {
-	stdio.In = bytes.NewReader(data)
-	return stdio
+// spoolOnce returns files with each input that can be read only once
+// (standard input "-", a FIFO) copied to a temporary file, so that show
+// can read it twice without holding it in memory. Input that is not a
+// capture is refused before anything is copied (the copy would be for
+// nothing, and /dev/zero never ends); past maxSpool bytes the copy stops
+// with an error. cleanup removes the copies.
+func spoolOnce(ctx context.Context, files []string, stdin io.Reader) (out []string, cleanup func(), err error) {
+	var tmp []string
+	cleanup = func() {
+		for _, f := range tmp {
+			os.Remove(f)
+		}
+	}
+	out = slices.Clone(files)
+	for i, name := range files {
+		var r io.Reader = stdin
+		if name != "-" {
+			st, err := os.Stat(name)
+			if err != nil || st.Mode().IsRegular() || st.IsDir() {
+				continue // openSources reports it, or reads it twice
+			}
+			f, err := os.Open(name)
+			if err != nil {
+				continue
+			}
+			defer f.Close()
+			defer context.AfterFunc(ctx, func() { f.Close() })()
+			r = f
+		}
+		br := bufio.NewReaderSize(r, 64<<10)
+		head, _ := br.Peek(64 << 10)
+		if _, err := capture.NewReader(name, io.NopCloser(bytes.NewReader(head))); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return out, cleanup, &exitError{code: ExitInput, err: err}
+		}
+		t, err := os.CreateTemp("", "esaflow-show-*.pcap")
+		if err != nil {
+			return out, cleanup, err
+		}
+		tmp = append(tmp, t.Name())
+		n, err := io.Copy(t, io.LimitReader(br, maxSpool+1))
+		if cerr := t.Close(); err == nil {
+			err = cerr
+		}
+		switch {
+		case ctx.Err() != nil:
+			return out, cleanup, silentExit(ExitInterrupted)
+		case err != nil:
+			return out, cleanup, &exitError{code: ExitInput, err: fmt.Errorf("reading %s: %w", name, err)}
+		case n > maxSpool:
+			return out, cleanup, usageErr(fmt.Errorf("%s: over %d GiB to keep for show; save it to a file and give the file", name, maxSpool>>30))
+		}
+		out[i] = t.Name()
+	}
+	return out, cleanup, nil
 }
 
 // ladderConn is one connection on the second pass: its record and, when

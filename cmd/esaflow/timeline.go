@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"time"
 
@@ -63,8 +64,8 @@ func orderByTime(sources []*capture.File) (ordered []*capture.File, overlap bool
 	}
 	spans := make([]frameSpan, len(sources))
 	for i, s := range sources {
-		if s.Name() == "-" {
-			return sources, false
+		if !regularFile(s.Name()) {
+			return sources, false // standard input, a FIFO: read once, in the order given
 		}
 		sp, err := scanFrames(s.Name())
 		if err != nil {
@@ -136,7 +137,7 @@ func (p *pipeline) readMerged(ctx context.Context, sources []*capture.File, errw
 	advance := func(h *mergeHead) {
 		err := h.src.Next(&h.pkt)
 		h.ok = err == nil
-		if err == nil || err == io.EOF {
+		if err == nil || err == io.EOF || ctx.Err() != nil {
 			return
 		}
 		var re *capture.ReadError
@@ -179,4 +180,14 @@ func (p *pipeline) readMerged(ctx context.Context, sources []*capture.File, errw
 		p.tracker.Packet(&next.pkt)
 		advance(next)
 	}
+}
+
+// regularFile reports whether name is a regular file, one that can be
+// opened and read again (not "-", a FIFO or a device).
+func regularFile(name string) bool {
+	if name == "-" {
+		return false
+	}
+	st, err := os.Stat(name)
+	return err == nil && st.Mode().IsRegular()
 }
