@@ -110,4 +110,3 @@ func TestOutputErrorsHaveTheirOwnCode(t *testing.T) {
 		t.Errorf("closed pipe: exit %d, stderr %q; want a quiet end", code, errb.String())
 	}
 }
-
