@@ -39,6 +39,10 @@ type Host struct {
 	// connection end (or start, for a connection without an end), in UTC.
 	First time.Time `json:"first"`
 	Last  time.Time `json:"last"`
+	// Other marks the row of the hosts past the Aggregator's bound
+	// (Options.MaxHosts): their connections counted together, Host the
+	// zero Addr. It comes after every other host.
+	Other bool `json:"other,omitempty"`
 }
 
 // countSlots bounds the verdict and outcome values a hostAcc counts in
@@ -64,12 +68,26 @@ type hostAcc struct {
 type Aggregator struct {
 	by    GroupBy
 	hosts map[netip.Addr]*hostAcc
+	// max bounds the hosts kept apart (0: no bound); the connections of
+	// hosts first seen past it are counted together in other.
+	max   int
+	other *hostAcc
 }
 
 // NewAggregator returns an empty Aggregator that groups connections by the
-// side by.
+// side by, every host apart.
 func NewAggregator(by GroupBy) *Aggregator {
 	return &Aggregator{by: by, hosts: make(map[netip.Addr]*hostAcc)}
+}
+
+// NewBoundedAggregator is NewAggregator keeping at most max hosts apart:
+// a flood from a million spoofed sources then costs max hosts of memory,
+// and the connections of the hosts first seen past the bound are counted
+// in one row (Host.Other).
+func NewBoundedAggregator(by GroupBy, max int) *Aggregator {
+	a := NewAggregator(by)
+	a.max = max
+	return a
 }
 
 // Add counts the connection r for its host. It keeps nothing that r points
@@ -81,8 +99,15 @@ func (a *Aggregator) Add(r *classify.Record) {
 	}
 	h := a.hosts[addr]
 	if h == nil {
-		h = &hostAcc{}
-		a.hosts[addr] = h
+		if a.max > 0 && len(a.hosts) >= a.max {
+			if a.other == nil {
+				a.other = &hostAcc{}
+			}
+			h = a.other
+		} else {
+			h = &hostAcc{}
+			a.hosts[addr] = h
+		}
 	}
 	h.conns++
 	if int(r.Verdict) < countSlots {
@@ -117,6 +142,11 @@ func (a *Aggregator) Hosts() []Host {
 		out = append(out, h.host(addr))
 	}
 	slices.SortFunc(out, func(x, y Host) int { return x.Host.Compare(y.Host) })
+	if a.other != nil {
+		o := a.other.host(netip.Addr{})
+		o.Other = true
+		out = append(out, o)
+	}
 	return out
 }
 

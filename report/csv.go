@@ -23,36 +23,53 @@ var csvHeader = []string{
 	"reason", "flags", "explanation", "replies",
 }
 
-// csvRenderer prints a header line and one row per connection in Finish.
+// csvRenderer prints a header line, then one row per connection as it is
+// decided (memory follows the open connections, not the decided ones).
 type csvRenderer struct {
-	w     io.Writer
-	conns collector
+	w    io.Writer
+	cw   *csv.Writer
+	done bool
 }
 
-// Connection keeps a copy of r.
-func (c *csvRenderer) Connection(r *classify.Record) error { return c.conns.add(r) }
+// header writes the header line once.
+func (c *csvRenderer) header() error {
+	if c.cw != nil {
+		return nil
+	}
+	c.cw = csv.NewWriter(c.w)
+	return c.cw.Write(csvHeader)
+}
 
-// Finish writes the header and the rows, by start time and ID.
+// Connection writes r's row.
+func (c *csvRenderer) Connection(r *classify.Record) error {
+	if c.done {
+		return errFinished
+	}
+	if err := c.header(); err != nil {
+		return err
+	}
+	n := *r
+	if !isNormal(r) {
+		n = normalizeRecord(r)
+	}
+	row := csvRow(&n)
+	for j := range row {
+		row[j] = csvSafe(row[j])
+	}
+	return c.cw.Write(row)
+}
+
+// Finish writes the header if no row came, and flushes.
 func (c *csvRenderer) Finish(*Stats) error {
-	recs, err := c.conns.finish()
-	if err != nil {
+	if c.done {
+		return errFinished
+	}
+	c.done = true
+	if err := c.header(); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(c.w)
-	if err := cw.Write(csvHeader); err != nil {
-		return err
-	}
-	for i := range recs {
-		row := csvRow(&recs[i])
-		for j := range row {
-			row[j] = csvSafe(row[j])
-		}
-		if err := cw.Write(row); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	c.cw.Flush()
+	return c.cw.Error()
 }
 
 // csvRow returns the CSV fields of r, in the order of csvHeader.

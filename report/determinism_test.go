@@ -24,12 +24,14 @@ func TestRenderingTwiceGivesIdenticalBytes(t *testing.T) {
 }
 
 func TestBufferedFormatsDoNotDependOnDecisionOrder(t *testing.T) {
-	// Every format but jsonl sorts what it prints, so the order in which
-	// connections are decided must not show.
+	// The table sorts what it prints, so the order in which connections
+	// are decided must not show. (JSON Lines, JSON and CSV write each
+	// connection as it is decided: the pipeline's decision order, which
+	// is the same on every run, is theirs.)
 	reversed := fixtureRecords()
 	slices.Reverse(reversed)
 	for _, tc := range goldenCases {
-		if tc.opts.Format == FormatJSONL {
+		if tc.opts.Format != FormatTable {
 			continue
 		}
 		t.Run(tc.file, func(t *testing.T) {

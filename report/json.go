@@ -3,134 +3,120 @@ package report
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"io"
-	"slices"
-	"time"
 
 	"github.com/esaflow/esaflow/classify"
 )
 
-// jsonDocument is the single document the JSON format prints.
+// jsonDocument is the single document the JSON format prints: the
+// connections first, written as they are decided, then the hosts and the
+// statistics, known only at the end.
 type jsonDocument struct {
-	Hosts       []Host            `json:"hosts"`
 	Connections []classify.Record `json:"connections"`
+	Hosts       []Host            `json:"hosts"`
 	Stats       Stats             `json:"stats"`
 }
 
-// jsonRenderer prints one indented JSON document in Finish. It keeps each
-// record as its compact JSON (a third of a Record's memory, which matters
-// on a capture of a million connections) with what it is sorted by.
+// jsonRenderer prints one indented JSON document, each connection as it
+// is decided (memory follows the open connections and the hosts, not the
+// connections decided), then the hosts and the statistics in Finish.
 type jsonRenderer struct {
 	w       io.Writer
+	bw      *bufio.Writer
 	agg     *Aggregator
-	arena   [][]byte // compact records, in chunks of jsonChunk bytes
-	index   []jsonRec
-	scratch []byte // the record being encoded
+	n       int          // connections written
+	scratch []byte       // the record being encoded
+	ind     bytes.Buffer // its indented form
 	done    bool
 }
 
-// jsonRec locates one kept record in the arena.
-type jsonRec struct {
-	start      time.Time
-	id         uint64
-	chunk, off int
-	n          int
+// start writes the document's opening once.
+func (j *jsonRenderer) start() {
+	if j.bw == nil {
+		j.bw = bufio.NewWriterSize(j.w, 64<<10)
+		j.bw.WriteString("{\n  \"connections\": [")
+	}
 }
 
-// jsonChunk is the size of the arena's chunks.
-const jsonChunk = 1 << 20
+// element writes one array element, indented at the second level, as
+// encoding/json's indented form of jsonDocument does.
+func (j *jsonRenderer) element(first bool, raw []byte) error {
+	if !first {
+		j.bw.WriteString(",")
+	}
+	j.bw.WriteString("\n    ")
+	j.ind.Reset()
+	if err := json.Indent(&j.ind, bytes.TrimRight(raw, "\n"), "    ", "  "); err != nil {
+		return err
+	}
+	_, err := j.bw.Write(j.ind.Bytes())
+	return err
+}
 
-// Connection counts r for its host and keeps its JSON.
+// Connection writes r into the document and counts it for its host.
 func (j *jsonRenderer) Connection(r *classify.Record) error {
 	if j.done {
 		return errFinished
 	}
-	n := normalizeRecord(r)
-	j.scratch = appendRecordJSON(j.scratch[:0], &n)
-	k := len(j.arena) - 1
-	if k < 0 || cap(j.arena[k])-len(j.arena[k]) < len(j.scratch) {
-		j.arena = append(j.arena, make([]byte, 0, max(jsonChunk, len(j.scratch))))
-		k++
+	j.start()
+	if isNormal(r) {
+		j.scratch = appendRecordJSON(j.scratch[:0], r)
+	} else {
+		n := normalizeRecord(r)
+		j.scratch = appendRecordJSON(j.scratch[:0], &n)
 	}
-	at := len(j.arena[k])
-	j.arena[k] = append(j.arena[k], j.scratch...)
-	j.index = append(j.index, jsonRec{start: n.Start, id: n.ID, chunk: k, off: at, n: len(j.scratch)})
+	if err := j.element(j.n == 0, j.scratch); err != nil {
+		return err
+	}
+	j.n++
 	j.agg.Add(r)
 	return nil
 }
 
-// Finish writes the document: hosts by address, connections by start time
-// and ID, and stats. It writes what encoding/json's indented encoding of
-// jsonDocument gives (TestJSONDocumentMatchesEncodingJSON), but one
-// element at a time, so that a million records are not encoded into one
-// buffer first.
+// Finish ends the document with the hosts (by address) and the stats. It
+// writes what encoding/json's indented encoding of jsonDocument gives
+// (TestJSONDocumentMatchesEncodingJSON), one element at a time.
 func (j *jsonRenderer) Finish(stats *Stats) error {
 	if j.done {
 		return errFinished
 	}
 	j.done = true
-	slices.SortStableFunc(j.index, func(a, b jsonRec) int {
-		if c := a.start.Compare(b.start); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.id, b.id)
-	})
-	bw := bufio.NewWriterSize(j.w, 64<<10)
-	var ind, enc bytes.Buffer
+	j.start()
+	var enc bytes.Buffer
 	encoder := newJSONEncoder(&enc)
-	// element writes one array element, indented at the second level.
-	element := func(first bool, raw []byte) error {
-		if !first {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n    ")
-		ind.Reset()
-		if err := json.Indent(&ind, bytes.TrimRight(raw, "\n"), "    ", "  "); err != nil {
-			return err
-		}
-		_, err := bw.Write(ind.Bytes())
-		return err
-	}
 	// marshal encodes v compactly as the document's encoder would.
 	marshal := func(v any) ([]byte, error) {
 		enc.Reset()
 		err := encoder.Encode(v)
 		return enc.Bytes(), err
 	}
-	bw.WriteString("{\n  \"hosts\": [")
+	closeArray(j.bw, j.n)
+	j.bw.WriteString(",\n  \"hosts\": [")
 	hosts := j.agg.Hosts()
 	for i := range hosts {
 		raw, err := marshal(&hosts[i])
 		if err == nil {
-			err = element(i == 0, raw)
+			err = j.element(i == 0, raw)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	closeArray(bw, len(hosts))
-	bw.WriteString(",\n  \"connections\": [")
-	for i, x := range j.index {
-		if err := element(i == 0, j.arena[x.chunk][x.off:x.off+x.n]); err != nil {
-			return err
-		}
-	}
-	closeArray(bw, len(j.index))
+	closeArray(j.bw, len(hosts))
 	st := stats.normalized()
 	raw, err := marshal(&st)
 	if err != nil {
 		return err
 	}
-	ind.Reset()
-	if err := json.Indent(&ind, bytes.TrimRight(raw, "\n"), "  ", "  "); err != nil {
+	j.ind.Reset()
+	if err := json.Indent(&j.ind, bytes.TrimRight(raw, "\n"), "  ", "  "); err != nil {
 		return err
 	}
-	bw.WriteString(",\n  \"stats\": ")
-	bw.Write(ind.Bytes())
-	bw.WriteString("\n}\n")
-	return bw.Flush()
+	j.bw.WriteString(",\n  \"stats\": ")
+	j.bw.Write(j.ind.Bytes())
+	j.bw.WriteString("\n}\n")
+	return j.bw.Flush()
 }
 
 // closeArray ends a JSON array of n elements as encoding/json's indented

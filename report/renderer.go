@@ -14,7 +14,13 @@ type Options struct {
 	GroupBy GroupBy
 	// Flows makes the table format also print the per-connection table.
 	Flows bool
+	// MaxHosts bounds the hosts the table and JSON formats keep apart
+	// (see NewBoundedAggregator); 0 keeps every one.
+	MaxHosts int
 }
+
+// DefaultMaxHosts is the bound on hosts esaflow analyze keeps apart.
+const DefaultMaxHosts = 100000
 
 // Renderer receives each connection as it is decided, then Finish once at
 // the end.
@@ -51,9 +57,9 @@ var errFinished = errors.New("report: renderer already finished")
 func New(w io.Writer, opts Options) Renderer {
 	switch opts.Format {
 	case FormatTable:
-		return &tableRenderer{w: w, flows: opts.Flows, agg: NewAggregator(opts.GroupBy)}
+		return &tableRenderer{w: w, flows: opts.Flows, maxRows: maxFlowRows, agg: NewBoundedAggregator(opts.GroupBy, opts.MaxHosts)}
 	case FormatJSON:
-		return &jsonRenderer{w: w, agg: NewAggregator(opts.GroupBy)}
+		return &jsonRenderer{w: w, agg: NewBoundedAggregator(opts.GroupBy, opts.MaxHosts)}
 	case FormatJSONL:
 		return &jsonlRenderer{w: w}
 	case FormatCSV:

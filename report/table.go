@@ -18,8 +18,16 @@ type tableRenderer struct {
 	flows bool
 	agg   *Aggregator
 	conns collector // records for the per-connection table, if flows
-	done  bool
+	// maxRows is maxFlowRows (tests make it small); flowsLeft counts
+	// the connections past it.
+	maxRows, flowsLeft int
+	done      bool
 }
+
+// maxFlowRows bounds the rows of the per-connection table, whose column
+// widths need every row it prints: past it, connections are counted, not
+// kept (the formats that stream, csv and jsonl, list them all).
+const maxFlowRows = 100000
 
 // Connection counts r for its host and, with flows, keeps a copy of it.
 func (t *tableRenderer) Connection(r *classify.Record) error {
@@ -28,6 +36,10 @@ func (t *tableRenderer) Connection(r *classify.Record) error {
 	}
 	t.agg.Add(r)
 	if t.flows {
+		if len(t.conns.recs) >= t.maxRows {
+			t.flowsLeft++
+			return nil
+		}
 		return t.conns.add(r)
 	}
 	return nil
@@ -52,6 +64,9 @@ func (t *tableRenderer) Finish(stats *Stats) error {
 			if err := writeFlowTable(&b, recs); err != nil {
 				return err
 			}
+			if t.flowsLeft > 0 {
+				fmt.Fprintf(&b, "... and %d more connections, decided after these %d: --format csv or jsonl lists every one\n", t.flowsLeft, len(recs))
+			}
 			writeFlagEvidence(&b, recs)
 			b.WriteByte('\n')
 		}
@@ -71,8 +86,12 @@ func (t *tableRenderer) Finish(stats *Stats) error {
 func writeHostTable(w io.Writer, hosts []Host) error {
 	rows := make([][]string, len(hosts))
 	for i, h := range hosts {
+		name := h.Host.String()
+		if h.Other {
+			name = "(more hosts)"
+		}
 		rows[i] = []string{
-			h.Host.String(),
+			name,
 			strconv.Itoa(h.Connections),
 			h.Verdict,
 			hostDetail(h),

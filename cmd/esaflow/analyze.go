@@ -22,6 +22,8 @@ type AnalyzeOptions struct {
 	Format  string
 	GroupBy string
 	Flows   bool
+	// MaxHosts bounds the hosts the table and JSON keep apart (0: all).
+	MaxHosts int
 	TrackerOptions
 	// Jobs is the most files read at once (1: one after another, 0: one
 	// per CPU); the report is the same either way.
@@ -46,7 +48,8 @@ signature of each.
 
 Exit codes: 0 analysed; 1 some input could not be analysed (not a capture,
 unsupported link type, truncated or corrupt: what could be decided is still
-printed); 2 usage error.`,
+printed); 2 usage error; 4 the report could not be written; 130 interrupted
+(the report covers what was read).`,
 		Example: `  esaflow analyze capture.pcap
   esaflow analyze --flows rotated-*.pcap.gz
   tcpdump -r big.pcap -w - 'port 25' | esaflow analyze --format jsonl -`,
@@ -61,7 +64,8 @@ printed); 2 usage error.`,
 	f := cmd.Flags()
 	f.StringVarP(&opts.Format, "format", "o", "table", "output format: table, json, jsonl or csv")
 	f.StringVar(&opts.GroupBy, "group-by", "client", "which side is the host in the per-host table: client (inbound mail) or server (outbound delivery)")
-	f.BoolVar(&opts.Flows, "flows", false, "table format: also print one row per connection")
+	f.BoolVar(&opts.Flows, "flows", false, "table format: also print one row per connection (at most 100000; csv and jsonl list all)")
+	f.IntVar(&opts.MaxHosts, "max-hosts", report.DefaultMaxHosts, "table and json: most hosts kept apart; the connections of later ones share one \"(more hosts)\" row (0: no bound)")
 	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "most files read at once, where that cannot change the report (1: one after another, 0: one per CPU)")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line or notes on stderr (warnings about damaged input are still shown)")
 	opts.addFlags(cmd)
@@ -82,6 +86,9 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	if err != nil {
 		return err
 	}
+	if opts.MaxHosts < 0 {
+		return usageErr(errors.New("--max-hosts must not be negative"))
+	}
 	jobs := opts.Jobs
 	if jobs < 0 {
 		return usageErr(errors.New("--jobs must not be negative"))
@@ -96,7 +103,7 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	sources, overlap := orderByTime(sources)
 
 	out := bufio.NewWriterSize(stdio.Out, 64<<10)
-	rend := report.New(out, report.Options{Format: format, GroupBy: group, Flows: opts.Flows})
+	rend := report.New(out, report.Options{Format: format, GroupBy: group, Flows: opts.Flows, MaxHosts: opts.MaxHosts})
 	prog := newProgress(stdio, opts.Quiet, sourceSizes(sources))
 	times := newStageTimes(stdio.Getenv)
 	p, err := runPipeline(ctx, sources, overlap, jobs, cfg, rend, prog, stdio.Err, times)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"maps"
@@ -21,36 +22,39 @@ type analyzeJSON struct {
 		Verdict string         `json:"verdict"`
 		Counts  map[string]int `json:"counts"`
 	} `json:"hosts"`
-	Connections []struct {
-		ID          uint64 `json:"id"`
-		Client      string `json:"client"`
-		Server      string `json:"server"`
-		ServerPort  uint16 `json:"server_port"`
-		ClientPort  uint16 `json:"client_port"`
-		Verdict     string `json:"verdict"`
-		Outcome     string `json:"outcome"`
-		History     string `json:"history"`
-		Explanation string `json:"explanation"`
-		Reason      string `json:"reason"`
-		// Packets and bytes as the record counts them.
-		ClientPackets uint64 `json:"client_packets"`
-		ServerPackets uint64 `json:"server_packets"`
-		MissedBytes   uint64 `json:"missed_bytes"`
-		Flags         []struct {
-			Name     string `json:"name"`
-			Evidence string `json:"evidence"`
-		} `json:"flags"`
-		TLS struct {
-			Version string `json:"version"`
-			Cipher  string `json:"cipher"`
-			Alert   string `json:"alert"`
-		} `json:"tls"`
-	} `json:"connections"`
-	Stats struct {
+	Connections []jsonConn `json:"connections"`
+	Stats       struct {
 		Packets   uint64   `json:"packets"`
 		Malformed uint64   `json:"malformed"`
 		Warnings  []string `json:"warnings"`
 	} `json:"stats"`
+}
+
+// jsonConn is the part of a connection record the tests read.
+type jsonConn struct {
+	ID          uint64 `json:"id"`
+	Client      string `json:"client"`
+	Server      string `json:"server"`
+	ServerPort  uint16 `json:"server_port"`
+	ClientPort  uint16 `json:"client_port"`
+	Verdict     string `json:"verdict"`
+	Outcome     string `json:"outcome"`
+	History     string `json:"history"`
+	Explanation string `json:"explanation"`
+	Reason      string `json:"reason"`
+	// Packets and bytes as the record counts them.
+	ClientPackets uint64 `json:"client_packets"`
+	ServerPackets uint64 `json:"server_packets"`
+	MissedBytes   uint64 `json:"missed_bytes"`
+	Flags         []struct {
+		Name     string `json:"name"`
+		Evidence string `json:"evidence"`
+	} `json:"flags"`
+	TLS struct {
+		Version string `json:"version"`
+		Cipher  string `json:"cipher"`
+		Alert   string `json:"alert"`
+	} `json:"tls"`
 }
 
 // expectation is one parsed .expect file.
@@ -223,6 +227,9 @@ func analyzeFile(t *testing.T, path string, extra ...string) analyzeJSON {
 	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, out.String())
 	}
+	// The document lists connections as they were decided; expect files
+	// list them as they started, which is the order of their IDs.
+	slices.SortFunc(doc.Connections, func(a, b jsonConn) int { return cmp.Compare(a.ID, b.ID) })
 	return doc
 }
 
