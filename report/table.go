@@ -21,7 +21,7 @@ type tableRenderer struct {
 	// maxRows is maxFlowRows (tests make it small); flowsLeft counts
 	// the connections past it.
 	maxRows, flowsLeft int
-	done      bool
+	done               bool
 }
 
 // maxFlowRows bounds the rows of the per-connection table, whose column
