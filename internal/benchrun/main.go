@@ -10,6 +10,10 @@
 // an unlisted port, beside the all-SMTP capture, and checks that exactly
 // the SMTP ones are reported, with their generated labels (mixed.go).
 //
+// The "memory" check runs every output format on 300,000 and 3,000,000
+// short connections from a thousand hosts and fails unless each format's
+// peak RSS stays flat (memory.go).
+//
 // Two scale checks follow (-checks selects which run): "conns" analyses a
 // capture whose 100,000 sessions are all open at once and checks every
 // connection's verdict; "synflood" analyses 1,000,000 unanswered SYNs
@@ -43,10 +47,11 @@ func main() {
 	dir := flag.String("dir", "testdata/bench", "where the capture and binaries are kept")
 	sizeMiB := flag.Int64("size", 1024, "capture size in MiB")
 	runs := flag.Int("runs", 3, "runs of each program; the median is shown")
-	checks := flag.String("checks", "throughput,mixed,conns,synflood", "which checks to run, comma-separated: throughput, mixed, conns, synflood")
+	checks := flag.String("checks", "throughput,mixed,conns,synflood,memory", "which checks to run, comma-separated: throughput, mixed, conns, synflood, memory")
 	conns := flag.Int("conns", 100000, "conns check: sessions open at once")
 	syns := flag.Int("syns", 1000000, "synflood check: unanswered SYNs")
 	maxConns := flag.Int("max-conns", 100000, "synflood check: esaflow's --max-conns")
+	memConns := flag.Int("short", 300000, "memory check: short connections (and ten times as many)")
 	floor := flag.String("floor", "", "internal: read FILE as the floor program and exit")
 	others := flag.Bool("others", true, "throughput check: also time tshark and tcptrace where installed")
 	flag.Parse()
@@ -59,7 +64,7 @@ func main() {
 		fmt.Println(n)
 		return
 	}
-	if err := runChecks(*dir, *checks, *sizeMiB, *runs, *conns, *syns, *maxConns, *others); err != nil {
+	if err := runChecks(*dir, *checks, *sizeMiB, *runs, *conns, *syns, *maxConns, *memConns, *others); err != nil {
 		fmt.Fprintln(os.Stderr, "benchrun:", err)
 		os.Exit(1)
 	}
@@ -67,7 +72,7 @@ func main() {
 
 // runChecks builds esaflow and runs the checks named in the comma-separated
 // list, in the order given.
-func runChecks(dir, list string, sizeMiB int64, runs, conns, syns, maxConns int, others bool) error {
+func runChecks(dir, list string, sizeMiB int64, runs, conns, syns, maxConns, memConns int, others bool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -90,8 +95,10 @@ func runChecks(dir, list string, sizeMiB int64, runs, conns, syns, maxConns int,
 			err = runSYNFlood(dir, bin, syns, maxConns, runs)
 		case "mixed":
 			err = runMixed(dir, bin, sizeMiB, runs)
+		case "memory":
+			err = runMemory(dir, bin, memConns, runs)
 		default:
-			err = fmt.Errorf("unknown check %q (throughput, mixed, conns, synflood)", c)
+			err = fmt.Errorf("unknown check %q (throughput, mixed, conns, synflood, memory)", c)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", c, err)
