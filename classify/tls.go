@@ -198,7 +198,7 @@ func (t *tlsStream) parseCertificate(m []byte) {
 // tlsVersionName names a protocol version as OpenSSL and Postfix logs do.
 func tlsVersionName(v uint16) string {
 	switch v {
-	case tls.VersionSSL30:
+	case 0x0300: // SSL 3.0, which crypto/tls no longer names
 		return "SSLv3"
 	case tls.VersionTLS10:
 		return "TLSv1"

@@ -370,10 +370,3 @@ func moreLines(n int) string {
 	return fmt.Sprintf(" (+%d lines)", n-1)
 }
 
-// join joins two label parts with ", ", either possibly empty.
-func join(a, b string) string {
-	if a == "" || b == "" {
-		return a + b
-	}
-	return a + ", " + b
-}
