@@ -196,10 +196,9 @@ type session struct {
 	// srvAfterGap: the server line being handled is the rest of one that
 	// missing bytes cut.
 	srvAfterGap bool
-	// cliResync and srvResync: bytes were missing before the next ones in
-	// that direction, which may start inside a line; cliSkip and srvSkip:
-	// they did, the rest of that line is passed over.
-	cliResync, srvResync, cliSkip, srvSkip bool
+	// cliSync and srvSync pass over the rest of a line that missing bytes
+	// cut into, in each direction.
+	cliSync, srvSync resync
 	// plainAfterTLS: STARTTLS was answered 220 and the client went on in
 	// clear text. plainTLSPort: the client opened with TLS and the
 	// server answered in clear text.
@@ -268,26 +267,15 @@ func (s *session) client(p []byte, t time.Time, gap bool) {
 	if gap && s.cmode == clientTLS {
 		s.ctls.broken = true // records cannot be followed across a hole
 	}
-	if gap {
-		s.cliResync = true
-	}
-	if s.cliResync && len(p) > 0 {
+	if gap || s.cliSync.active() {
 		// After missing bytes, a command line starts with a letter; else
 		// p begins inside a line, read from the next one.
-		s.cliResync = false
-		if s.cmode == clientCommands && !isLetter(p[0]) {
-			s.cliSkip = true
-		}
-	}
-	if s.cliSkip {
-		i := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			s.rec.ClientBytes += uint64(len(p))
+		var n int
+		p, n = s.cliSync.rest(p, gap, s.cmode == clientCommands && len(p) > 0 && !isLetter(p[0]))
+		s.rec.ClientBytes += uint64(n)
+		if n > 0 && len(p) == 0 {
 			return
 		}
-		s.cliSkip = false
-		s.rec.ClientBytes += uint64(i + 1)
-		p = p[i+1:]
 	}
 	if !s.srvData && s.cmode == clientCommands && len(s.cli.buf) == 0 && isTLSRecord(p) && s.rec.ClientBytes == 0 {
 		// TLS from the first byte: implicit TLS (port 465 and the like).
@@ -464,26 +452,15 @@ func (s *session) server(p []byte, t time.Time, gap bool) {
 	if gap && s.smode == serverTLS {
 		s.stls.broken = true
 	}
-	if gap {
-		s.srvResync = true
-	}
-	if s.srvResync && len(p) > 0 {
+	if gap || s.srvSync.active() {
 		// After missing bytes, read from the next line that starts like
 		// a reply: never join or parse across the hole.
-		s.srvResync = false
-		if s.smode == serverReplies && !looksLikeReplyStart(p) {
-			s.srvSkip = true
-		}
-	}
-	if s.srvSkip {
-		i := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			s.rec.ServerBytes += uint64(len(p))
+		var n int
+		p, n = s.srvSync.rest(p, gap, s.smode == serverReplies && len(p) > 0 && !looksLikeReplyStart(p))
+		s.rec.ServerBytes += uint64(n)
+		if n > 0 && len(p) == 0 {
 			return
 		}
-		s.srvSkip = false
-		s.rec.ServerBytes += uint64(i + 1)
-		p = p[i+1:]
 	}
 	s.rec.ServerBytes += uint64(len(p))
 	for len(p) > 0 {
@@ -598,4 +575,34 @@ func (s *session) serverLine(line []byte, t time.Time) {
 		}
 		s.finishReply(t)
 	}
+}
+
+// resync finds where reading may go on in one direction after bytes
+// missing from the capture: the next bytes may start inside a line.
+type resync struct{ pending, skipping bool }
+
+// active reports whether the next bytes still need looking at.
+func (r *resync) active() bool { return r.pending || r.skipping }
+
+// rest returns p from where reading goes on, and how many bytes before it
+// were passed over. gap says bytes are missing before p; midLine, that p
+// does not start a line. Once missing bytes were seen, the first bytes
+// that come are read from their start if they start a line, else from
+// after their first LF (all of p is passed over when it has none).
+func (r *resync) rest(p []byte, gap, midLine bool) ([]byte, int) {
+	if gap {
+		r.pending = true
+	}
+	if r.pending && len(p) > 0 {
+		r.pending, r.skipping = false, midLine
+	}
+	if !r.skipping {
+		return p, 0
+	}
+	i := bytes.IndexByte(p, '\n')
+	if i < 0 {
+		return p[:0], len(p)
+	}
+	r.skipping = false
+	return p[i+1:], i + 1
 }
