@@ -50,7 +50,7 @@ func OpenLive(o LiveOptions) (*Live, error) {
 		bufsize = 32 << 20
 	}
 	for _, set := range []error{in.SetSnapLen(o.Snaplen), in.SetPromisc(o.Promisc), in.SetTimeout(o.Timeout),
-		in.SetImmediateMode(true), in.SetBufferSize(bufsize)} {
+		in.SetImmediateMode(!o.Batched), in.SetBufferSize(bufsize)} {
 		if set != nil {
 			return nil, fmt.Errorf("capture on %s: %w", o.Interface, set)
 		}

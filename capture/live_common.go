@@ -16,6 +16,11 @@ type LiveOptions struct {
 	Timeout   time.Duration // read timeout (default 250 ms)
 	// BufferSize is the kernel ring buffer in bytes (default 32 MiB).
 	BufferSize int
+	// Batched turns libpcap's immediate mode off: on Linux the kernel
+	// then hands packets over in blocks (TPACKET_V3), far cheaper under
+	// load, each block at the latest after Timeout. With it off (the
+	// default), every packet is handed over at once (TPACKET_V2).
+	Batched bool
 	// Save, when set, receives a pcap copy of every packet read.
 	Save io.Writer
 }
