@@ -132,6 +132,9 @@ func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg 
 	if p.failed {
 		return silentExit(ExitInput)
 	}
+	if ctx.Err() != nil {
+		return silentExit(ExitInterrupted) // the report is whole; the code says how it ended
+	}
 	return nil
 }
 

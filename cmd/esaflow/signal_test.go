@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,8 +19,8 @@ import (
 )
 
 // buildEsaflow builds the command into a temporary directory, for tests
-// that send it real signals.
-func buildEsaflow(t *testing.T) string {
+// that send it real signals; cgo builds it with live capture.
+func buildEsaflow(t *testing.T, cgo bool) string {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("signals are tested on Linux")
@@ -30,6 +31,9 @@ func buildEsaflow(t *testing.T) string {
 	bin := filepath.Join(t.TempDir(), "esaflow")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if cgo {
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -58,7 +62,7 @@ func sampleAsPcap(t *testing.T) []byte {
 // and the report of every packet read so far is written, with the exit
 // code that says it was interrupted.
 func TestInterruptWritesTheReportOfWhatWasRead(t *testing.T) {
-	bin := buildEsaflow(t)
+	bin := buildEsaflow(t, false)
 	fifo := filepath.Join(t.TempDir(), "capture.pcap")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skipf("mkfifo: %v", err)
@@ -98,7 +102,7 @@ func TestInterruptWritesTheReportOfWhatWasRead(t *testing.T) {
 // first SIGTERM cannot cut the read short; a second one ends esaflow at
 // once.
 func TestSecondSignalEndsAtOnce(t *testing.T) {
-	bin := buildEsaflow(t)
+	bin := buildEsaflow(t, false)
 	cmd := exec.Command(bin, "analyze", "--format", "json", "-")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -164,4 +168,52 @@ func waitExit(t *testing.T, cmd *exec.Cmd, limit time.Duration) int {
 		t.Fatalf("still running after %s", limit)
 	}
 	return -1
+}
+
+// TestLiveInterruptedWritesItsTablesAndStats: SIGINT ends a live capture
+// with the per-host table, libpcap's counters and the interrupted code.
+func TestLiveInterruptedWritesItsTablesAndStats(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("live capture needs root")
+	}
+	bin := buildEsaflow(t, true)
+	var out bytes.Buffer
+	var errb lockedBuffer // read while the command writes it
+	cmd := exec.Command(bin, "live", "-i", "lo", "--ports", "2799")
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50 && !strings.Contains(errb.String(), "capturing on"); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	code := waitExit(t, cmd, 10*time.Second)
+	if strings.Contains(errb.String(), "without cgo") {
+		t.Skip("built without libpcap")
+	}
+	if code != ExitInterrupted || !strings.Contains(errb.String(), "libpcap: ") || !strings.Contains(out.String(), "no connections") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe to read while another goroutine
+// writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
