@@ -369,4 +369,3 @@ func moreLines(n int) string {
 	}
 	return fmt.Sprintf(" (+%d lines)", n-1)
 }
-
