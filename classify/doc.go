@@ -6,8 +6,12 @@
 // state machine documented in decide.go. It also reads what a record
 // needs to explain itself beyond the verdict: the marks of a firewall's
 // SMTP inspection and resets forged in a side's name (flags.go,
-// inspect.go), the TLS records sent in clear (tls.go) and the named reason
-// of a refusal (reasons.go). Its output is one Record per connection,
+// inspect.go), the TLS records sent in clear (tls.go) and, in TLS 1.3,
+// the shapes of the encrypted ones that tell a failed handshake
+// (tls13.go), the named reason of a refusal (reasons.go), what the
+// capture lacks and sessions off the common path (capturegaps.go), and
+// the first commands of other protocols that greet like SMTP
+// (protocol.go). Its output is one Record per connection,
 // handed to a callback when the connection is decided. A record's texts
 // share one byte arena per session (arena.go), reused when the session is
 // Reset; on amd64 with AVX2 the body scanner steps over body lines that

@@ -16,6 +16,14 @@
 // reused at once. Conn and tomb start with a node (list links, key, hash)
 // that the generic tables and lists find at the element's address.
 //
+// Connections off the SMTP ports are followed only with Config.AnyPort,
+// from their handshake, as probes (probe.go): their events are kept until
+// the first payloads show an SMTP greeting and command, then replayed to
+// a Stream; anything else is dropped to a tomb after its first payload.
+// Out-of-order data is held in a heap bounded by bytes (reassembly.go);
+// bytes cut by the snap length or lost to a sequence hole are counted
+// (Conn.Missed), and so are those given up at the bound (Conn.GaveUp).
+//
 // It keeps the TCP-level facts about each connection (Zeek-style history
 // and conn_state, who closed first, packet and byte counts) and nothing
 // about SMTP: parsing payload belongs to package classify. gopacket stops
