@@ -27,11 +27,12 @@ type LiveOptions struct {
 	GroupBy     string
 	Ports       string
 	IdleTimeout time.Duration
-	// BufferMiB is the kernel ring buffer (0: capture's default); Batched
-	// turns immediate mode off (TPACKET_V3 blocks on Linux): see
-	// capture.LiveOptions.
+	// BufferMiB is the kernel ring buffer (0: capture's default).
+	// Immediate turns libpcap's immediate mode on; by default packets
+	// come in blocks (TPACKET_V3 on Linux), which keeps up at rates where
+	// immediate mode drops (docs/live-load.md): see capture.LiveOptions.
 	BufferMiB int
-	Batched   bool
+	Immediate bool
 	// ready, when set, is called once the capture is running (tests).
 	ready func()
 }
@@ -69,7 +70,7 @@ and a build with cgo and libpcap.`,
 	f.StringVar(&opts.Ports, "ports", flow.DefaultPorts, "SMTP server ports, comma-separated, ranges allowed")
 	f.DurationVar(&opts.IdleTimeout, "idle-timeout", 5*time.Minute, "decide a connection after this long without packets (wall-clock time)")
 	f.IntVar(&opts.BufferMiB, "buffer-size", 32, "kernel capture buffer in MiB: raise it if drops are reported")
-	f.BoolVar(&opts.Batched, "batched", false, "let the kernel hand packets over in blocks (Linux TPACKET_V3), cheaper under heavy load; verdicts come up to 250 ms later")
+	f.BoolVar(&opts.Immediate, "immediate", false, "libpcap's immediate mode: each packet handed over at once (Linux TPACKET_V2), verdicts up to 250 ms sooner, but drops from about 200 Mbit/s (docs/live-load.md)")
 	return cmd
 }
 
@@ -143,7 +144,7 @@ func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg 
 // usage errors.
 func openLive(opts *LiveOptions) (src *capture.Live, save *os.File, err error) {
 	lo := capture.LiveOptions{Interface: opts.Interface, Filter: opts.Filter, Snaplen: opts.Snaplen, Promisc: opts.Promisc,
-		BufferSize: opts.BufferMiB << 20, Batched: opts.Batched}
+		BufferSize: opts.BufferMiB << 20, Batched: !opts.Immediate}
 	if opts.Write != "" {
 		if save, err = os.Create(opts.Write); err != nil {
 			return nil, nil, &exitError{code: ExitInput, err: fmt.Errorf("-w: %w", err)}
@@ -230,7 +231,7 @@ func (d *dropWatch) check(src *capture.Live, now time.Time, stdio IO) {
 		return
 	}
 	if k, i := st.KernelDropped-d.kernel, st.InterfaceDropped-d.iface; k > 0 || i > 0 {
-		fmt.Fprintf(stdio.Err, "esaflow: warning: %s: %d packets dropped by the kernel, %d by the interface in the last second; verdicts of the connections open now may rest on missing packets (raise --buffer-size, try --batched, or narrow -f)\n",
+		fmt.Fprintf(stdio.Err, "esaflow: warning: %s: %d packets dropped by the kernel, %d by the interface in the last second; verdicts of the connections open now may rest on missing packets (raise --buffer-size, or narrow -f)\n",
 			now.UTC().Format("15:04:05"), k, i)
 	}
 	d.kernel, d.iface = st.KernelDropped, st.InterfaceDropped
