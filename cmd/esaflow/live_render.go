@@ -24,22 +24,26 @@ func defaultFilter(ports string) string {
 }
 
 // liveRenderer prints each connection the moment it is decided (a JSON
-// line, or a row of the per-connection table) and counts it for the
-// per-host table printed at the end.
+// line, or a row of the per-connection table and a count for the per-host
+// table printed at the end).
 type liveRenderer struct {
 	w       io.Writer
 	jsonl   report.Renderer       // set for --format jsonl
 	rows    *report.FlowRowWriter // set for --format table
-	hosts   report.Renderer
+	hosts   report.Renderer       // set for --format table
 	decided int
 }
 
 // newLiveRenderer returns the renderer of one live run writing to w.
 func newLiveRenderer(w io.Writer, jsonl bool, group report.GroupBy) *liveRenderer {
-	l := &liveRenderer{w: w, hosts: report.New(w, report.Options{Format: report.FormatTable, GroupBy: group})}
+	l := &liveRenderer{w: w}
 	if jsonl {
 		l.jsonl = report.New(w, report.Options{Format: report.FormatJSONL})
 	} else {
+		// The per-host table keeps a row per host, as many as
+		// analyze's --max-hosts default: a capture running for days
+		// meets ever new hosts.
+		l.hosts = report.New(w, report.Options{Format: report.FormatTable, GroupBy: group, MaxHosts: report.DefaultMaxHosts})
 		l.rows = report.NewFlowRowWriter(w)
 	}
 	return l
@@ -56,11 +60,11 @@ func (l *liveRenderer) start() error {
 // Connection prints r at once and counts it for its host.
 func (l *liveRenderer) Connection(r *classify.Record) error {
 	l.decided++
+	if l.jsonl != nil {
+		return l.jsonl.Connection(r) // nothing kept: JSON Lines has no host table
+	}
 	if err := l.hosts.Connection(r); err != nil {
 		return err
-	}
-	if l.jsonl != nil {
-		return l.jsonl.Connection(r)
 	}
 	return l.rows.Row(r)
 }
