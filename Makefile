@@ -3,7 +3,7 @@
 
 GO ?= go
 
-.PHONY: all build test vet demo bench pgo fuzz record record-deps clean
+.PHONY: all build test vet demo bench pgo fuzz record record-deps live-load clean
 
 all: vet test build
 
@@ -61,6 +61,11 @@ record:
 	bash testdata/record/record.sh
 	bash testdata/record/wild.sh
 	bash testdata/record/tls.sh
+
+# esaflow live against tcpdump at rising rates over a veth pair between two
+# namespaces it creates, then 10-minute soaks (root; ~50 min; docs/live-load.md).
+live-load:
+	bash testdata/live/load.sh
 
 record-deps:
 	bash testdata/record/deps.sh
