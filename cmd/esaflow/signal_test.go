@@ -178,7 +178,7 @@ func TestLiveInterruptedWritesItsTablesAndStats(t *testing.T) {
 	}
 	bin := buildEsaflow(t, true)
 	var out bytes.Buffer
-	var errb lockedBuffer // read while the command writes it
+	var errb syncBuffer // read while the command writes it
 	cmd := exec.Command(bin, "live", "-i", "lo", "--ports", "2799")
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
@@ -199,21 +199,21 @@ func TestLiveInterruptedWritesItsTablesAndStats(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe to read while another goroutine
-// writes it.
-type lockedBuffer struct {
+// syncBuffer is a bytes.Buffer safe for one writer and one reader (a
+// command's output read while it runs).
+type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
