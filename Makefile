@@ -46,7 +46,7 @@ pgo:
 FUZZTIME ?= 30s
 fuzz:
 	@for t in capture:FuzzReader capture:FuzzReadBatchMatchesNext flow:FuzzDecode \
-		flow:FuzzTrackerLifecycle cmd/esaflow:FuzzAsyncClassificationGivesTheSequentialReport \
+		flow:FuzzTrackerLifecycle engine:FuzzAsyncClassificationGivesTheSequentialReport \
 		classify:FuzzSessionPayloads classify:FuzzTLSStream report:FuzzRecordJSON \
 		internal/expect:FuzzParse; do \
 		echo "== $${t#*:} (./$${t%%:*}, $(FUZZTIME))"; \

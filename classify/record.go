@@ -2,6 +2,7 @@ package classify
 
 import (
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -128,4 +129,35 @@ type TLS struct {
 type Flag struct {
 	Name     string `json:"name"`
 	Evidence string `json:"evidence"`
+}
+
+// Clone returns a copy of r that shares no memory with it: its strings
+// and lists outlive the session that made r (see Session.Reset), so a
+// consumer may keep it for as long as it likes.
+func (r *Record) Clone() Record {
+	c := *r
+	c.Banner = strings.Clone(r.Banner)
+	c.History = strings.Clone(r.History)
+	c.ConnState = strings.Clone(r.ConnState)
+	c.ClosedBy = strings.Clone(r.ClosedBy)
+	c.Reason = strings.Clone(r.Reason)
+	c.Explanation = strings.Clone(r.Explanation)
+	if r.Replies != nil {
+		c.Replies = make([]Reply, len(r.Replies))
+		for i, rp := range r.Replies {
+			rp.Command, rp.Enhanced, rp.Text = strings.Clone(rp.Command), strings.Clone(rp.Enhanced), strings.Clone(rp.Text)
+			c.Replies[i] = rp
+		}
+	}
+	if r.Flags != nil {
+		c.Flags = make([]Flag, len(r.Flags))
+		for i, f := range r.Flags {
+			c.Flags[i] = Flag{Name: strings.Clone(f.Name), Evidence: strings.Clone(f.Evidence)}
+		}
+	}
+	t := &c.TLS
+	t.Result, t.Version, t.Cipher = strings.Clone(t.Result), strings.Clone(t.Version), strings.Clone(t.Cipher)
+	t.CertSubject, t.CertIssuer = strings.Clone(t.CertSubject), strings.Clone(t.CertIssuer)
+	t.Alert, t.AlertFrom = strings.Clone(t.Alert), strings.Clone(t.AlertFrom)
+	return c
 }

@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 
 	"github.com/spf13/cobra"
 
 	"github.com/esaflow/esaflow/capture"
+	"github.com/esaflow/esaflow/engine"
 	"github.com/esaflow/esaflow/flow"
 	"github.com/esaflow/esaflow/report"
 )
@@ -100,17 +100,23 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 		return err
 	}
 	defer closeSources(sources)
-	sources, overlap := orderByTime(sources)
 
 	out := bufio.NewWriterSize(stdio.Out, 64<<10)
 	rend := report.New(out, report.Options{Format: format, GroupBy: group, Flows: opts.Flows, MaxHosts: opts.MaxHosts})
 	prog := newProgress(stdio, opts.Quiet, sourceSizes(sources))
-	times := newStageTimes(stdio.Getenv)
-	p, err := runPipeline(ctx, sources, overlap, jobs, cfg, rend, prog, stdio.Err, times)
+	eopts := engineOptions(cfg, stdio)
+	eopts.Jobs = jobs
+	if prog != nil {
+		eopts.Progress, eopts.Warnings = prog, prog.stderr(stdio.Err)
+	}
+	if stdio.Getenv != nil && stdio.Getenv("ESAFLOW_TIMINGS") != "" {
+		// A developer's aid: how long each stage of the run was busy.
+		eopts.Timings, eopts.Clock = stdio.Err, stdio.now
+	}
+	st, err := engine.Run(ctx, asSources(sources), rend, eopts)
 	prog.Done()
-	times.report(stdio.Err)
 	if err != nil {
-		return err
+		return &exitError{code: ExitOutput, err: err}
 	}
 	if err := out.Flush(); err != nil {
 		return outputErr(err)
@@ -118,10 +124,26 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	if ctx.Err() != nil {
 		return silentExit(ExitInterrupted)
 	}
-	if failed || p.failed {
+	if failed || len(st.Warnings) > 0 {
 		return silentExit(ExitInput)
 	}
 	return nil
+}
+
+// engineOptions are the engine settings every command that reads capture
+// files shares: tracking cfg, classification on one worker per core,
+// warnings to stderr.
+func engineOptions(cfg flow.Config, stdio IO) engine.Options {
+	return engine.Options{Flow: cfg, Workers: runtime.GOMAXPROCS(0), Warnings: stdio.Err}
+}
+
+// asSources returns files as engine sources.
+func asSources(files []*capture.File) []capture.Source {
+	sources := make([]capture.Source, len(files))
+	for i, f := range files {
+		sources[i] = f
+	}
+	return sources
 }
 
 // openSources opens every input first, so that a wrong name fails before
@@ -156,47 +178,6 @@ func closeSources(sources []*capture.File) {
 	for _, s := range sources {
 		s.Close()
 	}
-}
-
-// runPipeline reads every source in order through one tracker into rend
-// (sources as orderByTime ordered them; overlap, as it said, merges them
-// packet by packet),
-// or up to jobs files at once where that gives the same report (see
-// parallel.go); prog (nil for none) shows how far it got, warnings go to
-// errw, and times (nil for none) gets how long each stage was busy (not
-// when files are read in parallel).
-func runPipeline(ctx context.Context, sources []*capture.File, overlap bool, jobs int, cfg flow.Config, rend report.Renderer, prog *progress, errw io.Writer, times *stageTimes) (*pipeline, error) {
-	defer closeOnCancel(ctx, sources)()
-	if overlap {
-		// Packet by packet across the files (see timeline.go).
-		if times != nil {
-			times.merged = true
-		}
-		p := newPipeline(cfg, rend)
-		if !p.readMerged(ctx, sources, prog.stderr(errw)) {
-			p.warn(errw, "interrupted: the report covers the input read so far")
-		}
-		return p, p.finish()
-	}
-	if starts := parallelPlan(sources, cfg, jobs); starts != nil {
-		if times != nil {
-			times.parallel = true
-		}
-		return runParallel(ctx, sources, starts, jobs, cfg, rend, prog, errw)
-	}
-	p := newAsyncPipeline(cfg, rend, classWorkers())
-	p.prog = prog
-	if times != nil {
-		p.times, p.async.times, times.workers = times, times, len(p.async.workers)
-	}
-	errw = prog.stderr(errw)
-	for i, src := range sources {
-		if !p.readFile(ctx, i, src, errw) {
-			p.warn(errw, "interrupted: the report covers the input read so far")
-			break
-		}
-	}
-	return p, p.finish()
 }
 
 // sourceSizes returns the size of each source's file, -1 for standard

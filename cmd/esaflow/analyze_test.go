@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,44 +14,11 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // mixedCapture builds a small capture with an ACCEPT, a REJECT and a
 // TCPREFUSE connection.
-func mixedCapture() *pcaptest.Builder {
-	b := pcaptest.NewBuilder(pcaptest.Ethernet)
-	srv := pcaptest.Endpoint{Addr: netip.MustParseAddr("192.0.2.25"), Port: 25}
-	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
-
-	c := b.Conv(pcaptest.Endpoint{Addr: netip.MustParseAddr("198.51.100.10"), Port: 40000}, srv, 100, 900)
-	c.SYN(ms(0))
-	c.SYNACK(ms(1))
-	c.ACK(ms(2))
-	c.Server(ms(3), "220 mx.example ESMTP\r\n")
-	c.Client(ms(4), "QUIT\r\n")
-	c.Server(ms(5), "221 bye\r\n")
-	c.ServerFIN(ms(6))
-	c.ClientFIN(ms(7))
-
-	r := b.Conv(pcaptest.Endpoint{Addr: netip.MustParseAddr("203.0.113.7"), Port: 40001}, srv, 200, 800)
-	r.SYN(ms(10))
-	r.SYNACK(ms(11))
-	r.ACK(ms(12))
-	r.Server(ms(13), "554 5.7.1 no \x1b[31mred\r\n")
-	r.ServerFIN(ms(14))
-	r.ClientFIN(ms(15))
-
-	f := b.Conv(pcaptest.Endpoint{Addr: netip.MustParseAddr("203.0.113.8"), Port: 40002}, srv, 300, 700)
-	f.SYN(ms(20))
-	f.SYNACK(ms(21))
-	f.ACK(ms(22))
-	f.ServerRST(ms(23))
-	return b
-}
+func mixedCapture() *pcaptest.Builder { return pcaptest.Mixed(t0) }
 
 func writeTemp(t *testing.T, name string, data []byte) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return pcaptest.WriteTemp(t, name, data)
 }
 
 func run(args ...string) (code int, stdout, stderr string) {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/esaflow/esaflow/classify"
+	"github.com/esaflow/esaflow/engine"
 	"github.com/esaflow/esaflow/internal/expect"
 	"github.com/esaflow/esaflow/report"
 )
@@ -70,7 +71,7 @@ type collector struct {
 }
 
 func (c *collector) Connection(r *classify.Record) error {
-	c.recs = append(c.recs, *r)
+	c.recs = append(c.recs, r.Clone())
 	c.agg.Add(r)
 	return nil
 }
@@ -106,15 +107,14 @@ func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
 	}
 	defer closeSources(sources)
 	col := &collector{agg: report.NewAggregator(group)}
-	sources, overlap := orderByTime(sources)
-	p, err := runPipeline(ctx, sources, overlap, 1, cfg, col, nil, stdio.Err, nil)
+	st, err := engine.Run(ctx, asSources(sources), col, engineOptions(cfg, stdio))
 	if err != nil {
-		return err
+		return &exitError{code: ExitOutput, err: err}
 	}
 	if ctx.Err() != nil {
 		return silentExit(ExitInterrupted) // an interrupted check neither passes nor fails
 	}
-	if failed || p.failed {
+	if failed || len(st.Warnings) > 0 {
 		// A damaged capture cannot be trusted to pass or fail.
 		return silentExit(ExitInput)
 	}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/esaflow/esaflow/capture"
+	"github.com/esaflow/esaflow/engine"
 	"github.com/esaflow/esaflow/flow"
 )
 
@@ -114,10 +116,9 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	return err
 }
 
-// captureLive runs an open capture through the pipeline into rend, then
+// captureLive runs an open capture through the engine into rend, then
 // prints libpcap's statistics.
 func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg flow.Config, rend *liveRenderer, stdio IO) error {
-	p := newPipeline(cfg, rend)
 	fmt.Fprintf(stdio.Err, "esaflow: capturing on %s (%s); Ctrl-C to stop\n", opts.Interface, opts.Filter)
 	if err := rend.start(); err != nil {
 		return outputErr(err)
@@ -125,12 +126,16 @@ func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg 
 	if opts.ready != nil {
 		opts.ready()
 	}
-	liveLoop(ctx, opts, src, p, rend, stdio)
-	if err := p.finish(); err != nil {
-		return err
+	in := newLiveInput(ctx, opts, src, rend, stdio)
+	// The capture ends (io.EOF) on a signal, at --duration or --count: a
+	// normal end for live, so the engine's context is never cancelled.
+	st, err := engine.Run(context.WithoutCancel(ctx), []capture.Source{in}, rend,
+		engine.Options{Flow: cfg, Warnings: stdio.Err, Clock: time.Now})
+	if err != nil {
+		return &exitError{code: ExitOutput, err: err}
 	}
 	printLiveStats(src, opts.Format == "table", stdio)
-	if p.failed {
+	if len(st.Warnings) > 0 {
 		return silentExit(ExitInput)
 	}
 	if ctx.Err() != nil {
@@ -166,36 +171,42 @@ func openLive(opts *LiveOptions) (src *capture.Live, save *os.File, err error) {
 	return src, save, nil
 }
 
-// liveLoop feeds packets to the pipeline until ctx is cancelled, the
-// --duration has passed or --count connections are decided. When the read
-// timeout passes without a packet, the tracker's clock is moved to the
-// wall clock so that idle connections are still decided.
-func liveLoop(ctx context.Context, opts *LiveOptions, src *capture.Live, p *pipeline, rend *liveRenderer, stdio IO) {
-	var deadline time.Time
-	if opts.Duration > 0 {
-		deadline = time.Now().Add(opts.Duration)
-	}
-	var pkt capture.Packet
-	drops := dropWatch{next: time.Now().Add(time.Second)}
-	for ctx.Err() == nil && (opts.Count == 0 || rend.decided < opts.Count) && p.err == nil {
-		now := time.Now()
-		if !deadline.IsZero() && !now.Before(deadline) {
-			return
-		}
-		drops.check(src, now, stdio)
-		err := src.Next(&pkt)
-		if errors.Is(err, capture.ErrTimeout) {
-			p.tracker.Advance(time.Now()) // live: packet time is wall-clock time
-			continue
-		}
-		if err != nil {
-			p.warn(stdio.Err, err.Error())
-			return
-		}
-		p.countTime(pkt.Time)
-		p.tracker.Packet(&pkt)
-	}
+// liveInput is the capture as the engine reads it: it ends (io.EOF) when
+// ctx is cancelled, the --duration has passed or --count connections are
+// decided, and reports libpcap's drops each second (dropWatch). Closing
+// it leaves the capture open: the command closes that.
+type liveInput struct {
+	ctx      context.Context
+	src      *capture.Live
+	rend     *liveRenderer
+	count    int
+	deadline time.Time
+	drops    dropWatch
+	stdio    IO
 }
+
+func newLiveInput(ctx context.Context, opts *LiveOptions, src *capture.Live, rend *liveRenderer, stdio IO) *liveInput {
+	in := &liveInput{ctx: ctx, src: src, rend: rend, count: opts.Count, stdio: stdio,
+		drops: dropWatch{next: time.Now().Add(time.Second)}}
+	if opts.Duration > 0 {
+		in.deadline = time.Now().Add(opts.Duration)
+	}
+	return in
+}
+
+// Next implements capture.Source.
+func (in *liveInput) Next(p *capture.Packet) error {
+	now := time.Now()
+	if in.ctx.Err() != nil || in.count > 0 && in.rend.decided >= in.count ||
+		!in.deadline.IsZero() && !now.Before(in.deadline) {
+		return io.EOF
+	}
+	in.drops.check(in.src, now, in.stdio)
+	return in.src.Next(p)
+}
+
+// Close implements capture.Source; the capture stays open.
+func (in *liveInput) Close() error { return nil }
 
 // printLiveStats prints libpcap's counters to stderr and, for the table
 // format, at the end of the output too.

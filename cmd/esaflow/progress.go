@@ -56,18 +56,16 @@ func newProgress(stdio IO, quiet bool, sizes []int64) *progress {
 	if total < progressMinBytes {
 		return nil
 	}
-	now := stdio.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := stdio.now
 	t := now()
 	return &progress{w: stdio.Err, now: now, total: total, done: make([]int64, len(sizes)),
 		conns: make([]uint64, len(sizes)), start: t, drawn: t}
 }
 
-// update records that input i has read done bytes and seen conns
-// connections, and redraws the line if the last redraw is old enough.
-func (p *progress) update(i int, done int64, conns uint64) {
+// Update records that input i has read done bytes and seen conns
+// connections, and redraws the line if the last redraw is old enough
+// (engine.Progress).
+func (p *progress) Update(i int, done int64, conns uint64) {
 	if p == nil {
 		return
 	}

@@ -50,6 +50,14 @@ type IO struct {
 	Now func() time.Time
 }
 
+// now reads the wall clock: Now, or time.Now when it is nil.
+func (s IO) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
 // exitError carries an exit code through cobra.
 type exitError struct {
 	code int

@@ -18,6 +18,7 @@ import (
 
 	"github.com/esaflow/esaflow/capture"
 	"github.com/esaflow/esaflow/classify"
+	"github.com/esaflow/esaflow/engine"
 	"github.com/esaflow/esaflow/flow"
 	"github.com/esaflow/esaflow/report"
 )
@@ -163,13 +164,12 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 		return err
 	}
 	col := &collector{agg: report.NewAggregator(report.GroupClient)}
-	sources, overlap := orderByTime(sources)
-	p, err := runPipeline(ctx, sources, overlap, 1, cfg, col, nil, stdio.Err, nil)
+	st, err := engine.Run(ctx, asSources(sources), col, engineOptions(cfg, stdio))
 	closeSources(sources)
 	if err != nil {
-		return err
+		return &exitError{code: ExitOutput, err: err}
 	}
-	failed = failed || p.failed
+	failed = failed || len(st.Warnings) > 0
 	recs := col.recs
 	slices.SortFunc(recs, func(a, b classify.Record) int { return cmp.Compare(a.ID, b.ID) })
 

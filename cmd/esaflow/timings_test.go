@@ -8,7 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/esaflow/esaflow/internal/pcaptest"
 )
 
 func runEnv(env map[string]string, args ...string) (code int, stdout, stderr string) {
@@ -24,7 +25,7 @@ var timingsLine = regexp.MustCompile(`^esaflow: timings: wall (\d+)ms; reader: r
 // TestTimingsGoToStderrOnlyWhenAsked: ESAFLOW_TIMINGS adds one line to
 // stderr, with every stage, and leaves the report as it was.
 func TestTimingsGoToStderrOnlyWhenAsked(t *testing.T) {
-	path := writeTemp(t, "busy.pcap", busyCapture(3000))
+	path := writeTemp(t, "busy.pcap", pcaptest.Busy(t0, 3000))
 	code, plain, errs := runEnv(nil, "analyze", "--format", "jsonl", "--quiet", path)
 	if code != 0 || errs != "" {
 		t.Fatalf("without ESAFLOW_TIMINGS: exit %d, stderr %q", code, errs)
@@ -60,9 +61,6 @@ func TestTimingsSayWhenFilesAreReadInParallel(t *testing.T) {
 		if !strings.HasPrefix(b, "wild_") && !strings.HasPrefix(b, "tls_") && !strings.HasPrefix(b, "sample_") && !strings.HasPrefix(b, "fw_masked") {
 			files = append(files, f)
 		}
-	}
-	if groupsOf(t, files, time.Second) < 2 {
-		t.Fatal("the recorded captures are not read in parallel with --idle-timeout 1s")
 	}
 	env := map[string]string{"ESAFLOW_TIMINGS": "1"}
 	args := append([]string{"analyze", "--quiet", "--idle-timeout", "1s", "--jobs", "2"}, files...)

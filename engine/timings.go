@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"fmt"
@@ -11,8 +11,8 @@ import (
 // developer who wants to know where a run's time goes: a sampling profiler
 // on a virtual machine can misplace it (perf put half the samples of a
 // 1 GiB run in the reading goroutine, which these clocks found busy 43% of
-// the wall time). ESAFLOW_TIMINGS=1 turns it on for esaflow analyze; one
-// line goes to stderr at the end. It is timed per batch (of frames read,
+// the wall time). Options.Timings turns it on; one line goes there at
+// the end. It is timed per batch (of frames read,
 // of events classified, of records written), never per packet, so that it
 // changes the run it measures by nothing measurable. The reader, the
 // tracker and the workers each add on their own goroutine, hence atomics.
@@ -22,6 +22,8 @@ type stageTimes struct {
 	parallel bool // files were read in parallel: nothing was timed
 	merged   bool // files overlapping in time were merged: nothing was timed
 	start    time.Time
+	clock    func() time.Time
+	w        io.Writer
 }
 
 // stage is one of the stretches stageTimes adds up.
@@ -38,13 +40,13 @@ const (
 	stages
 )
 
-// newStageTimes returns a stageTimes when getenv says ESAFLOW_TIMINGS is
-// set, else nil (all the methods then do nothing).
-func newStageTimes(getenv func(string) string) *stageTimes {
-	if getenv == nil || getenv("ESAFLOW_TIMINGS") == "" {
+// newStageTimes returns a stageTimes that writes its line to w and reads
+// clock, or nil when either is nil (all the methods then do nothing).
+func newStageTimes(w io.Writer, clock func() time.Time) *stageTimes {
+	if w == nil || clock == nil {
 		return nil
 	}
-	return &stageTimes{start: time.Now()}
+	return &stageTimes{start: clock(), clock: clock, w: w}
 }
 
 // now returns the time when s is on: the start of a timed stretch.
@@ -52,7 +54,7 @@ func (s *stageTimes) now() time.Time {
 	if s == nil {
 		return time.Time{}
 	}
-	return time.Now()
+	return s.clock()
 }
 
 // add adds the time since from to stage st; it returns the time now, the
@@ -62,7 +64,7 @@ func (s *stageTimes) add(st stage, from time.Time) time.Time {
 	if s == nil {
 		return time.Time{}
 	}
-	now := time.Now()
+	now := s.clock()
 	s.busy[st].Add(int64(now.Sub(from)))
 	return now
 }
@@ -75,10 +77,11 @@ func (s *stageTimes) addDuration(st stage, d time.Duration) {
 }
 
 // report writes the line.
-func (s *stageTimes) report(w io.Writer) {
+func (s *stageTimes) report() {
 	if s == nil {
 		return
 	}
+	w := s.w
 	if s.merged {
 		fmt.Fprintln(w, "esaflow: timings: not measured when files overlapping in time are merged packet by packet")
 		return
@@ -89,6 +92,6 @@ func (s *stageTimes) report(w io.Writer) {
 	}
 	ms := func(st stage) string { return fmt.Sprintf("%.0fms", float64(s.busy[st].Load())/1e6) }
 	fmt.Fprintf(w, "esaflow: timings: wall %s; reader: read %s, decode %s; tracker: track %s, waiting for a worker %s, waiting for input %s, output %s; %d workers: classify %s\n",
-		fmt.Sprintf("%.0fms", float64(time.Since(s.start))/1e6), ms(stageRead), ms(stageDecode),
+		fmt.Sprintf("%.0fms", float64(s.clock().Sub(s.start))/1e6), ms(stageRead), ms(stageDecode),
 		ms(stageTrack), ms(stageHandover), ms(stageInput), ms(stageOutput), s.workers, ms(stageClassify))
 }

@@ -1,11 +1,9 @@
-package main
+package engine
 
 import (
 	"bytes"
 	"cmp"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -54,30 +52,31 @@ func scanFrames(name string) (frameSpan, error) {
 	return sp, nil
 }
 
-// orderByTime puts sources in the order of their first frames (files
-// without any last, by name) and reports whether their times overlap, so
-// that they must be merged packet by packet. Standard input, a single
-// source, or a file that cannot be scanned leave the order as given.
-func orderByTime(sources []*capture.File) (ordered []*capture.File, overlap bool) {
+// orderByTime returns the order in which to read sources, as indices into
+// it: the order of their first frames (files without any last, by name).
+// It also reports whether their times overlap, so that they must be
+// merged packet by packet. Standard input, a single source, or a file
+// that cannot be scanned leave the order as given.
+func orderByTime(sources []*capture.File) (order []int, overlap bool) {
+	order = make([]int, len(sources))
+	for i := range order {
+		order[i] = i
+	}
 	if len(sources) < 2 {
-		return sources, false
+		return order, false
 	}
 	spans := make([]frameSpan, len(sources))
 	for i, s := range sources {
 		if !regularFile(s.Name()) {
-			return sources, false // standard input, a FIFO: read once, in the order given
+			return order, false // standard input, a FIFO: read once, in the order given
 		}
 		sp, err := scanFrames(s.Name())
 		if err != nil {
-			return sources, false
+			return order, false
 		}
 		spans[i] = sp
 	}
-	idx := make([]int, len(sources))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int {
+	slices.SortStableFunc(order, func(a, b int) int {
 		sa, sb := spans[a], spans[b]
 		switch {
 		case sa.any != sb.any:
@@ -90,10 +89,8 @@ func orderByTime(sources []*capture.File) (ordered []*capture.File, overlap bool
 		}
 		return cmp.Compare(sources[a].Name(), sources[b].Name())
 	})
-	ordered = make([]*capture.File, len(sources))
 	var last time.Time
-	for k, i := range idx {
-		ordered[k] = sources[i]
+	for k, i := range order {
 		sp := spans[i]
 		if !sp.any {
 			continue
@@ -105,7 +102,7 @@ func orderByTime(sources []*capture.File) (ordered []*capture.File, overlap bool
 			last = sp.last
 		}
 	}
-	return ordered, overlap
+	return order, overlap
 }
 
 // mergeHead is one source's next frame in a merge.
@@ -140,14 +137,7 @@ func (p *pipeline) readMerged(ctx context.Context, sources []*capture.File, errw
 		if err == nil || err == io.EOF || ctx.Err() != nil {
 			return
 		}
-		var re *capture.ReadError
-		if errors.As(err, &re) {
-			h.fs.Warning = fmt.Sprintf("truncated or corrupt at byte %d (packet %d): %v; the verdicts before it are kept", re.Offset, re.Packet, re.Err)
-			p.warn(errw, re.File+": "+h.fs.Warning)
-		} else {
-			h.fs.Warning = err.Error()
-			p.warn(errw, err.Error())
-		}
+		p.warnRead(errw, err, &h.fs)
 	}
 	for i, s := range sources {
 		heads[i] = mergeHead{src: s, fs: report.FileStat{Name: s.Name(), Format: s.Format()}}

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"context"
@@ -13,47 +13,47 @@ import (
 	"github.com/esaflow/esaflow/report"
 )
 
-// pipeline wires capture → flow → classify → report for one run.
+// pipeline wires capture → flow → classify → sink for one run (or, when
+// files are read in parallel, for one group of files).
 type pipeline struct {
-	tracker  *flow.Tracker
-	renderer report.Renderer
-	stats    report.Stats
-	failed   bool // some input could not be (fully) read
-	err      error
-	prog     *progress        // nil when no progress is shown
-	async    *asyncClassifier // set when classification runs on workers
-	// batchSize is the read-ahead batch size; 0 means prefetchBatchSize
-	// (tests make it small).
-	batchSize int
-	times     *stageTimes // nil unless ESAFLOW_TIMINGS (then async is set)
+	opts    Options
+	tracker *flow.Tracker
+	sink    Sink
+	stats   report.Stats
+	err     error            // the sink's first error
+	async   *asyncClassifier // set when classification runs on workers
+	times   *stageTimes      // nil unless timed (then async is set)
 }
 
 // newPipeline returns a pipeline that classifies on the tracker's
-// goroutine: each record is rendered the moment its connection is
+// goroutine: each record is handed over the moment its connection is
 // decided (what live needs).
-func newPipeline(cfg flow.Config, r report.Renderer) *pipeline {
-	p := &pipeline{renderer: r}
-	p.tracker = flow.NewTracker(cfg, classify.New(p.render))
+func newPipeline(opts Options, sink Sink) *pipeline {
+	p := &pipeline{opts: opts, sink: sink}
+	p.tracker = flow.NewTracker(opts.Flow, classify.New(p.render))
 	return p
 }
 
 // newAsyncPipeline returns a pipeline whose classification runs on
 // worker goroutines (asyncClassifier): the same records in the same
 // order, on more cores, a little later.
-func newAsyncPipeline(cfg flow.Config, r report.Renderer, workers int) *pipeline {
-	p := &pipeline{renderer: r}
-	if enc, ok := r.(report.RecordEncoder); ok {
+func newAsyncPipeline(opts Options, sink Sink, workers int) *pipeline {
+	p := &pipeline{opts: opts, sink: sink}
+	if enc, ok := sink.(report.RecordEncoder); ok {
 		p.async = newEncodingClassifier(workers, p.render, enc, p.renderEncoded)
 	} else {
 		p.async = newAsyncClassifier(workers, p.render)
 	}
-	p.tracker = flow.NewTracker(cfg, p.async)
+	p.tracker = flow.NewTracker(opts.Flow, p.async)
 	return p
 }
 
-// render hands one decided record to the renderer.
+// outputErr wraps an error of the sink.
+func outputErr(err error) error { return fmt.Errorf("writing output: %w", err) }
+
+// render hands one decided record to the sink.
 func (p *pipeline) render(rec *classify.Record) {
-	if err := p.renderer.Connection(rec); err != nil && p.err == nil {
+	if err := p.sink.Connection(rec); err != nil && p.err == nil {
 		p.err = outputErr(err)
 	}
 }
@@ -68,16 +68,30 @@ func (p *pipeline) renderEncoded(b []byte) {
 // warn records a problem with the input; it shows in the report's stats
 // and on stderr.
 func (p *pipeline) warn(w io.Writer, msg string) {
-	p.failed = true
 	p.stats.Warnings = append(p.stats.Warnings, msg)
 	fmt.Fprintf(w, "esaflow: warning: %s\n", msg)
+}
+
+// warnRead warns of a read error that ended a source early, and notes it
+// in fs (when not nil), the source's line in the statistics.
+func (p *pipeline) warnRead(errw io.Writer, err error, fs *report.FileStat) {
+	msg, full := err.Error(), err.Error()
+	var re *capture.ReadError
+	if errors.As(err, &re) {
+		msg = fmt.Sprintf("truncated or corrupt at byte %d (packet %d): %v; the verdicts before it are kept", re.Offset, re.Packet, re.Err)
+		full = re.File + ": " + msg
+	}
+	if fs != nil {
+		fs.Warning = msg
+	}
+	p.warn(errw, full)
 }
 
 // readFile feeds every frame of source number i to the tracker. It
 // returns false when the context was cancelled.
 func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw io.Writer) bool {
 	conns0 := p.tracker.Stats().Connections
-	defer func() { p.prog.update(i, src.InputBytes(), p.tracker.Stats().Connections-conns0) }()
+	defer func() { p.opts.progress(i, src.InputBytes(), p.tracker.Stats().Connections-conns0) }()
 	fs := report.FileStat{Name: src.Name(), Format: src.Format()}
 	defer func() {
 		for _, l := range src.LinkTypes() {
@@ -87,7 +101,7 @@ func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw 
 		fs.Bytes = src.Offset()
 		p.stats.Files = append(p.stats.Files, fs)
 	}()
-	pf := startPrefetch(ctx, src, p.batchSize, p.times)
+	pf := startPrefetch(ctx, src, p.opts.batchSize, p.times)
 	defer pf.stop() // before the deferred reads of src above
 	for {
 		t, busy := p.times.now(), p.busy()
@@ -107,7 +121,7 @@ func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw 
 			p.async.fed()
 		}
 		p.timed(stageTrack, t, busy)
-		p.prog.update(i, b.inputBytes, p.tracker.Stats().Connections-conns0)
+		p.opts.progress(i, b.inputBytes, p.tracker.Stats().Connections-conns0)
 		err := b.err
 		b.release()
 		switch {
@@ -120,14 +134,7 @@ func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw 
 			// closed under it, see closeOnCancel), not by damage.
 			return false
 		}
-		var re *capture.ReadError
-		if errors.As(err, &re) {
-			fs.Warning = fmt.Sprintf("truncated or corrupt at byte %d (packet %d): %v; the verdicts before it are kept", re.Offset, re.Packet, re.Err)
-			p.warn(errw, re.File+": "+fs.Warning)
-		} else {
-			fs.Warning = err.Error()
-			p.warn(errw, err.Error())
-		}
+		p.warnRead(errw, err, &fs)
 		return true
 	}
 }
@@ -165,7 +172,7 @@ func (p *pipeline) timed(st stage, t time.Time, busy0 time.Duration) (time.Time,
 	if p.times == nil {
 		return t, 0
 	}
-	now, busy := time.Now(), p.async.busy
+	now, busy := p.times.clock(), p.async.busy
 	p.times.addDuration(st, now.Sub(t)-(busy-busy0))
 	return now, busy
 }
@@ -201,26 +208,8 @@ func (p *pipeline) end(st flow.Stats) error {
 	if p.err != nil {
 		return p.err
 	}
-	if err := p.renderer.Finish(&p.stats); err != nil {
+	if err := p.sink.Finish(&p.stats); err != nil {
 		return outputErr(err)
 	}
 	return nil
-}
-
-// closeOnCancel closes every source when ctx is cancelled, so that a read
-// blocked on a pipe or a FIFO returns and the report of what was read can
-// be written; stop ends the watch. (Standard input cannot be closed under
-// a reader: a second signal ends esaflow there, see main.)
-func closeOnCancel(ctx context.Context, sources []*capture.File) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			for _, s := range sources {
-				s.Close()
-			}
-		case <-done:
-		}
-	}()
-	return func() { close(done) }
 }

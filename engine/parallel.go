@@ -1,4 +1,4 @@
-package main
+package engine
 
 // Several input files are read in parallel only where that cannot change
 // a byte of the report.
@@ -40,7 +40,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"sync"
 	"time"
 
@@ -208,10 +207,9 @@ func (g *group) send() {
 }
 
 // run tracks the group's files; last tells whether it ends the input.
-func (g *group) run(sources []*capture.File, cfg flow.Config, prog *progress, last bool) {
+func (g *group) run(sources []*capture.File, opts Options, last bool) {
 	defer close(g.out)
-	g.p = newPipeline(cfg, g)
-	g.p.prog = prog
+	g.p = newPipeline(opts, g)
 	for _, i := range g.files {
 		if !g.p.readFile(g.ctx, i, sources[i], &g.errs) {
 			g.interrupted = true
@@ -226,9 +224,11 @@ func (g *group) run(sources []*capture.File, cfg flow.Config, prog *progress, la
 	g.send()
 }
 
-// runParallel reads the groups of sources starting at starts, up to jobs
-// at once, and renders them into rend as the sequential run would.
-func runParallel(ctx context.Context, sources []*capture.File, starts []int, jobs int, cfg flow.Config, rend report.Renderer, prog *progress, errw io.Writer) (*pipeline, error) {
+// runParallel reads the groups of sources starting at starts, up to
+// opts.Jobs at once, and hands their records to sink as the sequential
+// run would.
+func runParallel(ctx context.Context, sources []*capture.File, starts []int, sink Sink, opts Options) (*pipeline, error) {
+	jobs := opts.Jobs
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	groups := make([]*group, len(starts))
@@ -253,22 +253,22 @@ func runParallel(ctx context.Context, sources []*capture.File, starts []int, job
 			sem <- struct{}{}
 			go func() {
 				defer wg.Done()
-				g.run(sources, cfg, prog, k == len(groups)-1)
+				g.run(sources, opts, k == len(groups)-1)
 				<-sem
 			}()
 		}
 	}()
 	defer wg.Wait()
 
-	m := &pipeline{renderer: rend}
-	errw = prog.stderr(errw)
+	m := &pipeline{opts: opts, sink: sink}
+	errw := opts.warnings()
 	var counts flow.Stats
 	for _, g := range groups {
 		offset := counts.Connections
 		for batch := range g.out {
 			for _, r := range batch {
 				r.ID += offset
-				if err := rend.Connection(r); err != nil && m.err == nil {
+				if err := sink.Connection(r); err != nil && m.err == nil {
 					m.err = outputErr(err)
 					cancel()
 				}
@@ -278,7 +278,7 @@ func runParallel(ctx context.Context, sources []*capture.File, starts []int, job
 		m.merge(g.p)
 		counts.Add(g.p.tracker.Stats())
 		if g.interrupted {
-			m.warn(errw, "interrupted: the report covers the input read so far")
+			m.warn(errw, interrupted)
 			break
 		}
 	}
@@ -293,7 +293,6 @@ func runParallel(ctx context.Context, sources []*capture.File, starts []int, job
 func (p *pipeline) merge(g *pipeline) {
 	p.stats.Files = append(p.stats.Files, g.stats.Files...)
 	p.stats.Warnings = append(p.stats.Warnings, g.stats.Warnings...)
-	p.failed = p.failed || g.failed
 	if !g.stats.First.IsZero() {
 		p.countTime(g.stats.First)
 		p.countTime(g.stats.Last)

@@ -1,8 +1,7 @@
-package main
+package engine
 
 import (
 	"bytes"
-	"runtime"
 	"time"
 
 	"github.com/esaflow/esaflow/classify"
@@ -148,12 +147,6 @@ func (st *asyncStream) keepEarly(e *flow.Event) bool {
 
 // maxSpareSessions bounds the sessions a worker keeps for reuse.
 const maxSpareSessions = 256
-
-// classWorkers is how many workers an analysis starts: one per core. The
-// reader and the tracker have a goroutine each too, but neither keeps a
-// core busy all the time; with a worker fewer than cores, two cores sat
-// idle a fifth of the run (0.97 s against 0.86 s on 2 cores).
-func classWorkers() int { return max(1, runtime.GOMAXPROCS(0)) }
 
 // newAsyncClassifier starts n workers handing records to emit.
 func newAsyncClassifier(n int, emit func(*classify.Record)) *asyncClassifier {
@@ -328,9 +321,9 @@ func (b *classBatch) add() *classMsg {
 // workers' records while it waits (a worker may be waiting to send them).
 func (a *asyncClassifier) dispatch(w *classWorker) {
 	if a.times != nil {
-		t, busy := time.Now(), a.busy
+		t, busy := a.times.clock(), a.busy
 		defer func() {
-			d := time.Since(t)
+			d := a.times.clock().Sub(t)
 			a.times.addDuration(stageHandover, d-(a.busy-busy))
 			a.busy = busy + d
 		}()
@@ -363,9 +356,9 @@ func (a *asyncClassifier) dispatch(w *classWorker) {
 // collect emits the records that are next in the close order.
 func (a *asyncClassifier) collect(rb *resultBatch) {
 	if a.times != nil {
-		t := time.Now()
+		t := a.times.clock()
 		defer func() {
-			d := time.Since(t)
+			d := a.times.clock().Sub(t)
 			a.times.addDuration(stageOutput, d)
 			a.busy += d
 		}()

@@ -1,6 +1,7 @@
-package main
+package engine
 
 import (
+	"bytes"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/esaflow/esaflow/capture"
 	"github.com/esaflow/esaflow/flow"
 	"github.com/esaflow/esaflow/internal/pcaptest"
+	"github.com/esaflow/esaflow/report"
 )
 
 // groupsOf returns how parallelPlan splits the files for the idle timeout.
@@ -29,20 +31,22 @@ func groupsOf(t *testing.T, files []string, idle time.Duration) int {
 	return max(len(starts), 1)
 }
 
-// sameBothWays runs analyze with --jobs 1 and --jobs 4 and fails unless
-// the exit codes and stdout are identical; it returns stdout.
-func sameBothWays(t *testing.T, args ...string) string {
+// sameBothWays runs files with one job and with four and fails unless the
+// reports are identical; it returns the report.
+func sameBothWays(t *testing.T, files []string, ropts report.Options, idle time.Duration) string {
 	t.Helper()
-	code1, out1, _ := run(append([]string{"analyze", "--jobs", "1"}, args...)...)
-	code4, out4, _ := run(append([]string{"analyze", "--jobs", "4"}, args...)...)
-	if code1 != code4 || out1 != out4 {
-		t.Errorf("%v: sequential (exit %d) and parallel (exit %d) differ:\n%s\n---\n%s", args, code1, code4, out1, out4)
+	opts := Options{Flow: flow.Config{Ports: flow.MustParsePorts(flow.DefaultPorts), AnyPort: true, IdleTimeout: idle}, Workers: 2, Jobs: 1}
+	out1 := reportOf(t, files, ropts, opts)
+	opts.Jobs = 4
+	out4 := reportOf(t, files, ropts, opts)
+	if !bytes.Equal(out1, out4) {
+		t.Errorf("%v: sequential and parallel differ:\n%s\n---\n%s", files, out1, out4)
 	}
-	return out1
+	return string(out1)
 }
 
 func TestParallelFilesGiveTheSequentialReport(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/captures/*.pcap*")
+	files, _ := filepath.Glob("../testdata/captures/*.pcap*")
 	if len(files) < 10 {
 		t.Fatal("no recorded captures in testdata/captures")
 	}
@@ -55,9 +59,8 @@ func TestParallelFilesGiveTheSequentialReport(t *testing.T) {
 			if groupsOf(t, order, d) > 1 {
 				split++
 			}
-			for _, format := range [][]string{{"--format", "table", "--flows"}, {"--format", "json"}, {"--format", "jsonl"}, {"--format", "csv"}} {
-				args := append(append([]string{"--idle-timeout", idle}, format...), order...)
-				sameBothWays(t, args...)
+			for _, ropts := range []report.Options{{Format: report.FormatTable, Flows: true}, {Format: report.FormatJSON}, {Format: report.FormatJSONL}, {Format: report.FormatCSV}} {
+				sameBothWays(t, order, ropts, d)
 			}
 		}
 	}
@@ -67,7 +70,7 @@ func TestParallelFilesGiveTheSequentialReport(t *testing.T) {
 }
 
 func TestRotatedCaptureSetKeepsConnectionsAcrossFiles(t *testing.T) {
-	b := mixedCapture()
+	b := pcaptest.Mixed(t0)
 	all := b.Packets
 	// The first file ends in the middle of the first connection.
 	b.Packets = all[:4]
@@ -89,8 +92,9 @@ func TestRotatedCaptureSetKeepsConnectionsAcrossFiles(t *testing.T) {
 	if n := groupsOf(t, files, flow.DefaultIdleTimeout); n != 2 {
 		t.Fatalf("%d groups, want 2: the rotated pair and the later file", n)
 	}
-	out := sameBothWays(t, append([]string{"--format", "jsonl"}, files...)...)
-	_, alone, _ := run("analyze", "--format", "jsonl", whole)
+	jsonl := report.Options{Format: report.FormatJSONL}
+	out := sameBothWays(t, files, jsonl, flow.DefaultIdleTimeout)
+	alone := string(reportOf(t, []string{whole}, jsonl, Options{}))
 	lines := strings.SplitAfter(out, "\n")
 	if len(lines) != 7 || !strings.Contains(lines[0], `"id":1,`) || !strings.Contains(lines[3], `"id":4,`) {
 		t.Fatalf("want 6 records numbered on from 1:\n%s", out)
