@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/esaflow/esaflow/classify"
@@ -197,6 +198,9 @@ func (h *hostAcc) host(addr netip.Addr) Host {
 func addCount(m map[string]int, name string) map[string]int {
 	if m == nil {
 		m = make(map[string]int, 1)
+	}
+	if _, ok := m[name]; !ok {
+		name = strings.Clone(name) // a key outlives the record it came from
 	}
 	m[name]++
 	return m

@@ -84,12 +84,13 @@ type collector struct {
 	done bool
 }
 
-// add keeps a normalized copy of r.
+// add keeps a normalized copy of r, sharing no memory with it.
 func (c *collector) add(r *classify.Record) error {
 	if c.done {
 		return errFinished
 	}
-	c.recs = append(c.recs, normalizeRecord(r))
+	own := r.Clone()
+	c.recs = append(c.recs, normalizeRecord(&own))
 	return nil
 }
 
