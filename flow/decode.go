@@ -47,12 +47,13 @@ type Segment struct {
 	keyed bool
 }
 
+// Errors of Decode, to tell apart with errors.Is.
 var (
-	// errNotTCP marks a well-formed frame that is not TCP over IP (ARP,
+	// ErrNotTCP marks a well-formed frame that is not TCP over IP (ARP,
 	// UDP, ICMP, a non-first IP fragment): it is ignored, not malformed.
-	errNotTCP = errors.New("not TCP")
-	// errMalformed marks a frame whose headers cannot be parsed.
-	errMalformed = errors.New("malformed frame")
+	ErrNotTCP = errors.New("not TCP")
+	// ErrMalformed marks a frame whose headers cannot be parsed.
+	ErrMalformed = errors.New("malformed frame")
 )
 
 // DecodePacket decodes the frame p into seg, timestamp included: what
@@ -66,8 +67,8 @@ func DecodePacket(p *capture.Packet, seg *Segment) error {
 }
 
 // Decode parses one frame of the given link type into seg. It allocates
-// nothing. It returns errNotTCP for frames that are not TCP and
-// errMalformed for frames whose headers are cut short or inconsistent. A
+// nothing. It returns ErrNotTCP for frames that are not TCP and
+// ErrMalformed for frames whose headers are cut short or inconsistent. A
 // snap length that cuts only the TCP options is not malformed: the segment
 // decodes with no captured payload.
 // Checksums are not verified: captures taken on the sending host with
@@ -77,32 +78,32 @@ func Decode(lt capture.LinkType, data []byte, seg *Segment) error {
 	switch lt {
 	case capture.LinkEthernet:
 		if len(data) < 14 {
-			return errMalformed
+			return ErrMalformed
 		}
 		etype = binary.BigEndian.Uint16(data[12:14])
 		data = data[14:]
 		for etype == 0x8100 || etype == 0x88a8 || etype == 0x9100 {
 			if len(data) < 4 {
-				return errMalformed
+				return ErrMalformed
 			}
 			etype = binary.BigEndian.Uint16(data[2:4])
 			data = data[4:]
 		}
 	case capture.LinkLinuxSLL:
 		if len(data) < 16 {
-			return errMalformed
+			return ErrMalformed
 		}
 		etype = binary.BigEndian.Uint16(data[14:16])
 		data = data[16:]
 	case capture.LinkLinuxSLL2:
 		if len(data) < 20 {
-			return errMalformed
+			return ErrMalformed
 		}
 		etype = binary.BigEndian.Uint16(data[0:2])
 		data = data[20:]
 	case capture.LinkNull, capture.LinkLoop:
 		if len(data) < 4 {
-			return errMalformed
+			return ErrMalformed
 		}
 		af := binary.LittleEndian.Uint32(data[:4])
 		if af > 0xffff {
@@ -115,11 +116,11 @@ func Decode(lt capture.LinkType, data []byte, seg *Segment) error {
 		case 10, 24, 28, 30:
 			etype = 0x86dd
 		default:
-			return errNotTCP
+			return ErrNotTCP
 		}
 	case capture.LinkRaw, capture.LinkIPv4, capture.LinkIPv6:
 		if len(data) < 1 {
-			return errMalformed
+			return ErrMalformed
 		}
 		switch data[0] >> 4 {
 		case 4:
@@ -127,10 +128,10 @@ func Decode(lt capture.LinkType, data []byte, seg *Segment) error {
 		case 6:
 			etype = 0x86dd
 		default:
-			return errMalformed
+			return ErrMalformed
 		}
 	default:
-		return errNotTCP
+		return ErrNotTCP
 	}
 	switch etype {
 	case 0x0800:
@@ -138,32 +139,32 @@ func Decode(lt capture.LinkType, data []byte, seg *Segment) error {
 	case 0x86dd:
 		return decodeIPv6(data, seg)
 	}
-	return errNotTCP
+	return ErrNotTCP
 }
 
 func decodeIPv4(b []byte, seg *Segment) error {
 	if len(b) < 20 || b[0]>>4 != 4 {
-		return errMalformed
+		return ErrMalformed
 	}
 	ihl := int(b[0]&0x0f) * 4
 	total := int(binary.BigEndian.Uint16(b[2:4]))
 	if ihl < 20 || len(b) < ihl {
-		return errMalformed
+		return ErrMalformed
 	}
 	if total == 0 {
 		// TSO captures on the sending host record 0; trust the frame.
 		total = len(b)
 	}
 	if total < ihl {
-		return errMalformed
+		return ErrMalformed
 	}
 	if frag := binary.BigEndian.Uint16(b[6:8]); frag&0x3fff != 0 {
 		// A fragment (MF set or a non-zero offset): SMTP over a path
 		// that fragments TCP is not worth reassembling.
-		return errNotTCP
+		return ErrNotTCP
 	}
 	if b[9] != 6 {
-		return errNotTCP
+		return ErrNotTCP
 	}
 	seg.TTL = b[8]
 	seg.IPID = binary.BigEndian.Uint16(b[4:6])
@@ -185,7 +186,7 @@ func decodeIPv4(b []byte, seg *Segment) error {
 
 func decodeIPv6(b []byte, seg *Segment) error {
 	if len(b) < 40 || b[0]>>4 != 6 {
-		return errMalformed
+		return ErrMalformed
 	}
 	plen := int(binary.BigEndian.Uint16(b[4:6]))
 	next := b[6]
@@ -214,43 +215,43 @@ func decodeIPv6(b []byte, seg *Segment) error {
 			return nil
 		case 0, 43, 60: // hop-by-hop, routing, destination options
 			if len(b) < 8 {
-				return errMalformed
+				return ErrMalformed
 			}
 			n := (int(b[1]) + 1) * 8
 			if len(b) < n {
-				return errMalformed
+				return ErrMalformed
 			}
 			next, b, wire = b[0], b[n:], wire-n
 		case 44: // fragment
 			if len(b) < 8 {
-				return errMalformed
+				return ErrMalformed
 			}
 			if binary.BigEndian.Uint16(b[2:4])&0xfff9 != 0 {
-				return errNotTCP
+				return ErrNotTCP
 			}
 			next, b, wire = b[0], b[8:], wire-8
 		case 51: // authentication header
 			if len(b) < 8 {
-				return errMalformed
+				return ErrMalformed
 			}
 			n := (int(b[1]) + 2) * 4
 			if len(b) < n {
-				return errMalformed
+				return ErrMalformed
 			}
 			next, b, wire = b[0], b[n:], wire-n
 		default:
-			return errNotTCP
+			return ErrNotTCP
 		}
 	}
 }
 
 func decodeTCP(b []byte, wire int, seg *Segment) (sport, dport uint16, err error) {
 	if len(b) < 20 {
-		return 0, 0, errMalformed
+		return 0, 0, ErrMalformed
 	}
 	off := int(b[12]>>4) * 4
 	if off < 20 || wire < off {
-		return 0, 0, errMalformed
+		return 0, 0, ErrMalformed
 	}
 	start := off
 	if len(b) < off {

@@ -43,7 +43,7 @@ func mutate(data []byte, f func([]byte) []byte) []byte {
 }
 
 // TestDecodeMalformedFrames feeds frames whose headers are cut short or
-// inconsistent: each is errMalformed, and none panics.
+// inconsistent: each is ErrMalformed, and none panics.
 func TestDecodeMalformedFrames(t *testing.T) {
 	eth4 := frame(pcaptest.Ethernet, false, false, false, "EHLO client.example\r\n")
 	eth6 := frame(pcaptest.Ethernet, true, true, false, "EHLO client.example\r\n")
@@ -87,14 +87,14 @@ func TestDecodeMalformedFrames(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var seg Segment
-		if err := Decode(tc.lt, tc.data, &seg); !errors.Is(err, errMalformed) {
-			t.Errorf("%s: got %v, want errMalformed", tc.name, err)
+		if err := Decode(tc.lt, tc.data, &seg); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: got %v, want ErrMalformed", tc.name, err)
 		}
 	}
 }
 
 // TestDecodeNotTCPIsNotMalformed checks that well-formed frames that are
-// not TCP over IP are errNotTCP, not errMalformed.
+// not TCP over IP are ErrNotTCP, not ErrMalformed.
 func TestDecodeNotTCPIsNotMalformed(t *testing.T) {
 	eth4 := frame(pcaptest.Ethernet, false, false, false, "x")
 	tests := []struct {
@@ -111,8 +111,8 @@ func TestDecodeNotTCPIsNotMalformed(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var seg Segment
-		if err := Decode(tc.lt, tc.data, &seg); !errors.Is(err, errNotTCP) {
-			t.Errorf("%s: got %v, want errNotTCP", tc.name, err)
+		if err := Decode(tc.lt, tc.data, &seg); !errors.Is(err, ErrNotTCP) {
+			t.Errorf("%s: got %v, want ErrNotTCP", tc.name, err)
 		}
 	}
 }

@@ -192,7 +192,7 @@ func (t *Tracker) Packet(p *capture.Packet) {
 func (t *Tracker) Decoded(seg *Segment, err error) {
 	t.stats.Packets++
 	if err != nil {
-		if errors.Is(err, errMalformed) {
+		if errors.Is(err, ErrMalformed) {
 			t.stats.Malformed++
 		} else {
 			t.stats.Ignored++

@@ -21,11 +21,11 @@ func writeTemp(t *testing.T, name string, data []byte) string {
 	return pcaptest.WriteTemp(t, name, data)
 }
 
-func run(args ...string) (code int, stdout, stderr string) {
+func run(args ...string) (code exitCode, stdout, stderr string) {
 	return runIn("", args...)
 }
 
-func runIn(stdin string, args ...string) (code int, stdout, stderr string) {
+func runIn(stdin string, args ...string) (code exitCode, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	code = Main(context.Background(), args, IO{In: strings.NewReader(stdin), Out: &out, Err: &errb})
 	return code, out.String(), errb.String()

@@ -15,9 +15,6 @@ import (
 	"github.com/esaflow/esaflow/report"
 )
 
-// ExitCheckFailed: esaflow check found an expectation that does not hold.
-const ExitCheckFailed = 3
-
 // CheckOptions are the settings of "esaflow check".
 type CheckOptions struct {
 	Files   []string

@@ -13,7 +13,7 @@ import (
 
 // runIO runs esaflow with args, standard input in, and returns the exit
 // code, standard output and standard error.
-func runIO(t *testing.T, in interface{ Read([]byte) (int, error) }, args ...string) (int, string, string) {
+func runIO(t *testing.T, in interface{ Read([]byte) (int, error) }, args ...string) (exitCode, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := Main(context.Background(), args, IO{In: in, Out: &out, Err: &errb})

@@ -204,7 +204,7 @@ func TestLiveErrorsSayWhatToDo(t *testing.T) {
 // expects the one-line error with the setcap command and exit 1.
 func TestLiveWithoutPermissionShowsSetcap(t *testing.T) {
 	if os.Getenv("ESAFLOW_TEST_MAIN") == "1" {
-		os.Exit(Main(context.Background(), []string{"live", "-i", "lo"}, IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+		os.Exit(int(Main(context.Background(), []string{"live", "-i", "lo"}, IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})))
 	}
 	setpriv, err := exec.LookPath("setpriv")
 	if os.Geteuid() != 0 || err != nil {
@@ -215,7 +215,7 @@ func TestLiveWithoutPermissionShowsSetcap(t *testing.T) {
 	cmd.Env = append(os.Environ(), "ESAFLOW_TEST_MAIN=1")
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != ExitInput {
+	if !errors.As(err, &ee) || exitCode(ee.ExitCode()) != ExitInput {
 		t.Fatalf("exit %v, output %q", err, out)
 	}
 	if !strings.Contains(string(out), "no permission") || !strings.Contains(string(out), "setcap cap_net_raw") {

@@ -40,7 +40,7 @@ func main() {
 	stop()
 	if code != 0 {
 		pprof.StopCPUProfile()
-		os.Exit(code)
+		os.Exit(int(code))
 	}
 }
 

@@ -12,26 +12,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes, documented in the README.
-const (
-	// ExitOK: the input was analysed.
-	ExitOK = 0
-	// ExitInput: some input could not be analysed: a file that is not a
-	// capture, an unsupported link type, or a truncated or corrupt file (in
-	// that case every verdict that could be decided is still printed).
-	ExitInput = 1
-	// ExitUsage: the command line is wrong.
-	ExitUsage = 2
-	// ExitOutput: the report could not be written (disk full, a JUnit
-	// path that cannot be created). A closed pipe is not an error: the
-	// reader has had enough, and esaflow ends quietly.
-	ExitOutput = 4
-	// ExitInterrupted: SIGINT or SIGTERM came while the input was read;
-	// the report covers what was read up to then (128 + SIGINT's number,
-	// as shells report a process that a ^C ended).
-	ExitInterrupted = 130
-)
-
 // IO is where a command reads and writes; tests pass buffers.
 type IO struct {
 	In  io.Reader
@@ -58,30 +38,8 @@ func (s IO) now() time.Time {
 	return s.Now()
 }
 
-// exitError carries an exit code through cobra.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-func usageErr(err error) error { return &exitError{code: ExitUsage, err: err} }
-
-// outputErr is a failure to write the report: ExitOutput.
-func outputErr(err error) error {
-	return &exitError{code: ExitOutput, err: fmt.Errorf("writing output: %w", err)}
-}
-
-// silentExit is returned when the command already told the user what went
-// wrong and only the exit code remains to be set.
-type silentExit int
-
-func (s silentExit) Error() string { return fmt.Sprintf("exit %d", int(s)) }
-
 // Main runs esaflow with args and returns the process exit code.
-func Main(ctx context.Context, args []string, stdio IO) int {
+func Main(ctx context.Context, args []string, stdio IO) exitCode {
 	// tablewriter guesses character widths from the locale; esaflow's
 	// output must not depend on the environment.
 	twwidth.SetEastAsian(false)
@@ -93,7 +51,7 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 	}
 	var s silentExit
 	if errors.As(err, &s) {
-		return int(s)
+		return exitCode(s)
 	}
 	if errors.Is(err, syscall.EPIPE) {
 		return ExitOK // the reader of a pipe closed it: nothing to say
@@ -116,7 +74,9 @@ func newRootCmd(stdio IO) *cobra.Command {
 		Long: `esaflow reads packet captures (pcap, pcapng, gzip-compressed or not) of SMTP
 traffic, reassembles each TCP connection and tells, per connection and per
 remote host, whether the mail server accepted it, REJECTed it (a 5xx
-greeting), TCPREFUSEd it (handshake then RST), and what happened after.`,
+greeting), TCPREFUSEd it (handshake then RST), and what happened after.
+
+` + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -29,7 +29,7 @@ type showEnv struct {
 
 // runShowIn runs esaflow with args in env and returns its exit code and
 // output.
-func runShowIn(env showEnv, stdin []byte, args ...string) (code int, stdout, stderr string) {
+func runShowIn(env showEnv, stdin []byte, args ...string) (code exitCode, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	stdio := IO{
 		In: bytes.NewReader(stdin), Out: &out, Err: &errb,

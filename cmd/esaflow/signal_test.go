@@ -124,7 +124,7 @@ func TestSecondSignalEndsAtOnce(t *testing.T) {
 	case err := <-done:
 		// The read did end: the report was written, with its code.
 		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != ExitInterrupted {
+		if !errors.As(err, &ee) || exitCode(ee.ExitCode()) != ExitInterrupted {
 			t.Fatalf("after one SIGTERM: %v", err)
 		}
 		return
@@ -149,7 +149,7 @@ func TestSecondSignalEndsAtOnce(t *testing.T) {
 }
 
 // waitExit waits for cmd and returns its exit code.
-func waitExit(t *testing.T, cmd *exec.Cmd, limit time.Duration) int {
+func waitExit(t *testing.T, cmd *exec.Cmd, limit time.Duration) exitCode {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -157,7 +157,7 @@ func waitExit(t *testing.T, cmd *exec.Cmd, limit time.Duration) int {
 	case err := <-done:
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return ee.ExitCode()
+			return exitCode(ee.ExitCode())
 		}
 		if err != nil {
 			t.Fatal(err)

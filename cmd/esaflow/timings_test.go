@@ -12,7 +12,7 @@ import (
 	"github.com/esaflow/esaflow/internal/pcaptest"
 )
 
-func runEnv(env map[string]string, args ...string) (code int, stdout, stderr string) {
+func runEnv(env map[string]string, args ...string) (code exitCode, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	code = Main(context.Background(), args, IO{In: strings.NewReader(""), Out: &out, Err: &errb,
 		Getenv: func(k string) string { return env[k] }})
