@@ -61,11 +61,13 @@ func writePlainTable(w io.Writer, header []string, rows [][]string) error {
 }
 
 // cellWidth is the display width of a cell: its length when it is ASCII,
-// else what tablewriter's width function says (wide and zero-width runes).
+// else what tablewriter's width function says (wide and zero-width runes),
+// with East Asian ambiguous runes narrow whatever the locale: the same
+// input gives the same bytes under any LANG.
 func cellWidth(s string) int {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
-			return twwidth.Width(s)
+			return twwidth.WidthWithOptions(s, twwidth.Options{EastAsianWidth: false})
 		}
 	}
 	return len(s)

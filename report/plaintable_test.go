@@ -65,3 +65,24 @@ func TestPlainTableMatchesTablewriter(t *testing.T) {
 		}
 	}
 }
+
+// TestTablesIgnoreTheLocale: tablewriter's width functions take East
+// Asian ambiguous runes (the ellipsis "…" among them) as wide under a CJK
+// locale; esaflow's tables must be the same bytes under any LANG.
+func TestTablesIgnoreTheLocale(t *testing.T) {
+	if *update {
+		t.Skip("-update")
+	}
+	twwidth.SetEastAsian(true) // what LANG=ja_JP.UTF-8 would set
+	defer twwidth.SetEastAsian(false)
+	recs := fixtureRecords()
+	recs[0].Banner = "220 mx … ±° ready"
+	want := render(t, Options{Format: FormatTable, Flows: true}, fixtureRecords(), fixtureStats())
+	checkGolden(t, "table_flows.txt", want)
+	twwidth.SetEastAsian(false)
+	narrow := render(t, Options{Format: FormatTable, Flows: true}, recs, fixtureStats())
+	twwidth.SetEastAsian(true)
+	if wide := render(t, Options{Format: FormatTable, Flows: true}, recs, fixtureStats()); !bytes.Equal(wide, narrow) {
+		t.Errorf("the table depends on the East Asian width setting:\n%s\n---\n%s", wide, narrow)
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"runtime/pprof"
 	"syscall"
 	"time"
+
+	"golang.org/x/term"
 )
 
 func main() {
@@ -44,10 +46,7 @@ func main() {
 	}
 }
 
-// isTerminal reports whether f is a character device: a terminal (or
-// /dev/null, where a progress line does no harm), not a pipe or a file, so
-// that CI logs and redirected output never get one.
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
+// isTerminal reports whether f is a terminal (not a pipe, a file or
+// /dev/null), so that CI logs and redirected output never get a progress
+// line or colours.
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

@@ -8,7 +8,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/spf13/cobra"
 )
 
@@ -40,9 +39,6 @@ func (s IO) now() time.Time {
 
 // Main runs esaflow with args and returns the process exit code.
 func Main(ctx context.Context, args []string, stdio IO) exitCode {
-	// tablewriter guesses character widths from the locale; esaflow's
-	// output must not depend on the environment.
-	twwidth.SetEastAsian(false)
 	root := newRootCmd(stdio)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
