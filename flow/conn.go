@@ -6,8 +6,10 @@ import (
 )
 
 // Conn is one TCP connection between a client and an SMTP server port, as
-// tracked by a Tracker. Its accessors give the TCP-level facts that a
-// Stream needs to explain a verdict.
+// tracked by a Tracker. It is the Tracker's and lives until the connection
+// is closed (Stream.Close), after which it is reused: a Stream reads its
+// fields during a call and keeps a snapshot (Info) of the TCP-level facts
+// it needs to explain a verdict.
 type Conn struct {
 	node[Conn] // position in the tracker's open list, key and hash; first (see node)
 
@@ -68,54 +70,19 @@ type pending struct {
 	wire int
 }
 
-// History returns the connection's history in Zeek notation (see history).
-func (c *Conn) History() string { return c.hist.String() }
+// sawSYN reports whether the client's SYN was captured.
+func (c *Conn) sawSYN() bool { return c.half[ClientToServer].syn }
 
-// SawSYN reports whether the client's SYN was captured.
-func (c *Conn) SawSYN() bool { return c.half[ClientToServer].syn }
-
-// SawSYNACK reports whether the server's SYN,ACK was captured.
-func (c *Conn) SawSYNACK() bool { return c.synack }
-
-// Established reports whether the handshake completed: a SYN,ACK followed
-// by the client's ACK or data.
-func (c *Conn) Established() bool { return c.established }
-
-// Refused reports whether the server answered the SYN with RST.
-func (c *Conn) Refused() bool { return c.refused }
-
-// Packets returns the number of packets sent in direction d.
-func (c *Conn) Packets(d Direction) uint64 { return c.half[d].packets }
-
-// Bytes returns the payload bytes delivered in direction d (each byte once,
-// retransmissions not counted).
-func (c *Conn) Bytes(d Direction) uint64 { return c.half[d].bytes }
-
-// Missed returns the payload bytes sent in direction d that the capture
-// does not hold: cut by the snap length, or in a sequence-number hole
-// (packets the capture lost). Zeek calls their sum missed_bytes.
-func (c *Conn) Missed(d Direction) uint64 { return c.half[d].missed }
-
-// GaveUp returns the bytes of direction d that were given up when the
-// out-of-order data held for it passed its bound: the bytes missing
-// before the earliest held segment, declared a gap though they may have
-// come later.
-func (c *Conn) GaveUp(d Direction) uint64 { return c.half[d].gaveUp }
-
-// SYNs returns the client's SYN packets (d ClientToServer) or the
-// server's SYN,ACK packets (d ServerToClient), retransmissions included.
-func (c *Conn) SYNs(d Direction) uint64 { return c.half[d].syns }
-
-// ClosedBy returns who closed first and how: "client FIN", "server RST",
+// closedBy returns who closed first and how: "client FIN", "server RST",
 // or "" if neither side closed in the capture.
-func (c *Conn) ClosedBy() string {
+func (c *Conn) closedBy() string {
 	if !c.closer.set {
 		return ""
 	}
 	return closedByNames[c.closer.dir][b2i(c.closer.rst)]
 }
 
-// closedByNames are ClosedBy's answers by direction, then FIN or RST:
+// closedByNames are closedBy's answers by direction, then FIN or RST:
 // constants, so that deciding a connection does not build them.
 var closedByNames = [2][2]string{{"client FIN", "client RST"}, {"server FIN", "server RST"}}
 
@@ -126,13 +93,7 @@ func b2i(b bool) int {
 	return 0
 }
 
-// FirstClose returns the direction and kind of the first FIN or RST, and
-// whether there was one.
-func (c *Conn) FirstClose() (dir Direction, rst bool, ok bool) {
-	return c.closer.dir, c.closer.rst, c.closer.set
-}
-
-// State returns the conn_state Zeek would assign to the connection.
+// state returns the conn_state Zeek would assign to the connection.
 //
 //	S0     client SYN, no reply
 //	REJ    client SYN answered by RST
@@ -147,7 +108,7 @@ func (c *Conn) FirstClose() (dir Direction, rst bool, ok bool) {
 //	RSTO   established, the client reset
 //	RSTR   established, the server reset
 //	OTH    no SYN seen: mid-stream traffic
-func (c *Conn) State() string {
+func (c *Conn) state() string {
 	cl, sv := &c.half[ClientToServer], &c.half[ServerToClient]
 	switch {
 	case cl.syn && !c.synack:

@@ -85,7 +85,7 @@ type Stats struct {
 	Evicted     uint64
 	// GaveUp counts the payload bytes given up, over all connections,
 	// when the out-of-order data held for a direction passed its bound
-	// (see Conn.GaveUp), and GaveUpConns the connections it happened to.
+	// (see ConnInfo.GaveUp), and GaveUpConns the connections it happened to.
 	GaveUp      uint64
 	GaveUpConns uint64
 }
