@@ -220,11 +220,13 @@ func (c *Conn) flush(t time.Time) {
 		}
 		h := &c.half[d]
 		if h.fin && !h.finSent {
+			gap := h.gapPending
 			if h.nextKnown && int32(h.finSeq-h.next) > 0 {
 				h.missed += uint64(h.finSeq - h.next) // a hole before the FIN
+				gap = true
 			}
 			h.finSent = true
-			c.emit(EventFIN, d, t, nil, h.gapPending)
+			c.emit(EventFIN, d, t, nil, gap)
 		}
 	}
 }
