@@ -2,11 +2,11 @@ package report
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/esaflow/esaflow/classify"
+	"github.com/esaflow/esaflow/internal/golden"
 )
 
 // render feeds recs to a new Renderer for opts and returns its output.
@@ -26,23 +26,10 @@ func render(t *testing.T, opts Options, recs []classify.Record, stats *Stats) []
 }
 
 // checkGolden compares got with testdata/golden/name, or rewrites the file
-// with -update.
+// with -update (printing what changed).
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test ./report -update to accept it)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "golden", name), got, *update, "go test ./report -update")
 }
 
 // goldenCases are the golden files and the options that produce them.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esaflow/esaflow/internal/golden"
 	"github.com/esaflow/esaflow/internal/pcaptest"
 )
 
@@ -44,23 +45,7 @@ func runShowIn(env showEnv, stdin []byte, args ...string) (code exitCode, stdout
 // file with -update.
 func checkShowGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "show", name)
-	if *updateShow {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/esaflow -run TestShow -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run go test ./cmd/esaflow -run TestShow -update to accept it)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "show", name), []byte(got), *updateShow, "go test ./cmd/esaflow -run TestShow -update")
 }
 
 // checkPlainLadder fails unless out is ASCII without control characters
