@@ -7,8 +7,8 @@ import (
 )
 
 // flagNames returns the names of a record's flags, sorted.
-func flagNames(r Record) []string {
-	var n []string
+func flagNames(r Record) []FlagName {
+	var n []FlagName
 	for _, f := range r.Flags {
 		n = append(n, f.Name)
 	}
@@ -34,7 +34,7 @@ func TestFirewallMasksBannerEHLOAndCommands(t *testing.T) {
 		"S >500 5.5.1 Command unrecognized",
 		"C >QUIT", "S >221 2.0.0 Bye", "S FA", "C FA", "S A",
 	}))
-	want := []string{FlagBannerMasked, FlagCommandMasked, FlagEHLOMasked}
+	want := []FlagName{FlagBannerMasked, FlagCommandMasked, FlagEHLOMasked}
 	if got := flagNames(r); !slices.Equal(got, want) {
 		t.Fatalf("flags %v, want %v (%+v)", got, want, r.Flags)
 	}
@@ -90,7 +90,7 @@ func TestInspectionLimitThenReset(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := oneRecord(t, ladder(handshake, greet, tc.steps))
 			names := flagNames(r)
-			if !slices.Contains(names, tc.want) {
+			if !slices.Contains(names, FlagName(tc.want)) {
 				t.Errorf("flags %+v, want %s", r.Flags, tc.want)
 			}
 			if tc.name == "CommandLine" != slices.Contains(names, FlagRSTForgedSuspected) {
@@ -110,7 +110,7 @@ func TestLimitCrossedButAnsweredIsNotFlagged(t *testing.T) {
 
 func TestForgedResetByTTL(t *testing.T) {
 	forged := oneRecord(t, ladder(handshake, []string{"S >220 mx ESMTP", "C >EHLO c", "S RA@64"}))
-	if got := flagNames(forged); !slices.Equal(got, []string{FlagRSTForgedSuspected}) {
+	if got := flagNames(forged); !slices.Equal(got, []FlagName{FlagRSTForgedSuspected}) {
 		t.Fatalf("flags %+v", forged.Flags)
 	}
 	if ev := forged.Flags[0].Evidence; !strings.Contains(ev, "TTL 64") || !strings.Contains(ev, "TTL 63") {
@@ -123,7 +123,7 @@ func TestForgedResetByTTL(t *testing.T) {
 	// In a capture taken on the server's side, a reset forged towards the
 	// server in the client's name stands out the same way.
 	client := oneRecord(t, ladder(handshake, []string{"S >220 mx ESMTP", "C R@61"}))
-	if got := flagNames(client); !slices.Equal(got, []string{FlagRSTForgedSuspected}) || !strings.HasPrefix(client.Flags[0].Evidence, "client RST") {
+	if got := flagNames(client); !slices.Equal(got, []FlagName{FlagRSTForgedSuspected}) || !strings.HasPrefix(client.Flags[0].Evidence, "client RST") {
 		t.Errorf("client-side forged RST: %+v", client.Flags)
 	}
 }
@@ -197,7 +197,7 @@ func TestForgedResetServerStillSends(t *testing.T) {
 	// Same TTL as the server's (the middlebox copied it), but the server
 	// retransmits its reply after "its" RST.
 	r := oneRecord(t, ladder(handshake, []string{"S >220 mx ESMTP", "C >EHLO c", "S RA", "S >250 mx"}))
-	if got := flagNames(r); !slices.Equal(got, []string{FlagRSTForgedSuspected}) || !strings.Contains(r.Flags[0].Evidence, "still sent 1 packet") {
+	if got := flagNames(r); !slices.Equal(got, []FlagName{FlagRSTForgedSuspected}) || !strings.Contains(r.Flags[0].Evidence, "still sent 1 packet") {
 		t.Fatalf("flags %+v", r.Flags)
 	}
 }

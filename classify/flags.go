@@ -2,6 +2,11 @@ package classify
 
 import "strings"
 
+// FlagName names one thing esaflow noticed about a connection beyond its
+// verdict (Flag.Name): one of the constants below, or, for an inspection
+// limit, FlagInspectionLimit, a colon and one of the Limit constants.
+type FlagName string
+
 // Flag names. A firewall running SMTP inspection in front of the server
 // (Cisco ASA/PIX "inspect esmtp" and its kin) rewrites the dialogue in
 // recognisable ways, and cuts sessions that cross its limits with resets
@@ -9,22 +14,22 @@ import "strings"
 const (
 	// FlagBannerMasked: the greeting's text is asterisks except for the
 	// characters "2", "0", "0" (e.g. "220 ****2***0****0***").
-	FlagBannerMasked = "banner_masked"
+	FlagBannerMasked FlagName = "banner_masked"
 	// FlagEHLOMasked: keywords of the EHLO reply are replaced by X's
 	// (e.g. "250-XXXXXXXA", which hides STARTTLS from the client).
-	FlagEHLOMasked = "ehlo_masked"
+	FlagEHLOMasked FlagName = "ehlo_masked"
 	// FlagCommandMasked: a client command arrived as X's and the server
 	// answered it as an unknown command (500-class reply).
-	FlagCommandMasked = "command_masked"
+	FlagCommandMasked FlagName = "command_masked"
 	// FlagInspectionLimit: the connection was reset, or stalled with no
 	// reply, right after a client segment that crossed one of the
 	// inspection's default limits; the flag name carries the limit after
 	// a colon (e.g. "inspection_limit:rcpt_count_100").
-	FlagInspectionLimit = "inspection_limit"
+	FlagInspectionLimit FlagName = "inspection_limit"
 	// FlagRSTForgedSuspected: a reset in the server's name that the
 	// server probably did not send (its IP TTL differs from the server's
 	// own packets, or the server kept sending after it).
-	FlagRSTForgedSuspected = "rst_forged_suspected"
+	FlagRSTForgedSuspected FlagName = "rst_forged_suspected"
 )
 
 // Flag names about the capture itself and about sessions that leave the
@@ -37,31 +42,31 @@ const (
 	// yet the client's packets show the connection went on past its SYN
 	// (pure ACKs, payload, a FIN): the server's side is missing, not
 	// silent.
-	FlagServerNotCaptured = "server_not_captured"
+	FlagServerNotCaptured FlagName = "server_not_captured"
 	// FlagClientNotCaptured: no packet of the client is in the capture;
 	// the verdict is what the server's packets alone show.
-	FlagClientNotCaptured = "client_not_captured"
+	FlagClientNotCaptured FlagName = "client_not_captured"
 	// FlagMissedBytes: payload bytes were on the wire (the IP length or
 	// the sequence numbers say so) but are not in the capture: a snap
 	// length cut them, or the capture lost packets. Lines are never read
 	// across the hole.
-	FlagMissedBytes = "missed_bytes"
+	FlagMissedBytes FlagName = "missed_bytes"
 	// FlagPlaintextOnTLSPort: the server greeted in clear text on an
 	// implicit-TLS port (465), where the session should start with TLS.
-	FlagPlaintextOnTLSPort = "plaintext_on_tls_port"
+	FlagPlaintextOnTLSPort FlagName = "plaintext_on_tls_port"
 	// FlagPlaintextAfterSTARTTLS: STARTTLS was answered 220 but the
 	// session went on in clear-text SMTP: a decrypted export, or a
 	// middlebox that stripped STARTTLS.
-	FlagPlaintextAfterSTARTTLS = "plaintext_after_starttls"
+	FlagPlaintextAfterSTARTTLS FlagName = "plaintext_after_starttls"
 	// FlagMalformedReply: a server line is not an RFC 5321 reply (section
 	// 4.2: a three-digit code, then a space or a hyphen); where it carries
 	// an enhanced status code alone, its class is taken from that.
-	FlagMalformedReply = "malformed_reply"
+	FlagMalformedReply FlagName = "malformed_reply"
 	// FlagReassemblyLimit: more out-of-order data was held for a
 	// direction than the reassembly bound allows, and the bytes missing
 	// before it were given up (the capture lost packets, or the sender
 	// ordered its segments to exhaust memory).
-	FlagReassemblyLimit = "reassembly_limit"
+	FlagReassemblyLimit FlagName = "reassembly_limit"
 )
 
 // Inspection limits, the suffixes of FlagInspectionLimit: the defaults of
@@ -78,7 +83,7 @@ const (
 const firewallRemedy = "remedy: disable ESMTP inspection on the firewall for the gateway's address (e.g. ASA: no inspect esmtp)"
 
 // flagHelp holds the one-line explanation of each flag name.
-var flagHelp = map[string]string{
+var flagHelp = map[FlagName]string{
 	FlagBannerMasked:           "a firewall's SMTP inspection masked the server's greeting; " + firewallRemedy,
 	FlagEHLOMasked:             "a firewall's SMTP inspection masked EHLO keywords (hiding STARTTLS: mail goes unencrypted); " + firewallRemedy,
 	FlagCommandMasked:          "a firewall's SMTP inspection replaced a command it does not know by X's, so the server refused it; " + firewallRemedy,
@@ -95,9 +100,9 @@ var flagHelp = map[string]string{
 // FlagHelp returns the one-line explanation, with the usual remedy, of a
 // flag name ("inspection_limit:rcpt_count_100" is explained as
 // "inspection_limit"), or "" for an unknown name.
-func FlagHelp(name string) string {
-	if base, _, ok := strings.Cut(name, ":"); ok {
-		name = base
+func FlagHelp(name FlagName) string {
+	if base, _, ok := strings.Cut(string(name), ":"); ok {
+		name = FlagName(base)
 	}
 	return flagHelp[name]
 }

@@ -145,7 +145,7 @@ func (in *inspection) flags(replies int, cut bool, cutHow string) []Flag {
 		out = append(out, Flag{FlagCommandMasked, in.commandMasked})
 	}
 	if in.limit.name != "" && replies == in.limit.replies && cut {
-		out = append(out, Flag{FlagInspectionLimit + ":" + in.limit.name,
+		out = append(out, Flag{FlagInspectionLimit + ":" + FlagName(in.limit.name),
 			"the client sent " + in.limit.what + ", then " + cutHow + " came with no reply in between"})
 	}
 	return out

@@ -257,9 +257,9 @@ func TestLostSegmentInsideAReplyIsNotReadAcrossTheHole(t *testing.T) {
 	}
 	var names []string
 	for _, f := range r.Flags {
-		names = append(names, f.Name)
+		names = append(names, string(f.Name))
 	}
-	if strings.Join(names, ",") != FlagMissedBytes || r.MissedBytes != uint64(len("LINING\r\n250-SIZE 1000")) {
+	if strings.Join(names, ",") != string(FlagMissedBytes) || r.MissedBytes != uint64(len("LINING\r\n250-SIZE 1000")) {
 		t.Errorf("flags %v, missed %d: want only missed_bytes, %d bytes", r.Flags, r.MissedBytes, len("LINING\r\n250-SIZE 1000"))
 	}
 	want := []string{"", "EHLO c", "MAIL FROM:<a@b>", "QUIT"}

@@ -127,8 +127,8 @@ type TLS struct {
 // inspection limits followed by ":" and the limit; Evidence tells what in
 // the capture shows it, in one line.
 type Flag struct {
-	Name     string `json:"name"`
-	Evidence string `json:"evidence"`
+	Name     FlagName `json:"name"`
+	Evidence string   `json:"evidence"`
 }
 
 // Clone returns a copy of r that shares no memory with it: its strings
@@ -152,7 +152,7 @@ func (r *Record) Clone() Record {
 	if r.Flags != nil {
 		c.Flags = make([]Flag, len(r.Flags))
 		for i, f := range r.Flags {
-			c.Flags[i] = Flag{Name: strings.Clone(f.Name), Evidence: strings.Clone(f.Evidence)}
+			c.Flags[i] = Flag{Name: FlagName(strings.Clone(string(f.Name))), Evidence: strings.Clone(f.Evidence)}
 		}
 	}
 	t := &c.TLS

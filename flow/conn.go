@@ -27,7 +27,8 @@ type Conn struct {
 	established bool // the handshake completed (client ACK or data after SYN,ACK)
 	refused     bool // the SYN was answered by RST
 	closer      closeMark
-	done        bool // teardown seen: decided
+	tornDown    bool  // the teardown was seen: FINs both ways, or a RST
+	phase       phase // where its tracking is (phase.go)
 	stream      Stream
 	ev          *Event    // the tracker's scratch event, reused for every delivery
 	tomb        *tomb     // in the closed list: torn down, held or being decided

@@ -54,7 +54,7 @@ func (t *Tracker) linger(c *Conn) {
 	t.closed.pushBack(tb)
 	if t.closed.n > maxLingering {
 		old := t.closed.head
-		if old.conn != nil && old.conn.stream != nil {
+		if old.conn != nil && old.conn.phase == phaseHeld {
 			t.decide(old.conn, CloseTeardown)
 		}
 		t.forget(old)

@@ -133,6 +133,7 @@ func startsWithGreetingCommand(b []byte) bool {
 func (t *Tracker) confirm(c *Conn) {
 	p := c.probe
 	c.probe = nil
+	c.to(phaseOpen)
 	t.nextID++
 	t.stats.Connections++
 	c.ID = t.nextID

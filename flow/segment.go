@@ -57,7 +57,7 @@ func (c *Conn) segment(s *Segment) {
 			c.flush(s.Time)
 			c.emit(EventRST, d, s.Time, nil, false)
 		}
-		c.done = true
+		c.tornDown = true
 		return
 	case f&FlagSYN != 0 && f&FlagACK == 0:
 		c.hist.add(d, 'S')
@@ -105,6 +105,6 @@ func (c *Conn) segment(s *Segment) {
 		}
 	}
 	if c.half[0].finSent && c.half[1].finSent {
-		c.done = true
+		c.tornDown = true
 	}
 }

@@ -242,13 +242,13 @@ func (t *Tracker) Segment(seg *Segment) {
 	}
 	if c != nil && isSYN && c.Client == seg.Src {
 		cl := &c.half[ClientToServer]
-		if c.done || (cl.syn && cl.isn != seg.Seq) {
+		if c.phase == phaseHeld || (cl.syn && cl.isn != seg.Seq) {
 			// Port reuse: a fresh SYN after teardown, or with a new ISN.
 			t.drop(c, CloseReused)
 			c = nil
 		}
 	}
-	if c != nil && c.done {
+	if c != nil && c.phase == phaseHeld {
 		// Packets after a teardown by RST, while it is held: counted,
 		// and the resetting side's own packets reported.
 		d := c.dirOf(seg.Src)
@@ -284,8 +284,8 @@ func (t *Tracker) Segment(seg *Segment) {
 			return
 		}
 	}
-	if c.done {
-		if seg.Flags&FlagRST != 0 && t.cfg.ResetHold > 0 && c.stream != nil {
+	if c.tornDown {
+		if seg.Flags&FlagRST != 0 && t.cfg.ResetHold > 0 && c.phase == phaseOpen {
 			t.hold(c)
 		} else {
 			t.decide(c, CloseTeardown)
@@ -296,6 +296,7 @@ func (t *Tracker) Segment(seg *Segment) {
 // hold moves a connection torn down by a RST to the closed list without
 // deciding it yet: expire decides it once ResetHold has passed.
 func (t *Tracker) hold(c *Conn) {
+	c.to(phaseHeld)
 	c.holdUntil = c.End.Add(t.cfg.ResetHold)
 	t.linger(c)
 	t.held = append(t.held, c)
@@ -310,7 +311,7 @@ func (t *Tracker) release(all bool) {
 			break
 		}
 		n++
-		if c.stream != nil {
+		if c.phase == phaseHeld { // not decided early (ports reused, pushed out)
 			t.decide(c, CloseTeardown)
 		}
 	}
@@ -345,9 +346,11 @@ func (t *Tracker) create(key connKey, h uint64, seg *Segment, isProbe bool) *Con
 	t.conns.put(c, h)
 	t.open.pushBack(c)
 	if isProbe {
+		c.to(phaseProbing)
 		c.probe = &probe{}
 		return c
 	}
+	c.to(phaseOpen)
 	t.nextID++
 	t.stats.Connections++
 	c.ID = t.nextID
@@ -390,11 +393,11 @@ func looksLikeReply(b []byte) bool {
 // returns (create may reuse it): callers must not use it afterwards.
 func (t *Tracker) decide(c *Conn, why CloseReason) *tomb {
 	c.flush(c.End)
-	if g := c.half[0].gaveUp + c.half[1].gaveUp; g > 0 && c.stream != nil {
+	if g := c.half[0].gaveUp + c.half[1].gaveUp; g > 0 && c.phase != phaseProbing {
 		t.stats.GaveUp += g
 		t.stats.GaveUpConns++
 	}
-	c.done = true
+	c.to(phaseDecided)
 	if c.tomb == nil {
 		t.linger(c)
 	}
@@ -423,7 +426,7 @@ func (t *Tracker) expire() {
 	for c := t.open.head; c != nil && t.now.Sub(c.End) > t.cfg.IdleTimeout; c = t.open.head {
 		t.decide(c, CloseIdle)
 	}
-	for tb := t.closed.head; tb != nil && t.now.Sub(tb.lastSeen()) > linger && (tb.conn == nil || tb.conn.stream == nil); tb = t.closed.head {
+	for tb := t.closed.head; tb != nil && t.now.Sub(tb.lastSeen()) > linger && (tb.conn == nil || tb.conn.phase != phaseHeld); tb = t.closed.head {
 		t.forget(tb)
 	}
 }

@@ -121,7 +121,7 @@ func (a *Aggregator) Add(r *classify.Record) {
 		h.reasons = addCount(h.reasons, r.Reason)
 	}
 	for _, f := range r.Flags {
-		h.flags = addCount(h.flags, f.Name)
+		h.flags = addCount(h.flags, string(f.Name))
 	}
 	end := r.End
 	if end.IsZero() {

@@ -117,7 +117,7 @@ func formatTLS(t *classify.TLS) string {
 func flagList(flags []classify.Flag) string {
 	names := make([]string, len(flags))
 	for i, f := range flags {
-		names[i] = f.Name
+		names[i] = string(f.Name)
 	}
 	return strings.Join(names, ",")
 }

@@ -115,7 +115,7 @@ func csvTime(t time.Time) string {
 func csvFlags(flags []classify.Flag) string {
 	items := make([]string, len(flags))
 	for i, f := range flags {
-		items[i] = f.Name + ": " + f.Evidence
+		items[i] = string(f.Name) + ": " + f.Evidence
 	}
 	return strings.Join(items, " | ")
 }

@@ -76,7 +76,7 @@ func appendRecordJSON(b []byte, r *classify.Record) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendKeyString(b, `{"name":`, f.Name)
+			b = appendKeyString(b, `{"name":`, string(f.Name))
 			b = appendKeyString(b, `,"evidence":`, f.Evidence)
 			b = append(b, '}')
 		}

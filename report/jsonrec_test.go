@@ -54,7 +54,7 @@ func FuzzRecordJSON(f *testing.F) {
 			RepliesOmitted: code % 3,
 			TLS: classify.TLS{Offered: flag, Attempted: !flag, Implicit: flag, Answered: flag, Result: s3,
 				Version: s1, Cipher: s2, CertSubject: s3, CertIssuer: s1, Alert: s2, AlertFrom: s3},
-			Flags:         []classify.Flag{{Name: s1, Evidence: s2}},
+			Flags:         []classify.Flag{{Name: classify.FlagName(s1), Evidence: s2}},
 			ClientPackets: n, ServerPackets: n / 2, ClientBytes: n * 3, ServerBytes: n / 3,
 			Reason: s3, Explanation: s2,
 		}

@@ -42,7 +42,7 @@ func (a *reusedArena) record(r classify.Record) classify.Record {
 	}
 	a.flags = a.flags[:0]
 	for _, f := range r.Flags {
-		a.flags = append(a.flags, classify.Flag{Name: a.str(f.Name), Evidence: a.str(f.Evidence)})
+		a.flags = append(a.flags, classify.Flag{Name: classify.FlagName(a.str(string(f.Name))), Evidence: a.str(f.Evidence)})
 	}
 	if r.Flags != nil {
 		r.Flags = a.flags

@@ -199,7 +199,7 @@ func writeLadderSummary(b *bytes.Buffer, r *classify.Record) {
 		if i == 0 {
 			key = "flags"
 		}
-		summaryLine(b, key, f.Name+": "+f.Evidence)
+		summaryLine(b, key, string(f.Name)+": "+f.Evidence)
 		if help := classify.FlagHelp(f.Name); help != "" {
 			summaryLine(b, "", "  "+help)
 		}

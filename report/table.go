@@ -176,7 +176,7 @@ func writeFlagLegend(b *bytes.Buffer, hosts []Host) {
 	}
 	b.WriteString("\nflags:\n")
 	for _, name := range slices.Sorted(maps.Keys(counts)) {
-		fmt.Fprintf(b, "  %s (%d): %s\n", name, counts[name], classify.FlagHelp(name))
+		fmt.Fprintf(b, "  %s (%d): %s\n", name, counts[name], classify.FlagHelp(classify.FlagName(name)))
 	}
 }
 

@@ -159,7 +159,7 @@ func (c ConnRule) check(recs []classify.Record) Result {
 func hasFlags(r *classify.Record, want []string) bool {
 	for _, w := range want {
 		if !slices.ContainsFunc(r.Flags, func(f classify.Flag) bool {
-			return f.Name == w || strings.HasPrefix(f.Name, w+":")
+			return string(f.Name) == w || strings.HasPrefix(string(f.Name), w+":")
 		}) {
 			return false
 		}

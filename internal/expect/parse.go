@@ -278,7 +278,7 @@ func (p parser) flags(n *yaml.Node) ([]string, error) {
 	}
 	var out []string
 	for _, it := range items {
-		if classify.FlagHelp(it.Value) == "" {
+		if classify.FlagHelp(classify.FlagName(it.Value)) == "" {
 			return nil, p.errf(it, "unknown flag %q (expected banner_masked, ehlo_masked, command_masked, inspection_limit[:LIMIT] or rst_forged_suspected)", it.Value)
 		}
 		out = append(out, it.Value)
