@@ -250,7 +250,14 @@ soak() {
 	rm -f "$RUN/soak.pcap"
 	log "soak ($SOAK_MODE, ${SOAK_BUF} MiB): ${SOAK_SECS}s at ${SOAK_MBPS} Mbit/s, looping $(basename "$cut") with --unique-ip"
 	start_capture "$tag" "$SOAK_MODE" "$SOAK_BUF" "$RUN/soak.pcap"
-	ip netns exec $SND tcpreplay -i lsnd0 -K --mbps="$SOAK_MBPS" --loop=100000 --unique-ip \
+	# No -K (--preload-pcap) here: with it, tcpreplay 4.4's --unique-ip edits the
+	# cached packets in place and picks each packet's direction from the edited
+	# IPv6 low 32 bits, which wrap (2001:db8::25 shrinks by one a loop): from loop
+	# 19 on, the two directions of every IPv6 connection get different addresses,
+	# one-sided halves that stay open until the idle timeout (docs/live-load.md).
+	# Read from the file, each loop is edited from the original packets, the same
+	# way in both directions.
+	ip netns exec $SND tcpreplay -i lsnd0 --mbps="$SOAK_MBPS" --loop=100000 --unique-ip \
 		--duration="$SOAK_SECS" "$cut" >"$RUN/$tag.replay" 2>&1 &
 	local rp=$!
 	PIDS+=("$rp")
