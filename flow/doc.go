@@ -22,7 +22,9 @@
 // a Stream; anything else is dropped to a tomb after its first payload.
 // Out-of-order data is held in a heap bounded by bytes (reassembly.go);
 // bytes cut by the snap length or lost to a sequence hole are counted
-// (Conn.Missed), and so are those given up at the bound (Conn.GaveUp).
+// (ConnInfo.Missed), and so are those given up at the bound (ConnInfo.GaveUp).
+// A connection's phase (probing, open, held, decided) moves as the table in
+// phase.go says.
 //
 // It keeps the TCP-level facts about each connection (Zeek-style history
 // and conn_state, who closed first, packet and byte counts) and nothing

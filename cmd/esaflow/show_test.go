@@ -369,8 +369,8 @@ func TestShowNamesBDATChunksAndImplicitTLSRecords(t *testing.T) {
 	)
 }
 
-func TestREADMEShowsTheGoldenLadders(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+func TestDocsShowTheGoldenLadders(t *testing.T) {
+	readme, err := os.ReadFile("../../docs/commands.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +381,7 @@ func TestREADMEShowsTheGoldenLadders(t *testing.T) {
 		}
 		want := "$ esaflow show testdata/captures/" + name + ".pcap\n" + string(golden) + "```"
 		if !strings.Contains(string(readme), want) {
-			t.Errorf("README.md does not show the golden ladder of %s; paste testdata/show/%s.txt", name, name)
+			t.Errorf("docs/commands.md does not show the golden ladder of %s; paste testdata/show/%s.txt", name, name)
 		}
 	}
 }
