@@ -42,9 +42,8 @@ func OpenLive(o LiveOptions) (*Live, error) {
 		return nil, liveError(o.Interface, err)
 	}
 	defer in.CleanUp()
-	// libpcap's default 2 MiB ring holds only 8 frames of a 256 KiB snap
-	// length: a burst of nine packets was enough to lose some (seen in
-	// TestLiveLoopbackVerdicts). 32 MiB keeps bursts whole.
+	// libpcap's default ring is too small for a burst at esaflow's snap
+	// length (docs/performance.md, "Measurements behind the code").
 	bufsize := o.BufferSize
 	if bufsize <= 0 {
 		bufsize = 32 << 20

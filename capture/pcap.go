@@ -25,7 +25,8 @@ const (
 // pcapReader parses pcap records straight out of a Batch's buffer, which
 // the file is read into: a frame is never copied on its way to the
 // caller. It replaces pcapgo's reader, which copies every frame out of a
-// bufio.Reader (a fifth of esaflow's work on a large file).
+// bufio.Reader, a large share of the work on a big file
+// (docs/performance.md).
 type pcapReader struct {
 	read    func([]byte) (int, error)
 	big     bool  // big-endian headers

@@ -55,7 +55,7 @@ func (s Session) Reset() { s.s.reset() }
 func (s *session) reset() {
 	// The buffers kept, then the whole struct cleared in place and the
 	// buffers put back: a new session built on the stack and copied over
-	// s stalled on store forwarding all along its 1.3 KB.
+	// s stalled on store forwarding all along its length.
 	cli, srv, qbase, expl, arena := s.cli.buf[:0], s.srv.buf[:0], s.qbase[:0], s.expl[:0], s.arena[:0]
 	if cap(arena) > maxKeptArena {
 		arena = nil

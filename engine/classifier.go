@@ -114,8 +114,8 @@ type classWorker struct {
 // Close, and give it back at once: a connection held after a RST (a
 // second, in packet time, to see what its sender does next) keeps a few
 // events instead of a session, whose buffers, grown by earlier
-// connections, made the live heap of a 1 GiB analysis half as big again
-// and every part of the run slower (13% more CPU).
+// connections, made the live heap bigger and every part of the run slower
+// (docs/performance.md).
 const maxEarly = 4
 
 // earlyEvent is an event without payload kept for a connection with no
@@ -197,9 +197,9 @@ func (a *asyncClassifier) work(w *classWorker) {
 				c := &b.closes[m.closeIdx]
 				r := classResult{seq: c.seq, rec: st.sess.Close(&c.info, c.why), rb: rb}
 				if a.enc != nil {
-					// Encoded here too: JSON Lines output is a fifth of
-					// the work, better spread over the workers than left
-					// to the tracker's goroutine.
+					// Encoded here too: JSON Lines output is a large
+					// share of the work, better spread over the workers
+					// than left to the tracker's goroutine.
 					r.from = len(rb.buf)
 					rb.buf = a.enc.EncodeRecord(rb.buf, r.rec)
 					r.to, r.rec = len(rb.buf), nil
@@ -232,8 +232,8 @@ func (a *asyncClassifier) work(w *classWorker) {
 	}
 }
 
-// start gives st a session, made here, not by the tracker (a session is
-// 1.3 KB to allocate and clear, work the tracker's goroutine is spared),
+// start gives st a session, made here, not by the tracker (allocating
+// and clearing one is work the tracker's goroutine is spared),
 // and hands it the early events kept so far.
 func (w *classWorker) start(a *asyncClassifier, st *asyncStream) {
 	if k := len(w.spare) - 1; k >= 0 {

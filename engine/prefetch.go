@@ -12,10 +12,9 @@ import (
 // prefetchBatches is how many batches a prefetcher has: one being read,
 // one being tracked, the rest either queued or held by classification
 // workers whose events point into them. prefetchBatchSize is their size:
-// 256 KiB is as fast as 1 MiB (one read call each either way is noise
-// beside the work on the bytes) and keeps the read-ahead, decoded
-// segments included, under 3 MiB whatever the file size (at 1 MiB the
-// live heap was 31 MiB instead of 20, peak RSS 85 MiB instead of 62).
+// as fast as larger batches (one read call each is noise beside the work
+// on the bytes) while the read-ahead, decoded segments included, stays
+// small whatever the file size (docs/performance.md).
 const (
 	prefetchBatches   = 8
 	prefetchBatchSize = 256 << 10

@@ -9,10 +9,8 @@ import (
 
 // stageTimes adds up how long each stage of an analysis is busy, for a
 // developer who wants to know where a run's time goes: a sampling profiler
-// on a virtual machine can misplace it (perf put half the samples of a
-// 1 GiB run in the reading goroutine, which these clocks found busy 43% of
-// the wall time). Options.Timings turns it on; one line goes there at
-// the end. It is timed per batch (of frames read,
+// on a virtual machine can misplace it (docs/performance.md).
+// Options.Timings turns it on; one line goes there at the end. It is timed per batch (of frames read,
 // of events classified, of records written), never per packet, so that it
 // changes the run it measures by nothing measurable. The reader, the
 // tracker and the workers each add on their own goroutine, hence atomics.

@@ -273,9 +273,9 @@ func decodeTCP(b []byte, wire int, seg *Segment) (sport, dport uint16, err error
 // are the big-endian words sh, sl and dh, dl of their 16-byte forms
 // (IPv4-mapped for IPv4) and whose ports are sport and dport, as makeKey
 // does, and returns its hash, as k.hash does: worked out in registers and
-// stored with 8-byte stores. Built byte by byte and read back as words (the hash, the
-// ordering), the key cost two store-forwarding stalls per packet, 4% of
-// a 1 GiB analysis.
+// stored with 8-byte stores. Built byte by byte and read back as words (the
+// hash, the ordering), the key cost two store-forwarding stalls per packet
+// (docs/performance.md).
 func setKey(k *connKey, sh, sl, dh, dl uint64, sport, dport uint16, v4 bool) uint64 {
 	lh, ll, hh, hl, lp, hp := sh, sl, dh, dl, sport, dport
 	if lh > hh || lh == hh && (ll > hl || ll == hl && lp > hp) {

@@ -11,8 +11,8 @@ import (
 // its client, to tell a new connection on the same ports by its SYN. It is
 // a fraction of a Conn: the Conn itself goes back to create as soon as the
 // connection is decided, so that the thousands of connections kept for
-// linger cost neither memory nor cache misses for the open ones (on a
-// 1 GiB capture, full Conns kept for linger cost 15% of the run).
+// linger cost neither memory nor cache misses for the open ones
+// (docs/performance.md).
 //
 // While a connection is held (torn down by a RST, not yet decided), its
 // tomb is in the closed list with conn set, and the Conn stays in the

@@ -52,10 +52,10 @@ const (
 	sweepEvery = time.Second
 	// maxLingering bounds the decided connections remembered for linger:
 	// on a busy gateway's capture the oldest are forgotten first, so memory
-	// follows the open connections, not the file. 16384 still covers 30 s
-	// at 546 teardowns a second, and 3 s at 5000 (late packets come within
-	// a round trip or two). What is remembered is a tomb (128 bytes and
-	// a 16-byte table slot), not the connection.
+	// follows the open connections, not the file; the bound still covers
+	// the linger time at a busy gateway's teardown rate, and late packets
+	// come within a round trip or two (docs/performance.md). What is
+	// remembered is a tomb, not the connection.
 	maxLingering = 1 << 14
 )
 
