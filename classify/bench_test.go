@@ -66,7 +66,7 @@ func BenchmarkSMTPDialogue(b *testing.B) {
 	for _, e := range evs {
 		n += len(e.Payload)
 	}
-	s := (&Classifier{}).NewSession()
+	s := (&Classifier{}).NewMachine()
 	b.SetBytes(int64(n))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -99,7 +99,7 @@ func BenchmarkConnection(b *testing.B) {
 	add(s, "221 2.0.0 Bye\r\n")
 	evs := d.evs
 	info := handshakeInfo(b, at)
-	sess := (&Classifier{}).NewSession()
+	sess := (&Classifier{}).NewMachine()
 	b.ReportAllocs()
 	for b.Loop() {
 		for i := range evs {

@@ -29,7 +29,7 @@ func runLadder(t *testing.T, port uint16, steps []string) []Record {
 	t.Helper()
 	var recs []Record
 	tr := flow.NewTracker(flow.Config{Ports: flow.MustParsePorts("25,465,587")},
-		New(func(r *Record) { recs = append(recs, *r) }))
+		NewClassifier(func(r *Record) { recs = append(recs, *r) }))
 	client := netip.MustParseAddrPort("198.51.100.7:40001")
 	server := netip.AddrPortFrom(netip.MustParseAddr("192.0.2.25"), port)
 	seq := [2]uint32{1000, 5000}

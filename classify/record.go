@@ -132,7 +132,7 @@ type Flag struct {
 }
 
 // Clone returns a copy of r that shares no memory with it: its strings
-// and lists outlive the session that made r (see Session.Reset), so a
+// and lists outlive the session that made r (see Machine.Reset), so a
 // consumer may keep it for as long as it likes.
 func (r *Record) Clone() Record {
 	c := *r

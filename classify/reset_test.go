@@ -17,17 +17,17 @@ import (
 // each after its record is copied, and puts it back: the way esaflow
 // analyze reuses sessions once their records are encoded.
 type reusingFactory struct {
-	pool []Session
+	pool []Machine
 	out  []Record
 }
 
 type reusingStream struct {
 	f *reusingFactory
-	s Session
+	s Machine
 }
 
 func (f *reusingFactory) New(*flow.Conn) flow.Stream {
-	s := (&Classifier{}).NewSession()
+	s := (&Classifier{}).NewMachine()
 	if k := len(f.pool) - 1; k >= 0 {
 		s, f.pool = f.pool[k], f.pool[:k]
 	}
@@ -101,7 +101,7 @@ func TestResetSessionDecidesLikeANewOne(t *testing.T) {
 		t.Fatalf("only %d recorded captures", len(files))
 	}
 	var fresh []Record
-	track(t, files, New(func(r *Record) { fresh = append(fresh, *r) }))
+	track(t, files, NewClassifier(func(r *Record) { fresh = append(fresh, *r) }))
 	reused := &reusingFactory{}
 	track(t, files, reused)
 	if len(reused.out) != len(fresh) {

@@ -18,31 +18,32 @@ type Classifier struct {
 	emit func(*Record)
 }
 
-// New returns a Classifier that reports each decided connection to emit.
-func New(emit func(*Record)) *Classifier { return &Classifier{emit: emit} }
+// NewClassifier returns a Classifier that reports each decided connection to emit.
+func NewClassifier(emit func(*Record)) *Classifier { return &Classifier{emit: emit} }
 
 // New implements flow.StreamFactory.
 func (c *Classifier) New(conn *flow.Conn) flow.Stream {
 	return &session{emit: c.emit}
 }
 
-// Session is the classification of one connection, for a caller that
-// runs it on another goroutine than the Tracker's: it hands over copies of
-// the events (Event's payload is the caller's, valid during the call) and,
-// at the end, the connection's snapshot. One goroutine at a time may use
-// a Session.
-type Session struct{ s *session }
+// Machine is the verdict machine of one connection, for a caller that
+// runs it on another goroutine than the Tracker's (the engine's workers):
+// the caller hands it the connection's events (Event's payload is the
+// caller's, valid during the call) and, at the end, the connection's
+// snapshot, and gets the Record back. One goroutine at a time may use a
+// Machine; Reset makes it ready for another connection.
+type Machine struct{ s *session }
 
-// NewSession returns the state for one new connection. Its Record goes to
+// NewMachine returns the state for one new connection. Its Record goes to
 // the Session's caller (Close returns it), not to the Classifier's emit.
-func (c *Classifier) NewSession() Session { return Session{&session{}} }
+func (c *Classifier) NewMachine() Machine { return Machine{&session{}} }
 
 // Event handles one event of the connection, in capture order.
-func (s Session) Event(e *flow.Event) { s.s.Event(nil, e) }
+func (s Machine) Event(e *flow.Event) { s.s.Event(nil, e) }
 
 // Close decides the connection with its snapshot c and returns its
 // Record, which is the caller's to keep (until Reset, when s is reused).
-func (s Session) Close(c *flow.ConnInfo, why flow.CloseReason) *Record { return s.s.close(c, why) }
+func (s Machine) Close(c *flow.ConnInfo, why flow.CloseReason) *Record { return s.s.close(c, why) }
 
 // Reset makes s the state of a new connection again, keeping the memory
 // it grew (line buffers, command queue, the list of replies, the bytes of
@@ -50,7 +51,7 @@ func (s Session) Close(c *flow.ConnInfo, why flow.CloseReason) *Record { return 
 // allocates less. Call it only once the Record Close returned is no
 // longer used: its Replies and the bytes of its strings are reused (a
 // string kept past Reset must be copied with strings.Clone).
-func (s Session) Reset() { s.s.reset() }
+func (s Machine) Reset() { s.s.reset() }
 
 func (s *session) reset() {
 	// The buffers kept, then the whole struct cleared in place and the

@@ -104,7 +104,7 @@ type classWorker struct {
 	_ [64]byte
 	// spare are sessions whose records were encoded, reset for reuse
 	// (the worker's).
-	spare []classify.Session
+	spare []classify.Machine
 }
 
 // maxEarly is how many events without payload a connection's worker
@@ -157,7 +157,7 @@ func newAsyncClassifier(n int, emit func(*classify.Record)) *asyncClassifier {
 // record with it and emitEncoded gets the bytes, else emit the record.
 func newEncodingClassifier(n int, emit func(*classify.Record), enc report.RecordEncoder, emitEncoded func([]byte)) *asyncClassifier {
 	a := &asyncClassifier{
-		cls: classify.New(nil), emit: emit, enc: enc, emitEncoded: emitEncoded,
+		cls: classify.NewClassifier(nil), emit: emit, enc: enc, emitEncoded: emitEncoded,
 		results: make(chan *resultBatch, n*classBatches),
 		spare:   make(chan *resultBatch, n*classBatches+n),
 		pending: make([]classResult, 1), // grows to how far the workers get ahead
@@ -211,7 +211,7 @@ func (a *asyncClassifier) work(w *classWorker) {
 					}
 				}
 				rb.items = append(rb.items, r)
-				st.sess = classify.Session{}
+				st.sess = classify.Machine{}
 				continue
 			}
 			st.sess.Event(&m.ev)
@@ -239,7 +239,7 @@ func (w *classWorker) start(a *asyncClassifier, st *asyncStream) {
 	if k := len(w.spare) - 1; k >= 0 {
 		st.sess, w.spare = w.spare[k], w.spare[:k]
 	} else {
-		st.sess = a.cls.NewSession()
+		st.sess = a.cls.NewMachine()
 	}
 	st.started = true
 	for _, e := range st.early[:st.nEarly] {
@@ -259,7 +259,7 @@ func (a *asyncClassifier) New(c *flow.Conn) flow.Stream {
 type asyncStream struct {
 	a       *asyncClassifier
 	w       *classWorker
-	sess    classify.Session     // the worker's
+	sess    classify.Machine     // the worker's
 	started bool                 // the worker's: sess was made
 	early   [maxEarly]earlyEvent // the worker's: events before sess, without payload
 	nEarly  uint8                // the worker's: how many

@@ -30,7 +30,7 @@ type pipeline struct {
 // decided (what live needs).
 func newPipeline(opts Options, sink Sink) *pipeline {
 	p := &pipeline{opts: opts, sink: sink}
-	p.tracker = flow.NewTracker(opts.Flow, classify.New(p.render))
+	p.tracker = flow.NewTracker(opts.Flow, classify.NewClassifier(p.render))
 	return p
 }
 

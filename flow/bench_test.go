@@ -73,7 +73,7 @@ func BenchmarkPipeline(b *testing.B) {
 	for b.Loop() {
 		var recs int
 		tr := flow.NewTracker(flow.Config{Ports: flow.MustParsePorts(flow.DefaultPorts)},
-			classify.New(func(r *classify.Record) {
+			classify.NewClassifier(func(r *classify.Record) {
 				if r.Outcome != classify.OutcomeDelivered {
 					panic(fmt.Sprintf("generated session labelled %s/%s", r.Verdict, r.Outcome))
 				}

@@ -30,7 +30,7 @@ func analyze(t *testing.T, data []byte, cfg flow.Config) ([]classify.Record, flo
 		cfg.Ports = flow.MustParsePorts(flow.DefaultPorts)
 	}
 	var recs []classify.Record
-	tr := flow.NewTracker(cfg, classify.New(func(r *classify.Record) { recs = append(recs, *r) }))
+	tr := flow.NewTracker(cfg, classify.NewClassifier(func(r *classify.Record) { recs = append(recs, *r) }))
 	src, err := capture.NewReader("test", io.NopCloser(bytes.NewReader(data)))
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +233,7 @@ func TestSYNFloodStaysWithinMaxConns(t *testing.T) {
 	}
 	var recs int
 	tr := flow.NewTracker(flow.Config{Ports: flow.MustParsePorts("25"), MaxConns: 100},
-		classify.New(func(*classify.Record) { recs++ }))
+		classify.NewClassifier(func(*classify.Record) { recs++ }))
 	src, err := capture.NewReader("flood", io.NopCloser(bytes.NewReader(b.Bytes(pcaptest.Pcap))))
 	if err != nil {
 		t.Fatal(err)
@@ -282,7 +282,7 @@ func TestBothSidesOnSMTPPortsServerIsGreeter(t *testing.T) {
 // when last), and returns its records and stats.
 func track(cfg flow.Config, packets []pcaptest.Packet, last bool) ([]classify.Record, flow.Stats) {
 	var recs []classify.Record
-	tr := flow.NewTracker(cfg, classify.New(func(r *classify.Record) { recs = append(recs, *r) }))
+	tr := flow.NewTracker(cfg, classify.NewClassifier(func(r *classify.Record) { recs = append(recs, *r) }))
 	for _, p := range packets {
 		tr.Packet(&capture.Packet{Data: p.Data, Time: p.Time, Length: len(p.Data), LinkType: capture.LinkEthernet})
 	}

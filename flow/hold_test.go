@@ -16,7 +16,7 @@ import (
 // up, none silently lost.
 func TestReverseOrderFloodIsBoundedAndFlagged(t *testing.T) {
 	var recs []classify.Record
-	tr := flow.NewTracker(flow.Config{Ports: flow.MustParsePorts("25")}, classify.New(func(r *classify.Record) { recs = append(recs, *r) }))
+	tr := flow.NewTracker(flow.Config{Ports: flow.MustParsePorts("25")}, classify.NewClassifier(func(r *classify.Record) { recs = append(recs, *r) }))
 	cl := netip.MustParseAddrPort("198.51.100.7:40001")
 	sv := netip.MustParseAddrPort("192.0.2.25:25")
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

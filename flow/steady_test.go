@@ -58,7 +58,7 @@ func steadySession(tr *flow.Tracker) (step func()) {
 }
 
 func TestBodySegmentsAllocateNothing(t *testing.T) {
-	tr := flow.NewTracker(flow.Config{Ports: flow.MustParsePorts("25")}, classify.New(func(*classify.Record) {}))
+	tr := flow.NewTracker(flow.Config{Ports: flow.MustParsePorts("25")}, classify.NewClassifier(func(*classify.Record) {}))
 	step := steadySession(tr)
 	step() // the first body bytes switch the session to body mode
 	if n := testing.AllocsPerRun(1000, step); n != 0 {
@@ -70,7 +70,7 @@ func TestBodySegmentsAllocateNothing(t *testing.T) {
 // 1448-byte body segment and the server's ACK through tracking,
 // reassembly and the SMTP body scan. It must allocate nothing.
 func BenchmarkBodySegment(b *testing.B) {
-	tr := flow.NewTracker(flow.Config{Ports: flow.MustParsePorts("25")}, classify.New(func(*classify.Record) {}))
+	tr := flow.NewTracker(flow.Config{Ports: flow.MustParsePorts("25")}, classify.NewClassifier(func(*classify.Record) {}))
 	step := steadySession(tr)
 	b.SetBytes(1448)
 	b.ReportAllocs()

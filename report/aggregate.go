@@ -16,7 +16,7 @@ const VerdictMixed = "MIXED"
 
 // Host is the verdict for one host, over all its connections.
 type Host struct {
-	Host        netip.Addr `json:"host"`
+	Addr        netip.Addr `json:"host"`
 	Connections int        `json:"connections"`
 	// Verdict is the single verdict all the host's decided (non-INCOMPLETE)
 	// connections share, "MIXED" if they differ, or "INCOMPLETE" if none
@@ -142,7 +142,7 @@ func (a *Aggregator) Hosts() []Host {
 	for addr, h := range a.hosts {
 		out = append(out, h.host(addr))
 	}
-	slices.SortFunc(out, func(x, y Host) int { return x.Host.Compare(y.Host) })
+	slices.SortFunc(out, func(x, y Host) int { return x.Addr.Compare(y.Addr) })
 	if a.other != nil {
 		o := a.other.host(netip.Addr{})
 		o.Other = true
@@ -181,7 +181,7 @@ func (h *hostAcc) host(addr netip.Addr) Host {
 		outcomes[outcomeName(classify.Outcome(i))] = int(n)
 	}
 	return Host{
-		Host:        addr,
+		Addr:        addr,
 		Connections: h.conns,
 		Verdict:     verdict,
 		Counts:      counts,

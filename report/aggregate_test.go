@@ -69,8 +69,8 @@ func TestAggregateSingleVerdict(t *testing.T) {
 		conn("192.0.2.1", "192.0.2.101", tcpRefuse, none, 2*time.Second),
 	))
 	checkHost(t, h, 3, "TCPREFUSE", map[string]int{"TCPREFUSE": 3}, nil)
-	if h.Host != ip("192.0.2.1") {
-		t.Errorf("Host = %v", h.Host)
+	if h.Addr != ip("192.0.2.1") {
+		t.Errorf("Host = %v", h.Addr)
 	}
 	if !h.First.Equal(at(0)) || !h.Last.Equal(at(3*time.Second)) {
 		t.Errorf("First, Last = %v, %v; want %v, %v", h.First, h.Last, at(0), at(3*time.Second))
@@ -138,8 +138,8 @@ func TestAggregateGroupByServer(t *testing.T) {
 		t.Fatalf("got %d hosts, want 2: %+v", len(hosts), hosts)
 	}
 	// IPv4 sorts before IPv6.
-	if hosts[0].Host != ip("192.0.2.100") || hosts[1].Host != ip("2001:db8::25") {
-		t.Fatalf("hosts = %v, %v", hosts[0].Host, hosts[1].Host)
+	if hosts[0].Addr != ip("192.0.2.100") || hosts[1].Addr != ip("2001:db8::25") {
+		t.Fatalf("hosts = %v, %v", hosts[0].Addr, hosts[1].Addr)
 	}
 	checkHost(t, hosts[0], 2, "TCPREFUSE", map[string]int{"TCPREFUSE": 2}, nil)
 	checkHost(t, hosts[1], 2, "MIXED", map[string]int{"ACCEPT": 1, "REJECT": 1}, map[string]int{"DELIVERED": 1})
@@ -158,8 +158,8 @@ func TestAggregateHostsSortedByAddress(t *testing.T) {
 	hosts := aggregate(GroupClient, recs...)
 	want := []string{"9.9.9.9", "10.0.0.1", "192.0.2.1", "2001:db8::2", "2001:db8::10"}
 	for i, h := range hosts {
-		if h.Host != netip.MustParseAddr(want[i]) {
-			t.Errorf("hosts[%d] = %v, want %s", i, h.Host, want[i])
+		if h.Addr != netip.MustParseAddr(want[i]) {
+			t.Errorf("hosts[%d] = %v, want %s", i, h.Addr, want[i])
 		}
 	}
 }

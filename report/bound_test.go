@@ -36,7 +36,7 @@ func TestHostsPastTheBoundShareOneRow(t *testing.T) {
 		t.Fatalf("%d host rows, want 100 and the other row", len(hosts))
 	}
 	other := hosts[100]
-	if !other.Other || other.Connections != 150 || other.Verdict != "REJECT" || other.Host.IsValid() {
+	if !other.Other || other.Connections != 150 || other.Verdict != "REJECT" || other.Addr.IsValid() {
 		t.Errorf("other row %+v", other)
 	}
 	total := 0

@@ -10,7 +10,7 @@ import (
 
 // reusedArena hands out records built as a classification session builds
 // them: every string a view into one byte arena, the replies and flags in
-// lists, all reused for the next record (classify.Session.Reset).
+// lists, all reused for the next record (classify.Machine.Reset).
 type reusedArena struct {
 	bytes   []byte
 	replies []classify.Reply

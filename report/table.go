@@ -86,7 +86,7 @@ func (t *tableRenderer) Finish(stats *Stats) error {
 func writeHostTable(w io.Writer, hosts []Host) error {
 	rows := make([][]string, len(hosts))
 	for i, h := range hosts {
-		name := h.Host.String()
+		name := h.Addr.String()
 		if h.Other {
 			name = "(more hosts)"
 		}

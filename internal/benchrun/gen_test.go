@@ -22,7 +22,7 @@ func TestGeneratedCaptureIsLabelledAsGenerated(t *testing.T) {
 	}
 	got := map[string]int{}
 	tr := flow.NewTracker(flow.Config{Ports: flow.MustParsePorts(flow.DefaultPorts)},
-		classify.New(func(r *classify.Record) { got[label(r.Verdict.String(), r.Outcome.String())]++ }))
+		classify.NewClassifier(func(r *classify.Record) { got[label(r.Verdict.String(), r.Outcome.String())]++ }))
 	src, err := capture.NewReader("gen", io.NopCloser(&buf))
 	if err != nil {
 		t.Fatal(err)

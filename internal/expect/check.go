@@ -54,7 +54,7 @@ func (h HostRule) check(recs []classify.Record, hosts []report.Host, side func(*
 	matched := 0
 	var problems []string
 	for _, host := range hosts {
-		if !h.Prefix.Contains(host.Host) {
+		if !h.Prefix.Contains(host.Addr) {
 			continue
 		}
 		matched++
@@ -67,7 +67,7 @@ func (h HostRule) check(recs []classify.Record, hosts []report.Host, side func(*
 		}
 		var badRecs []classify.Record
 		for _, r := range recs {
-			if side(&r) != host.Host {
+			if side(&r) != host.Addr {
 				continue
 			}
 			if len(bad) > 0 || (len(h.Outcomes) > 0 && r.Verdict == classify.VerdictAccept && !slices.Contains(h.Outcomes, r.Outcome)) {
@@ -78,7 +78,7 @@ func (h HostRule) check(recs []classify.Record, hosts []report.Host, side func(*
 			bad = append(bad, fmt.Sprintf("%d ACCEPT connection(s) with another outcome", len(badRecs)))
 		}
 		if len(bad) > 0 {
-			problems = append(problems, host.Host.String()+": "+strings.Join(bad, ", "))
+			problems = append(problems, host.Addr.String()+": "+strings.Join(bad, ", "))
 			res.Conns = appendConns(res.Conns, badRecs)
 		}
 	}

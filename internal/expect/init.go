@@ -25,8 +25,8 @@ func WriteInit(w io.Writer, sources []string, hosts []report.Host) error {
 	}
 	b.WriteString("hosts:\n")
 	for _, h := range hosts {
-		key := h.Host.String()
-		if h.Host.Is6() {
+		key := h.Addr.String()
+		if h.Addr.Is6() {
 			key = `"` + key + `"`
 		}
 		if h.Verdict == "ACCEPT" && len(h.Outcomes) == 1 {
