@@ -32,6 +32,9 @@ func runFiles(ctx context.Context, files []*capture.File, sink Sink, opts Option
 		}
 		return p, p.finish()
 	}
+	if opts.Flow.Tap != nil {
+		opts.Jobs = 1 // one Tracker, one numbering: the tap sees the report's IDs
+	}
 	if starts := parallelPlan(sources, opts.Flow, opts.Jobs); starts != nil {
 		if times != nil {
 			times.parallel = true

@@ -28,6 +28,14 @@ type Config struct {
 	// recently active one is closed (CloseEvicted). Zero means
 	// DefaultMaxConns.
 	MaxConns int
+	// Tap, when set, sees every TCP segment the Tracker applies, just
+	// after applying it, with the connection it went to: nil when a
+	// connection decided earlier absorbed it (a late ACK, a RST after a
+	// RST; its tomb keeps only its key), a Conn whose ID is 0 while it is
+	// a probe not yet known to be SMTP (see Config.AnyPort). The Conn and
+	// the segment are the Tracker's, valid during the call only. esaflow
+	// show draws its ladders from it.
+	Tap func(c *Conn, seg *Segment)
 	// ResetHold is how long, in packet time, a connection torn down by a
 	// RST waits before it is decided, so that packets its "sender" still
 	// sends afterwards (EventAfterRST: a sign the RST was forged) are
@@ -235,6 +243,7 @@ func (t *Tracker) Segment(seg *Segment) {
 				if seg.Time.After(tb.end) {
 					tb.end = seg.Time
 				}
+				t.tap(nil, seg)
 				return
 			}
 			t.forget(tb) // port reuse: a fresh SYN after teardown
@@ -260,6 +269,7 @@ func (t *Tracker) Segment(seg *Segment) {
 			c.ttl = seg.TTL
 			c.emit(EventAfterRST, d, seg.Time, nil, false)
 		}
+		t.tap(c, seg)
 		return
 	}
 	if c == nil {
@@ -281,6 +291,7 @@ func (t *Tracker) Segment(seg *Segment) {
 			t.confirm(c)
 		case probeNotSMTP:
 			t.decide(c, CloseTeardown)
+			t.tap(c, seg)
 			return
 		}
 	}
@@ -290,6 +301,14 @@ func (t *Tracker) Segment(seg *Segment) {
 		} else {
 			t.decide(c, CloseTeardown)
 		}
+	}
+	t.tap(c, seg)
+}
+
+// tap hands seg to Config.Tap, if set (see there).
+func (t *Tracker) tap(c *Conn, seg *Segment) {
+	if t.cfg.Tap != nil {
+		t.cfg.Tap(c, seg)
 	}
 }
 

@@ -53,8 +53,8 @@ func TestShowRefusesStandardInputThatIsNotACaptureAtOnce(t *testing.T) {
 	}
 }
 
-// TestShowReadsAFIFOOnce: show reads its input twice; a FIFO can be read
-// once, so show keeps it aside and draws what it draws from the file.
+// TestShowReadsAFIFOOnce: a FIFO can be read once; show draws from it what
+// it draws from the file.
 func TestShowReadsAFIFOOnce(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "capture.pcapng")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {

@@ -2,21 +2,18 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/netip"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/esaflow/esaflow/capture"
 	"github.com/esaflow/esaflow/classify"
 	"github.com/esaflow/esaflow/engine"
 	"github.com/esaflow/esaflow/flow"
@@ -100,6 +97,30 @@ func parseShowSelector(opts *ShowOptions) (showSelector, error) {
 	return sel, nil
 }
 
+// any tells whether a selector was given.
+func (sel showSelector) any() bool { return len(sel.hosts)+len(sel.ids) > 0 }
+
+// picks tells whether the connection c (its ID known) is to be drawn: its
+// ID or an address is selected, or, without selectors, it is among the
+// first showDefaultLimit.
+func (sel showSelector) picks(c *flow.Conn) bool {
+	if !sel.any() {
+		return c.ID <= showDefaultLimit
+	}
+	return slices.Contains(sel.ids, c.ID) || sel.hostOf(c)
+}
+
+// mayPick tells whether the probe c, whose ID is not known yet, may turn
+// out to be drawn.
+func (sel showSelector) mayPick(c *flow.Conn) bool {
+	return !sel.any() || len(sel.ids) > 0 || sel.hostOf(c)
+}
+
+// hostOf tells whether c is from or to a selected host.
+func (sel showSelector) hostOf(c *flow.Conn) bool {
+	return slices.Contains(sel.hosts, c.Client.Addr().Unmap()) || slices.Contains(sel.hosts, c.Server.Addr().Unmap())
+}
+
 // pick returns the records sel selects, in ID order, or a usage error
 // naming the selectors that match no connection.
 func (sel showSelector) pick(recs []classify.Record) ([]*classify.Record, error) {
@@ -151,30 +172,29 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 	if err != nil {
 		return err
 	}
-	// show reads its input twice: what can be read only once (standard
-	// input, a FIFO) is kept in a temporary file first.
-	files, cleanup, err := spoolOnce(ctx, opts.Files, stdio.In)
-	defer cleanup()
+	sources, failed, err := openSources(opts.Files, stdio)
 	if err != nil {
 		return err
 	}
-	// First pass: the records, numbered as analyze numbers them.
-	sources, failed, err := openSources(files, stdio)
-	if err != nil {
-		return err
-	}
+	defer closeSources(sources)
+	// One pass: the engine numbers the connections as analyze does, and
+	// its tracker's tap hands show the packets of the selected ones.
+	ladders := newLadderSet(sel)
+	cfg.Tap = ladders.segment
 	col := &collector{agg: report.NewAggregator(report.GroupClient)}
 	st, err := engine.Run(ctx, asSources(sources), col, engineOptions(cfg, stdio))
-	closeSources(sources)
 	if err != nil {
 		return &exitError{code: ExitOutput, err: err}
+	}
+	if ctx.Err() != nil {
+		return silentExit(ExitInterrupted)
 	}
 	failed = failed || len(st.Warnings) > 0
 	recs := col.recs
 	slices.SortFunc(recs, func(a, b classify.Record) int { return cmp.Compare(a.ID, b.ID) })
 
 	picked := make([]*classify.Record, 0, len(recs))
-	if len(sel.hosts)+len(sel.ids) > 0 {
+	if sel.any() {
 		if picked, err = sel.pick(recs); err != nil {
 			return err
 		}
@@ -192,20 +212,17 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 		}
 	}
 
-	// Second pass: the packets of the selected connections.
-	ladders := newLadderSet(recs, picked)
-	if sources, _, err = openSources(files, IO{Err: io.Discard}); err == nil {
-		ladders.read(ctx, sources)
-		closeSources(sources)
-	}
-
 	out := bufio.NewWriterSize(stdio.Out, 64<<10)
 	lopts := report.LadderOptions{Color: stdio.colour(opts.NoColor)}
-	for i, l := range ladders.picked {
+	for i, r := range picked {
 		if i > 0 {
 			out.WriteString("\n")
 		}
-		if err := report.WriteLadder(out, &report.Ladder{Record: l.rec, Packets: l.packets}, lopts); err != nil {
+		var packets []report.LadderPacket
+		if c := ladders.byID[r.ID]; c != nil {
+			packets = c.packets
+		}
+		if err := report.WriteLadder(out, &report.Ladder{Record: r, Packets: packets}, lopts); err != nil {
 			return outputErr(err)
 		}
 	}
@@ -227,103 +244,33 @@ func (s IO) colour(noColor bool) bool {
 	return s.Getenv == nil || s.Getenv("NO_COLOR") == ""
 }
 
-// maxSpool bounds what show keeps of an input it can read only once.
-const maxSpool = 4 << 30
-
-// spoolOnce returns files with each input that can be read only once
-// (standard input "-", a FIFO) copied to a temporary file, so that show
-// can read it twice without holding it in memory. Input that is not a
-// capture is refused before anything is copied (the copy would be for
-// nothing, and /dev/zero never ends); past maxSpool bytes the copy stops
-// with an error. cleanup removes the copies.
-func spoolOnce(ctx context.Context, files []string, stdin io.Reader) (out []string, cleanup func(), err error) {
-	var tmp []string
-	cleanup = func() {
-		for _, f := range tmp {
-			os.Remove(f)
-		}
-	}
-	out = slices.Clone(files)
-	for i, name := range files {
-		var r io.Reader = stdin
-		if name != "-" {
-			st, err := os.Stat(name)
-			if err != nil || st.Mode().IsRegular() || st.IsDir() {
-				continue // openSources reports it, or reads it twice
-			}
-			f, err := os.Open(name)
-			if err != nil {
-				continue
-			}
-			defer f.Close()
-			defer context.AfterFunc(ctx, func() { f.Close() })()
-			r = f
-		}
-		br := bufio.NewReaderSize(r, 64<<10)
-		head, _ := br.Peek(64 << 10)
-		if _, err := capture.NewReader(name, io.NopCloser(bytes.NewReader(head))); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-			return out, cleanup, &exitError{code: ExitInput, err: err}
-		}
-		t, err := os.CreateTemp("", "esaflow-show-*.pcap")
-		if err != nil {
-			return out, cleanup, err
-		}
-		tmp = append(tmp, t.Name())
-		n, err := io.Copy(t, io.LimitReader(br, maxSpool+1))
-		if cerr := t.Close(); err == nil {
-			err = cerr
-		}
-		switch {
-		case ctx.Err() != nil:
-			return out, cleanup, silentExit(ExitInterrupted)
-		case err != nil:
-			return out, cleanup, &exitError{code: ExitInput, err: fmt.Errorf("reading %s: %w", name, err)}
-		case n > maxSpool:
-			return out, cleanup, usageErr(fmt.Errorf("%s: over %d GiB to keep for show; save it to a file and give the file", name, maxSpool>>30))
-		}
-		out[i] = t.Name()
-	}
-	return out, cleanup, nil
-}
-
-// ladderConn is one connection on the second pass: its record and, when
-// selected, its packets.
+// ladderConn is the packets of one selected connection, labelled as they
+// come.
 type ladderConn struct {
-	rec      *classify.Record
-	selected bool
-	lab      labeler
-	packets  []report.LadderPacket
+	client  netip.AddrPort
+	start   time.Time
+	lab     labeler
+	packets []report.LadderPacket
 }
 
-// ladderSet finds the packets of the selected connections. The tracker
-// hands a packet to the latest connection of its address/port pair, so a
-// packet belongs to the connection of its pair that started last at or
-// before its time; that includes the late packets absorbed after the
-// verdict.
+// ladderSet keeps the packets of the selected connections, from the
+// tracker's tap (flow.Config.Tap), in capture order: each packet with the
+// connection the tracker gave it to. A probe's packets (a connection off
+// the SMTP ports, ID 0 until its content shows SMTP) are kept by their
+// Conn until it gets its ID; a packet absorbed after a connection was
+// decided goes to the last selected connection of its address pair,
+// unless a later connection took that pair.
 type ladderSet struct {
-	byPair map[[2]netip.AddrPort][]*ladderConn // each in start order
-	picked []*ladderConn
+	sel    showSelector
+	maxID  uint64 // the highest connection ID seen so far
+	byID   map[uint64]*ladderConn
+	probes map[*flow.Conn]*ladderConn
+	last   map[[2]netip.AddrPort]*ladderConn // the latest selected connection of each pair
 }
 
-func newLadderSet(recs []classify.Record, picked []*classify.Record) *ladderSet {
-	s := &ladderSet{byPair: make(map[[2]netip.AddrPort][]*ladderConn)}
-	conns := make(map[uint64]*ladderConn, len(recs))
-	for i := range recs {
-		r := &recs[i]
-		c := &ladderConn{rec: r}
-		conns[r.ID] = c
-		k := pairKey(netip.AddrPortFrom(r.Client, r.ClientPort), netip.AddrPortFrom(r.Server, r.ServerPort))
-		s.byPair[k] = append(s.byPair[k], c)
-	}
-	for _, list := range s.byPair {
-		slices.SortStableFunc(list, func(a, b *ladderConn) int { return a.rec.Start.Compare(b.rec.Start) })
-	}
-	for _, r := range picked {
-		c := conns[r.ID]
-		c.selected = true
-		s.picked = append(s.picked, c)
-	}
-	return s
+func newLadderSet(sel showSelector) *ladderSet {
+	return &ladderSet{sel: sel, byID: make(map[uint64]*ladderConn),
+		probes: make(map[*flow.Conn]*ladderConn), last: make(map[[2]netip.AddrPort]*ladderConn)}
 }
 
 // pairKey is the address/port pair of a connection, the same both ways.
@@ -334,41 +281,51 @@ func pairKey(a, b netip.AddrPort) [2]netip.AddrPort {
 	return [2]netip.AddrPort{a, b}
 }
 
-// read reads every frame of sources and keeps those of the selected
-// connections. Read errors end a source quietly: the first pass reported
-// them.
-func (s *ladderSet) read(ctx context.Context, sources []*capture.File) {
-	var pkt capture.Packet
-	var seg flow.Segment
-	for _, src := range sources {
-		for n := 0; ; n++ {
-			if n&4095 == 0 && ctx.Err() != nil {
-				return
-			}
-			if src.Next(&pkt) != nil {
-				break
-			}
-			if flow.Decode(pkt.LinkType, pkt.Data, &seg) != nil {
-				continue
-			}
-			seg.Time = pkt.Time
-			s.segment(&seg)
-		}
-	}
-}
-
-// segment hands seg to its connection if that one is selected.
-func (s *ladderSet) segment(seg *flow.Segment) {
-	list := s.byPair[pairKey(seg.Src, seg.Dst)]
-	for i := len(list) - 1; i >= 0; i-- {
-		c := list[i]
-		if seg.Time.Before(c.rec.Start) {
-			continue
-		}
-		if c.selected {
-			fromClient := seg.Src == netip.AddrPortFrom(c.rec.Client, c.rec.ClientPort)
-			c.packets = append(c.packets, c.lab.packet(seg, fromClient))
+// segment is the tap: it keeps seg if its connection is, or may be,
+// selected.
+func (s *ladderSet) segment(c *flow.Conn, seg *flow.Segment) {
+	pair := pairKey(seg.Src, seg.Dst)
+	if c == nil {
+		if lc := s.last[pair]; lc != nil {
+			lc.add(seg)
 		}
 		return
 	}
+	if c.ID == 0 {
+		// A probe: kept while it could turn out to be a selected
+		// connection; a Conn reused for another probe starts afresh.
+		if !s.sel.mayPick(c) || !s.sel.any() && s.maxID >= showDefaultLimit {
+			return
+		}
+		lc := s.probes[c]
+		if lc == nil || lc.start != c.Start || lc.client != c.Client {
+			lc = &ladderConn{client: c.Client, start: c.Start}
+			s.probes[c] = lc
+		}
+		lc.add(seg)
+		return
+	}
+	s.maxID = max(s.maxID, c.ID)
+	lc := s.byID[c.ID]
+	if lc == nil {
+		if !s.sel.picks(c) {
+			if s.last[pair] != nil {
+				delete(s.last, pair) // a later connection took the pair
+			}
+			return
+		}
+		lc = s.probes[c]
+		if lc == nil || lc.start != c.Start || lc.client != c.Client {
+			lc = &ladderConn{client: c.Client, start: c.Start}
+		}
+		delete(s.probes, c)
+		s.byID[c.ID] = lc
+		s.last[pair] = lc
+	}
+	lc.add(seg)
+}
+
+// add labels seg and keeps it.
+func (lc *ladderConn) add(seg *flow.Segment) {
+	lc.packets = append(lc.packets, lc.lab.packet(seg, seg.Src == lc.client))
 }

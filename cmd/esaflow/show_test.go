@@ -337,7 +337,7 @@ func TestShowNamesSMTPContentAndHidesCredentials(t *testing.T) {
 	)
 }
 
-func TestShowReadsStandardInputForBothPasses(t *testing.T) {
+func TestShowReadsStandardInput(t *testing.T) {
 	data := mixedCapture().Bytes(pcaptest.Pcap)
 	code, out, errs := runShowIn(showEnv{}, data, "show", "--conn", "3", "-")
 	if code != 0 || !strings.Contains(out, "connection 3: TCPREFUSE") || !strings.Contains(out, "<--- RST/ACK") {
@@ -394,4 +394,25 @@ func TestShowTruncatedCaptureDrawsWhatWasReadAndExitsOne(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want exit 1 and one warning", code, errs)
 	}
 	containsAll(t, out, "connection 2: REJECT", `<--- 554 5.7.1 no \x1b[31mred -`)
+}
+
+// TestShowDrawsOverlappingFilesInTimeOrder: files whose times overlap are
+// one timeline, merged packet by packet; the ladder shows the packets in
+// the order the tracker saw them (before show read through the engine, it
+// drew one file's packets after the other's).
+func TestShowDrawsOverlappingFilesInTimeOrder(t *testing.T) {
+	code, out, errs := run("show", "--no-color", "--host", "198.51.100.14",
+		"../../testdata/captures/haproxy_tcprefuse.pcap", "../../testdata/sample.pcapng")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	arrows := regexp.MustCompile(`(?m)^  \+(\d+\.\d+)s  \|`).FindAllStringSubmatch(out, -1)
+	if len(arrows) != 8 {
+		t.Fatalf("%d arrows, want the 4 packets of each copy:\n%s", len(arrows), out)
+	}
+	for i := 1; i < len(arrows); i++ {
+		if arrows[i][1] < arrows[i-1][1] {
+			t.Errorf("arrow %d at +%ss after one at +%ss:\n%s", i, arrows[i][1], arrows[i-1][1], out)
+		}
+	}
 }
