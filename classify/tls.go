@@ -250,11 +250,8 @@ var alertNames = map[int]string{
 	115: "unknown_psk_identity", 116: "certificate_required", 120: "no_application_protocol",
 }
 
-// TLSAlertName names a TLS alert description (RFC 8446 6.2), e.g. 70 is
+// alertName names a TLS alert description (RFC 8446 6.2), e.g. 70 is
 // "protocol_version"; unknown values are named "alert_N".
-func TLSAlertName(d int) string { return alertName(d) }
-
-// alertName names an alert description.
 func alertName(d int) string {
 	if n, ok := alertNames[d]; ok {
 		return n

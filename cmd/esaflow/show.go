@@ -249,7 +249,8 @@ func (s IO) colour(noColor bool) bool {
 type ladderConn struct {
 	client  netip.AddrPort
 	start   time.Time
-	lab     labeler
+	lab     classify.PacketLabeler
+	ttl     [2]uint8 // TTL of each side's first packet without RST (0: none yet)
 	packets []report.LadderPacket
 }
 
@@ -327,5 +328,41 @@ func (s *ladderSet) segment(c *flow.Conn, seg *flow.Segment) {
 
 // add labels seg and keeps it.
 func (lc *ladderConn) add(seg *flow.Segment) {
-	lc.packets = append(lc.packets, lc.lab.packet(seg, seg.Src == lc.client))
+	fromClient := seg.Src == lc.client
+	side := flow.ServerToClient
+	if fromClient {
+		side = flow.ClientToServer
+	}
+	p := report.LadderPacket{Time: seg.Time, FromClient: fromClient, Flags: flagNames(seg.Flags)}
+	if lc.ttl[side] == 0 && seg.Flags&flow.FlagRST == 0 {
+		lc.ttl[side] = seg.TTL
+	} else if lc.ttl[side] != 0 && seg.TTL != lc.ttl[side] {
+		// A packet in this side's name with another TTL: say so, it is
+		// how a forged reset gives itself away.
+		p.Flags += fmt.Sprintf(" (TTL %d, the side's first packet %d)", seg.TTL, lc.ttl[side])
+	}
+	lab := lc.lab.Label(seg, fromClient)
+	p.Content, p.Retransmission = lab.Content, lab.Retransmission
+	lc.packets = append(lc.packets, p)
+}
+
+// flagNames names TCP flags the way the Cisco articles do: "SYN/ACK",
+// "FIN/ACK", "RST".
+func flagNames(f uint8) string {
+	var names []string
+	for _, n := range []struct {
+		bit  uint8
+		name string
+	}{
+		{flow.FlagSYN, "SYN"}, {flow.FlagFIN, "FIN"}, {flow.FlagRST, "RST"}, {flow.FlagPSH, "PSH"},
+		{flow.FlagURG, "URG"}, {0x40, "ECE"}, {0x80, "CWR"}, {flow.FlagACK, "ACK"},
+	} {
+		if f&n.bit != 0 {
+			names = append(names, n.name)
+		}
+	}
+	if len(names) == 0 {
+		return "no flags"
+	}
+	return strings.Join(names, "/")
 }

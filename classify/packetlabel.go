@@ -1,66 +1,67 @@
-package main
+package classify
 
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 	"strings"
 
-	"github.com/esaflow/esaflow/classify"
 	"github.com/esaflow/esaflow/flow"
-	"github.com/esaflow/esaflow/report"
 )
 
-// maxLabelBytes is the most payload bytes a label quotes; the ladder has
+// maxLabelBytes is the most payload bytes a label quotes; a ladder has
 // room for fewer.
 const maxLabelBytes = 200
 
-// maxPendingCommands bounds the commands a labeler remembers awaiting a reply.
+// maxPendingCommands bounds the commands a PacketLabeler remembers
+// awaiting a reply.
 const maxPendingCommands = 64
 
-// Directions of a labeler's per-side state.
-const (
-	sideClient = 0
-	sideServer = 1
-)
+// PacketLabel is what one packet carries, for drawing it.
+type PacketLabel struct {
+	// Content tells what the payload holds, escaped: a command line
+	// (AUTH credentials as ***), the first line of a reply ("(+N lines)"
+	// for a multi-line one), "message body (N bytes)", "BDAT chunk (N
+	// bytes)", "TLS ClientHello", "N bytes not captured", ... It is "" for
+	// a segment without payload.
+	Content string
+	// Retransmission is set when the segment carries only bytes (or a
+	// SYN) its side already sent.
+	Retransmission bool
+}
 
-// labeler turns the segments of one connection, in capture order, into
-// ladder packets. It follows just enough of the SMTP dialogue to name what
-// a segment holds: a command, a reply, message body, TLS records. It reads
-// segments as they come, without reassembly, so a label can be coarse on a
-// lossy or reordered capture; the verdict never depends on it.
-type labeler struct {
+// PacketLabeler names what each packet of one connection carries, for
+// esaflow show's ladders. It reads the packets as they come, in capture
+// order and without reassembly, and follows just enough of the dialogue
+// to know what a payload is, with the parsers the verdict is decided
+// with: reply lines, command verbs and their AUTH masking, BDAT sizes, TLS
+// record and alert types, Escape. A label can be coarse on a lossy or
+// reordered capture; the verdict never depends on it. The zero value is
+// ready; one PacketLabeler per connection, used by one goroutine.
+type PacketLabeler struct {
 	seqEnd  [2]uint32 // highest sequence number sent, per side
 	seqSeen [2]bool
 	synSeen [2]bool
 
-	greeted   bool     // the server's greeting was seen
-	pending   []string // verbs of the commands not answered yet, oldest first
-	tls       bool     // both sides speak TLS (after STARTTLS's 220)
-	auth      bool     // inside an AUTH exchange: client lines are credentials
-	body      bool     // the client sends a message body
+	greeted   bool   // the server's greeting was seen
+	pending   []verb // the commands not answered yet, oldest first
+	tls       bool   // both sides speak TLS (after STARTTLS's 220)
+	auth      bool   // inside an AUTH exchange: client lines are credentials
+	body      bool   // the client sends a message body
 	bodyTail  []byte
 	bdatLeft  int64  // bytes of a BDAT chunk still to come
 	tlsLeft   [2]int // bytes of a TLS record that continue in the next segment
 	tlsCipher [2]bool
-	missing   int      // payload bytes of the current segment the snap length cut
-	ttl       [2]uint8 // TTL of each side's first packet without RST (0: none yet)
+	missing   int // payload bytes of the current segment the snap length cut
 }
 
-// packet labels one segment.
-func (l *labeler) packet(seg *flow.Segment, fromClient bool) report.LadderPacket {
-	side := sideServer
+// Label names what seg carries; fromClient tells who sent it. seg is read
+// during the call only.
+func (l *PacketLabeler) Label(seg *flow.Segment, fromClient bool) PacketLabel {
+	side := flow.ServerToClient
 	if fromClient {
-		side = sideClient
+		side = flow.ClientToServer
 	}
-	p := report.LadderPacket{Time: seg.Time, FromClient: fromClient, Flags: flagNames(seg.Flags)}
-	if l.ttl[side] == 0 && seg.Flags&flow.FlagRST == 0 {
-		l.ttl[side] = seg.TTL
-	} else if l.ttl[side] != 0 && seg.TTL != l.ttl[side] {
-		// A packet in this side's name with another TTL: say so, it is
-		// how a forged reset gives itself away.
-		p.Flags += fmt.Sprintf(" (TTL %d, the side's first packet %d)", seg.TTL, l.ttl[side])
-	}
+	var p PacketLabel
 	p.Retransmission = l.retransmitted(seg, side)
 	if len(seg.Payload) == 0 {
 		if seg.WireLen > 0 {
@@ -73,7 +74,7 @@ func (l *labeler) packet(seg *flow.Segment, fromClient bool) report.LadderPacket
 		return p
 	}
 	switch {
-	case l.tls || l.tlsLeft[side] > 0 || (!l.body && l.bdatLeft == 0 && looksTLS(seg.Payload)):
+	case l.tls || l.tlsLeft[side] > 0 || (!l.body && l.bdatLeft == 0 && isTLSRecord(seg.Payload)):
 		p.Content = l.tlsRecords(seg.Payload, side)
 	case fromClient:
 		l.missing = seg.WireLen - len(seg.Payload)
@@ -89,7 +90,7 @@ func (l *labeler) packet(seg *flow.Segment, fromClient bool) report.LadderPacket
 
 // retransmitted tells whether seg carries only what its side already sent,
 // and remembers how far the side got.
-func (l *labeler) retransmitted(seg *flow.Segment, side int) bool {
+func (l *PacketLabeler) retransmitted(seg *flow.Segment, side flow.Direction) bool {
 	if seg.Flags&flow.FlagSYN != 0 {
 		again := l.synSeen[side]
 		l.synSeen[side] = true
@@ -108,7 +109,7 @@ func (l *labeler) retransmitted(seg *flow.Segment, side int) bool {
 }
 
 // client labels client bytes: commands, message body, BDAT chunks.
-func (l *labeler) client(p []byte) string {
+func (l *PacketLabeler) client(p []byte) string {
 	var parts []string
 	for len(p) > 0 {
 		switch {
@@ -139,7 +140,7 @@ func (l *labeler) client(p []byte) string {
 
 // bodyPart labels the message body at the start of p and returns the rest
 // of p after the body's final dot, if it came.
-func (l *labeler) bodyPart(p []byte) (label string, rest []byte) {
+func (l *PacketLabeler) bodyPart(p []byte) (label string, rest []byte) {
 	seen := append(append([]byte(nil), l.bodyTail...), p...)
 	end := bytes.Index(seen, []byte("\r\n.\r\n"))
 	if end < 0 {
@@ -148,46 +149,45 @@ func (l *labeler) bodyPart(p []byte) (label string, rest []byte) {
 	}
 	n := end + 5 - len(l.bodyTail) // bytes of p up to the final dot
 	l.body, l.bodyTail = false, nil
-	l.pend(".")
+	l.pend(verbDataEnd)
 	if n <= 3 {
 		return "end of message (.)", p[n:]
 	}
 	return fmt.Sprintf("message body (%d bytes) and its end (.)", n), p[n:]
 }
 
-// command labels one client line and follows the dialogue's state.
-func (l *labeler) command(line []byte) string {
+// command labels one client line as its Reply.Command would show it, and
+// follows the dialogue's state.
+func (l *PacketLabeler) command(line []byte) string {
 	if l.auth {
 		return "***"
 	}
-	verb, args, _ := strings.Cut(strings.ToUpper(string(head(trimLine(line)))), " ")
-	l.pend(verb)
-	switch verb {
-	case "AUTH":
+	line = trimLine(line)
+	v := parseVerb(line)
+	l.pend(v)
+	switch v {
+	case verbAUTH:
 		l.auth = true
-	case "BDAT":
-		f := strings.Fields(args)
-		if len(f) > 0 {
-			if n, err := strconv.ParseInt(f[0], 10, 64); err == nil && n > 0 {
-				l.bdatLeft = n
-			}
+	case verbBDAT:
+		if n, _, ok := bdatArgs(line); ok && n > 0 {
+			l.bdatLeft = n
 		}
 	}
-	return classify.CommandLabel(trimLine(head(line)))
+	return commandText(v, head(line))
 }
 
 // pend remembers a command awaiting its reply.
-func (l *labeler) pend(verb string) {
+func (l *PacketLabeler) pend(v verb) {
 	if len(l.pending) == maxPendingCommands {
 		l.pending = l.pending[1:]
 	}
-	l.pending = append(l.pending, verb)
+	l.pending = append(l.pending, v)
 }
 
 // server labels server bytes: the first line of each reply, and how many
 // lines follow it. When the snap length cut the segment, its last reply
 // is taken as complete.
-func (l *labeler) server(p []byte, truncated bool) string {
+func (l *PacketLabeler) server(p []byte, truncated bool) string {
 	var parts []string
 	var first []byte
 	n := 0
@@ -197,35 +197,40 @@ func (l *labeler) server(p []byte, truncated bool) string {
 			first = line
 		}
 		n++
-		if l.reply(line) {
-			parts = append(parts, classify.Escape(head(first))+moreLines(n))
+		if code, last, ok := replyCode(line); last {
+			if ok {
+				l.answer(code)
+			}
+			parts = append(parts, Escape(head(first))+moreLines(n))
 			n = 0
 		}
 	}
 	if n > 0 {
-		parts = append(parts, classify.Escape(head(first))+moreLines(n))
-		if truncated && len(first) >= 3 {
-			l.answer(string(first[:3]))
+		parts = append(parts, Escape(head(first))+moreLines(n))
+		if code, _, ok := replyCode(first); truncated && ok {
+			l.answer(code)
 		}
 	}
 	return strings.Join(parts, "; ")
 }
 
-// reply follows the dialogue's state on one server line and tells
-// whether the line ends a reply.
-func (l *labeler) reply(line []byte) (final bool) {
-	if len(line) > 3 && line[3] == '-' {
-		return false
+// replyCode reads a server line as the verdict does: a reply line's code
+// and whether it ends its reply, or the class of a line that carries an
+// enhanced status code alone (FlagMalformedReply). Any other line ends
+// what it belongs to, without a code.
+func replyCode(line []byte) (code int, last, ok bool) {
+	if r, ok := parseReplyLine(line); ok {
+		return r.code, r.last, true
 	}
-	if len(line) >= 3 {
-		l.answer(string(line[:3]))
+	if code, _, ok := parseEnhancedOnly(line); ok {
+		return code, true, true
 	}
-	return true
+	return 0, true, false
 }
 
 // answer follows the dialogue's state on a reply with code: the greeting,
 // an AUTH challenge, or the answer to the oldest pending command.
-func (l *labeler) answer(code string) {
+func (l *PacketLabeler) answer(code int) {
 	if !l.greeted {
 		l.greeted = true
 		return
@@ -236,26 +241,26 @@ func (l *labeler) answer(code string) {
 		l.body, l.bodyTail = false, nil
 		return
 	}
-	if (l.auth && code == "334") || len(l.pending) == 0 {
+	if (l.auth && code == 334) || len(l.pending) == 0 {
 		return
 	}
-	verb := l.pending[0]
+	v := l.pending[0]
 	l.pending = l.pending[1:]
-	switch verb {
-	case "AUTH":
+	switch v {
+	case verbAUTH:
 		l.auth = false
-	case "DATA":
-		if code == "354" {
+	case verbDATA:
+		if code == 354 {
 			// The DATA line's end counts for the final "\r\n.\r\n".
 			l.body, l.bodyTail = true, []byte("\r\n")
 		}
-	case "STARTTLS":
-		l.tls = code == "220"
+	case verbSTARTTLS:
+		l.tls = code == 220
 	}
 }
 
 // tlsRecords names the TLS records a segment holds.
-func (l *labeler) tlsRecords(p []byte, side int) string {
+func (l *PacketLabeler) tlsRecords(p []byte, side flow.Direction) string {
 	var names []string
 	if n := min(l.tlsLeft[side], len(p)); n > 0 {
 		l.tlsLeft[side] -= n
@@ -263,7 +268,7 @@ func (l *labeler) tlsRecords(p []byte, side int) string {
 		names = append(names, fmt.Sprintf("continued (%d bytes)", n))
 	}
 	for len(p) >= 5 {
-		if !looksTLS(p) {
+		if !isTLSRecord(p) {
 			names = append(names, fmt.Sprintf("%d bytes not TLS", len(p)))
 			break
 		}
@@ -286,23 +291,23 @@ func (l *labeler) tlsRecords(p []byte, side int) string {
 
 // handshakeNames names the TLS handshake messages by type.
 var handshakeNames = map[byte]string{
-	1: "ClientHello", 2: "ServerHello", 4: "NewSessionTicket", 8: "EncryptedExtensions",
-	11: "Certificate", 12: "ServerKeyExchange", 13: "CertificateRequest",
-	14: "ServerHelloDone", 15: "CertificateVerify", 16: "ClientKeyExchange", 20: "Finished",
+	1: "ClientHello", hsServerHello: "ServerHello", 4: "NewSessionTicket", 8: "EncryptedExtensions",
+	hsCertificate: "Certificate", 12: "ServerKeyExchange", 13: "CertificateRequest",
+	hsServerDone: "ServerHelloDone", 15: "CertificateVerify", 16: "ClientKeyExchange", 20: "Finished",
 }
 
 // tlsRecord names one record whose header starts p, without "TLS ".
-func (l *labeler) tlsRecord(p []byte, size, side int) string {
+func (l *PacketLabeler) tlsRecord(p []byte, size int, side flow.Direction) string {
 	switch p[0] {
-	case 20:
+	case tlsChangeCipherSpec:
 		l.tlsCipher[side] = true
 		return "ChangeCipherSpec"
-	case 21:
+	case tlsAlert:
 		if size == 2 && len(p) >= 7 && !l.tlsCipher[side] {
-			return "alert " + classify.TLSAlertName(int(p[6]))
+			return "alert " + alertName(int(p[6]))
 		}
 		return "alert"
-	case 23:
+	case tlsApplicationData:
 		return fmt.Sprintf("application data (%d bytes)", size)
 	}
 	if l.tlsCipher[side] || len(p) < 6 {
@@ -312,33 +317,6 @@ func (l *labeler) tlsRecord(p []byte, size, side int) string {
 		return name
 	}
 	return fmt.Sprintf("handshake type %d", p[5])
-}
-
-// looksTLS tells whether p starts like a TLS record: a content type from
-// 0x14 to 0x17, then major version 3.
-func looksTLS(p []byte) bool {
-	return len(p) >= 2 && p[0] >= 0x14 && p[0] <= 0x17 && p[1] == 3
-}
-
-// flagNames names TCP flags the way the Cisco articles do: "SYN/ACK",
-// "FIN/ACK", "RST".
-func flagNames(f uint8) string {
-	var names []string
-	for _, n := range []struct {
-		bit  uint8
-		name string
-	}{
-		{flow.FlagSYN, "SYN"}, {flow.FlagFIN, "FIN"}, {flow.FlagRST, "RST"}, {flow.FlagPSH, "PSH"},
-		{flow.FlagURG, "URG"}, {0x40, "ECE"}, {0x80, "CWR"}, {flow.FlagACK, "ACK"},
-	} {
-		if f&n.bit != 0 {
-			names = append(names, n.name)
-		}
-	}
-	if len(names) == 0 {
-		return "no flags"
-	}
-	return strings.Join(names, "/")
 }
 
 // splitLines splits p after each "\n"; a last line without one is kept.
@@ -352,8 +330,7 @@ func splitLines(p []byte) [][]byte {
 
 // trimLine drops a line's "\r\n" or "\n".
 func trimLine(line []byte) []byte {
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	return bytes.TrimSuffix(line, []byte("\r"))
+	return trimCR(bytes.TrimSuffix(line, []byte("\n")))
 }
 
 // head returns at most maxLabelBytes of line.
