@@ -13,6 +13,7 @@ import (
 	"github.com/esaflow/esaflow/capture"
 	"github.com/esaflow/esaflow/engine"
 	"github.com/esaflow/esaflow/flow"
+	"github.com/esaflow/esaflow/report"
 )
 
 // LiveOptions are the settings of "esaflow live".
@@ -105,7 +106,7 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	if err != nil {
 		return err
 	}
-	err = captureLive(ctx, opts, src, flow.Config{Ports: ports, IdleTimeout: opts.IdleTimeout}, newLiveRenderer(stdio.Out, opts.Format == "jsonl", group), stdio)
+	err = captureLive(ctx, opts, src, flow.Config{Ports: ports, IdleTimeout: opts.IdleTimeout}, report.NewLive(stdio.Out, opts.Format == "jsonl", group), stdio)
 	cerr := src.Close()
 	if save != nil {
 		cerr = errors.Join(cerr, save.Close())
@@ -118,9 +119,9 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 
 // captureLive runs an open capture through the engine into rend, then
 // prints libpcap's statistics.
-func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg flow.Config, rend *liveRenderer, stdio IO) error {
+func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg flow.Config, rend *report.Live, stdio IO) error {
 	fmt.Fprintf(stdio.Err, "esaflow: capturing on %s (%s); Ctrl-C to stop\n", opts.Interface, opts.Filter)
-	if err := rend.start(); err != nil {
+	if err := rend.Start(); err != nil {
 		return outputErr(err)
 	}
 	if opts.ready != nil {
@@ -178,14 +179,14 @@ func openLive(opts *LiveOptions) (src *capture.Live, save *os.File, err error) {
 type liveInput struct {
 	ctx      context.Context
 	src      *capture.Live
-	rend     *liveRenderer
+	rend     *report.Live
 	count    int
 	deadline time.Time
 	drops    dropWatch
 	stdio    IO
 }
 
-func newLiveInput(ctx context.Context, opts *LiveOptions, src *capture.Live, rend *liveRenderer, stdio IO) *liveInput {
+func newLiveInput(ctx context.Context, opts *LiveOptions, src *capture.Live, rend *report.Live, stdio IO) *liveInput {
 	in := &liveInput{ctx: ctx, src: src, rend: rend, count: opts.Count, stdio: stdio,
 		drops: dropWatch{next: time.Now().Add(time.Second)}}
 	if opts.Duration > 0 {
@@ -197,7 +198,7 @@ func newLiveInput(ctx context.Context, opts *LiveOptions, src *capture.Live, ren
 // Next implements capture.Source.
 func (in *liveInput) Next(p *capture.Packet) error {
 	now := time.Now()
-	if in.ctx.Err() != nil || in.count > 0 && in.rend.decided >= in.count ||
+	if in.ctx.Err() != nil || in.count > 0 && in.rend.Decided() >= in.count ||
 		!in.deadline.IsZero() && !now.Before(in.deadline) {
 		return io.EOF
 	}
