@@ -2,7 +2,6 @@ package capture
 
 import (
 	"bufio"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -51,7 +50,7 @@ type File struct {
 // Open opens the named capture file; "-" reads standard input (stdin is
 // passed in so that the package does not touch process globals). The
 // format is recognised from the content: pcap, pcapng, or either one
-// compressed with gzip.
+// compressed with gzip, zstd or lz4 (the frame format of the lz4 tool).
 func Open(name string, stdin io.Reader) (*File, error) {
 	if name == "-" {
 		return NewReader("-", io.NopCloser(stdin))
@@ -84,21 +83,21 @@ func NewReader(name string, r io.ReadCloser) (*File, error) {
 		}
 		return nil, fmt.Errorf("%s: %w: the file is empty", name, ErrNotCapture)
 	}
-	var body io.Reader = raw
-	compressed := len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b
-	if compressed {
-		zr, err := gzip.NewReader(raw)
-		if err != nil {
-			return nil, fmt.Errorf("%s: gzip: %w", name, err)
-		}
-		body = zr
+	body, compression, err := decompressor(magic, raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", name, compression, err)
 	}
 	s.counter = &countingReader{r: body}
 	// A small buffer to look at the format: a pcap file is then read
 	// straight into batches, a pcapng one through a large buffer on top.
 	s.peek = bufio.NewReaderSize(s.counter, 4<<10)
 	magic, err = s.peek.Peek(4)
-	if err != nil {
+	switch {
+	case err != nil && compression != "" && err != io.EOF:
+		// The compressed stream is damaged or cut before its first
+		// frame could be decompressed: say so, not "not a capture".
+		return nil, fmt.Errorf("%s: %s: %w", name, compression, err)
+	case err != nil:
 		return nil, fmt.Errorf("%s: %w: only %d bytes", name, ErrNotCapture, len(magic))
 	}
 	switch m := binary.LittleEndian.Uint32(magic); m {
@@ -123,8 +122,8 @@ func NewReader(name string, r io.ReadCloser) (*File, error) {
 	default:
 		return nil, fmt.Errorf("%s: %w (it starts with % x)", name, ErrNotCapture, magic)
 	}
-	if compressed {
-		s.format += ".gz"
+	if compression != "" {
+		s.format += "." + compression
 	}
 	return s, nil
 }
@@ -136,7 +135,8 @@ func describeLink(l layers.LinkType) string {
 // Name returns the name the file was opened with.
 func (s *File) Name() string { return s.name }
 
-// Format returns "pcap", "pcapng", "pcap.gz" or "pcapng.gz".
+// Format returns "pcap" or "pcapng", followed by ".gz", ".zst" or ".lz4"
+// when the file is compressed.
 func (s *File) Format() string { return s.format }
 
 // LinkTypes returns the link types seen so far, in order of appearance.

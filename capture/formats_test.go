@@ -3,12 +3,16 @@ package capture_test
 import (
 	"bytes"
 	"compress/gzip"
+
 	"errors"
 	"io"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
 
 	"github.com/esaflow/esaflow/capture"
 	"github.com/esaflow/esaflow/internal/pcaptest"
@@ -61,6 +65,10 @@ func TestEveryFileFormatIsRead(t *testing.T) {
 		{pcaptest.PcapNG, "pcapng", true},
 		{pcaptest.GzipPcap, "pcap.gz", false},
 		{pcaptest.GzipPcapNG, "pcapng.gz", true},
+		{pcaptest.ZstdPcap, "pcap.zst", false},
+		{pcaptest.ZstdPcapNG, "pcapng.zst", true},
+		{pcaptest.Lz4Pcap, "pcap.lz4", false},
+		{pcaptest.Lz4PcapNG, "pcapng.lz4", true},
 	} {
 		b := pcaptest.NewBuilder(pcaptest.Ethernet)
 		session(b)
@@ -152,15 +160,35 @@ func TestTruncatedCaptureReportsOffsetAndPacket(t *testing.T) {
 			t.Errorf("%s: %d packets, err %v", tc.name, len(pkts), err)
 		}
 	}
-	// The same cut inside a gzip stream.
-	var z bytes.Buffer
-	zw := gzip.NewWriter(&z)
-	zw.Write(full[:starts[2]+20])
-	zw.Close()
-	_, pkts, err := readAll(t, z.Bytes())
-	var re *capture.ReadError
-	if !errors.As(err, &re) || len(pkts) != 2 || re.Packet != 3 {
-		t.Errorf("gzip: %d packets, err %v", len(pkts), err)
+	// The same cut inside a compressed stream, then the compressed stream
+	// itself cut short: the frames before the damage are kept.
+	for name, compress := range map[string]func(io.Writer) io.WriteCloser{
+		"gzip": func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) },
+		"zstd": func(w io.Writer) io.WriteCloser { zw, _ := zstd.NewWriter(w); return zw },
+		"lz4":  func(w io.Writer) io.WriteCloser { return lz4.NewWriter(w) },
+	} {
+		var z bytes.Buffer
+		zw := compress(&z)
+		zw.Write(full[:starts[2]+20])
+		zw.Close()
+		_, pkts, err := readAll(t, z.Bytes())
+		var re *capture.ReadError
+		if !errors.As(err, &re) || len(pkts) != 2 || re.Packet != 3 {
+			t.Errorf("%s, capture cut: %d packets, err %v", name, len(pkts), err)
+		}
+		z.Reset()
+		zw = compress(&z)
+		zw.Write(full)
+		zw.Close()
+		// A block cut short yields none of its frames: the error is a
+		// ReadError after the frames of the blocks before it, or, when
+		// the cut is in the first block, an error naming the
+		// compression, never "not a capture".
+		_, pkts, err = readAll(t, z.Bytes()[:z.Len()*2/3])
+		if err == nil || len(pkts) >= 4 || errors.Is(err, capture.ErrNotCapture) ||
+			!errors.As(err, &re) && !strings.Contains(err.Error(), map[string]string{"gzip": "gz", "zstd": "zst", "lz4": "lz4"}[name]) {
+			t.Errorf("%s, compressed stream cut: %d packets, err %v", name, len(pkts), err)
+		}
 	}
 }
 

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -38,12 +40,13 @@ func newAnalyzeCmd(stdio IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "analyze [flags] FILE... (- for standard input)",
 		Short: "Give each SMTP connection and host in capture files a verdict",
-		Long: `Read one or more capture files (pcap or pcapng, gzip-compressed or not; "-"
-reads standard input) in the order given, as one continuous capture, and
-print per-host verdicts (and with --flows, per-connection ones).
+		Long: `Read one or more capture files (pcap or pcapng, plain or compressed with gzip,
+zstd or lz4, recognised by content; a directory is the captures in it; "-"
+reads standard input) as one capture on one timeline, whatever their order,
+and print per-host verdicts (and with --flows, per-connection ones).
 
 Verdicts: ACCEPT, REJECT, TEMPFAIL, TCPREFUSE, SILENT_CLOSE, PORT_CLOSED,
-NO_ANSWER, ABANDONED, INCOMPLETE, NOT_SMTP; see the README for the packet
+NO_ANSWER, ABANDONED, INCOMPLETE, NOT_SMTP; docs/verdicts.md gives the packet
 signature of each.
 
 Exit codes: 0 analysed; 1 some input could not be analysed (not a capture,
@@ -160,6 +163,11 @@ func openSources(files []string, stdio IO) (sources []*capture.File, failed bool
 		return nil, false, usageErr(errors.New("standard input (-) can be read only once"))
 	}
 	for _, name := range files {
+		if st, err := os.Stat(name); name != "-" && err == nil && st.IsDir() {
+			dir, dirFailed := openDir(name, stdio)
+			sources, failed = append(sources, dir...), failed || dirFailed
+			continue
+		}
 		src, err := capture.Open(name, stdio.In)
 		if err != nil {
 			fmt.Fprintf(stdio.Err, "esaflow: %v\n", err)
@@ -172,6 +180,41 @@ func openSources(files []string, stdio IO) (sources []*capture.File, failed bool
 		return nil, true, silentExit(ExitInput)
 	}
 	return sources, failed, nil
+}
+
+// openDir opens the captures in the directory dir, one rotated set (the
+// engine reads them in time order): every regular file whose name does
+// not start with a dot, recognised by its content. A file that is not a
+// capture (a README, an expectations file) is left out with a note; one
+// that cannot be read is an error; a directory without a capture is one
+// too.
+func openDir(dir string, stdio IO) (sources []*capture.File, failed bool) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "esaflow: %v\n", err)
+		return nil, true
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") || !e.Type().IsRegular() {
+			continue
+		}
+		name := filepath.Join(dir, e.Name())
+		src, err := capture.Open(name, nil)
+		switch {
+		case errors.Is(err, capture.ErrNotCapture):
+			fmt.Fprintf(stdio.Err, "esaflow: note: %s is not a capture; left out\n", name)
+		case err != nil:
+			fmt.Fprintf(stdio.Err, "esaflow: %v\n", err)
+			failed = true
+		default:
+			sources = append(sources, src)
+		}
+	}
+	if len(sources) == 0 && !failed {
+		fmt.Fprintf(stdio.Err, "esaflow: %s: no capture file in the directory\n", dir)
+		failed = true
+	}
+	return sources, failed
 }
 
 func closeSources(sources []*capture.File) {

@@ -27,6 +27,10 @@ type analyzeJSON struct {
 		Packets   uint64   `json:"packets"`
 		Malformed uint64   `json:"malformed"`
 		Warnings  []string `json:"warnings"`
+		Files     []struct {
+			Name   string `json:"name"`
+			Format string `json:"format"`
+		} `json:"files"`
 	} `json:"stats"`
 }
 

@@ -41,8 +41,8 @@ func TestDirectoriesAreNamedAsSuch(t *testing.T) {
 	if code, _, errs := runIO(t, strings.NewReader(""), "check", "--expect", dir, "../../testdata/sample.pcapng"); code != ExitUsage || !strings.Contains(errs, "is a directory") {
 		t.Errorf("check --expect DIR: exit %d, stderr %q", code, errs)
 	}
-	if code, _, errs := runIO(t, strings.NewReader(""), "analyze", dir); code != ExitInput || !strings.Contains(errs, "is a directory") {
-		t.Errorf("analyze DIR: exit %d, stderr %q", code, errs)
+	if code, _, errs := runIO(t, strings.NewReader(""), "analyze", dir); code != ExitInput || !strings.Contains(errs, "no capture file in the directory") {
+		t.Errorf("analyze of an empty DIR: exit %d, stderr %q", code, errs)
 	}
 }
 

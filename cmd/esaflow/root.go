@@ -67,7 +67,7 @@ func newRootCmd(stdio IO) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "esaflow",
 		Short: "Tell from packet captures how a mail server treated each SMTP peer",
-		Long: `esaflow reads packet captures (pcap, pcapng, gzip-compressed or not) of SMTP
+		Long: `esaflow reads packet captures (pcap, pcapng; plain, gzip, zstd or lz4) of SMTP
 traffic, reassembles each TCP connection and tells, per connection and per
 remote host, whether the mail server accepted it, REJECTed it (a 5xx
 greeting), TCPREFUSEd it (handshake then RST), and what happened after.

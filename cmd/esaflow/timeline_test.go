@@ -132,3 +132,36 @@ func writePcapRecord(w *bytes.Buffer, p *capture.Packet) {
 	w.Write(h[:])
 	w.Write(p.Data)
 }
+
+// TestDirectoryIsOneRotatedSet: a directory given as input is the rotated
+// set its captures make, read in time order like the same files named one
+// by one; a file in it that is not a capture is left out with a note.
+func TestDirectoryIsOneRotatedSet(t *testing.T) {
+	dir := "../../testdata/captures/rotated"
+	glob, _ := filepath.Glob(dir + "/wild_rotated.pcap*.gz")
+	code, got, errs := run("analyze", "--format", "json", dir)
+	if code != ExitOK || !strings.Contains(errs, "rotated.expect is not a capture; left out") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	want := analyzeOut(t, append([]string{"--format", "json"}, glob...)...)
+	if !bytes.Equal(withoutFiles(t, []byte(got)), withoutFiles(t, want)) {
+		t.Errorf("the directory's report differs from its files' report")
+	}
+}
+
+// TestCompressedCapturesGiveThePlainReport: the sample compressed by the
+// gzip, zstd and lz4 tools (testdata/compressed) is recognised by content
+// and gives the plain sample's records, byte for byte.
+func TestCompressedCapturesGiveThePlainReport(t *testing.T) {
+	want := analyzeOut(t, "--format", "jsonl", "../../testdata/sample.pcapng")
+	for _, ext := range []string{"gz", "zst", "lz4"} {
+		name := "../../testdata/compressed/sample.pcapng." + ext
+		if got := analyzeOut(t, "--format", "jsonl", name); !bytes.Equal(got, want) {
+			t.Errorf("%s: the records differ from the plain capture's", name)
+		}
+		var doc analyzeJSON
+		if err := json.Unmarshal(analyzeOut(t, "--format", "json", name), &doc); err != nil || len(doc.Stats.Files) != 1 || doc.Stats.Files[0].Format != "pcapng."+ext {
+			t.Errorf("%s: format in the statistics: %+v (%v)", name, doc.Stats.Files, err)
+		}
+	}
+}

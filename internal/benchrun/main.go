@@ -19,6 +19,8 @@
 // connection's verdict; "synflood" analyses 1,000,000 unanswered SYNs
 // from distinct sources under --max-conns and checks that it finishes
 // with bounded memory and that the evictions show in the statistics.
+// "compressed" analyses the throughput capture compressed with gzip, zstd
+// and lz4 beside the plain one.
 package main
 
 import (
@@ -47,7 +49,7 @@ func main() {
 	dir := flag.String("dir", "testdata/bench", "where the capture and binaries are kept")
 	sizeMiB := flag.Int64("size", 1024, "capture size in MiB")
 	runs := flag.Int("runs", 3, "runs of each program; the median is shown")
-	checks := flag.String("checks", "throughput,mixed,conns,synflood,memory", "which checks to run, comma-separated: throughput, mixed, conns, synflood, memory")
+	checks := flag.String("checks", "throughput,mixed,conns,synflood,memory,compressed", "which checks to run, comma-separated: throughput, mixed, conns, synflood, memory, compressed")
 	conns := flag.Int("conns", 100000, "conns check: sessions open at once")
 	syns := flag.Int("syns", 1000000, "synflood check: unanswered SYNs")
 	maxConns := flag.Int("max-conns", 100000, "synflood check: esaflow's --max-conns")
@@ -97,8 +99,10 @@ func runChecks(dir, list string, sizeMiB int64, runs, conns, syns, maxConns, mem
 			err = runMixed(dir, bin, sizeMiB, runs)
 		case "memory":
 			err = runMemory(dir, bin, memConns, runs)
+		case "compressed":
+			err = runCompressed(dir, bin, sizeMiB, runs)
 		default:
-			err = fmt.Errorf("unknown check %q (throughput, mixed, conns, synflood, memory)", c)
+			err = fmt.Errorf("unknown check %q (throughput, mixed, conns, synflood, memory, compressed)", c)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", c, err)

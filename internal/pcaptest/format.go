@@ -3,8 +3,12 @@ package pcaptest
 import (
 	"bytes"
 	"compress/gzip"
+
 	"fmt"
 	"io"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
 )
 
 // Format names a complete capture-file encoding for Builder.Bytes.
@@ -18,11 +22,15 @@ const (
 	PcapNG                      // Little-endian pcapng, nanosecond timestamps.
 	GzipPcap                    // Pcap compressed with gzip.
 	GzipPcapNG                  // PcapNG compressed with gzip.
+	ZstdPcap                    // Pcap compressed with zstd.
+	ZstdPcapNG                  // PcapNG compressed with zstd.
+	Lz4Pcap                     // Pcap compressed with lz4 (frame format).
+	Lz4PcapNG                   // PcapNG compressed with lz4 (frame format).
 )
 
 // String returns the name of the Format constant, for test names.
 func (f Format) String() string {
-	names := [...]string{"Pcap", "PcapNano", "PcapBigEndian", "PcapNG", "GzipPcap", "GzipPcapNG"}
+	names := [...]string{"Pcap", "PcapNano", "PcapBigEndian", "PcapNG", "GzipPcap", "GzipPcapNG", "ZstdPcap", "ZstdPcapNG", "Lz4Pcap", "Lz4PcapNG"}
 	if f >= 0 && int(f) < len(names) {
 		return names[f]
 	}
@@ -46,6 +54,29 @@ func (b *Builder) Write(w io.Writer, f Format) error {
 			inner = PcapNG
 		}
 		zw := gzip.NewWriter(w) // zero header ModTime keeps output deterministic
+		if err := b.Write(zw, inner); err != nil {
+			return err
+		}
+		return zw.Close()
+	case ZstdPcap, ZstdPcapNG:
+		inner := Pcap
+		if f == ZstdPcapNG {
+			inner = PcapNG
+		}
+		zw, err := zstd.NewWriter(w, zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			return err
+		}
+		if err := b.Write(zw, inner); err != nil {
+			return err
+		}
+		return zw.Close()
+	case Lz4Pcap, Lz4PcapNG:
+		inner := Pcap
+		if f == Lz4PcapNG {
+			inner = PcapNG
+		}
+		zw := lz4.NewWriter(w)
 		if err := b.Write(zw, inner); err != nil {
 			return err
 		}
