@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -85,5 +86,9 @@ greeting), TCPREFUSEd it (handshake then RST), and what happened after.
 	root.AddCommand(newShowCmd(stdio))
 	root.AddCommand(newLiveCmd(stdio))
 	root.AddCommand(newInterfacesCmd(stdio))
+	root.AddCommand(newVersionCmd(stdio))
+	// --version prints what "esaflow version" prints.
+	root.Version = versionText(debug.ReadBuildInfo())
+	root.SetVersionTemplate("{{.Version}}")
 	return root
 }
