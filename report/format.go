@@ -30,6 +30,9 @@ var formatNames = [...]string{
 	FormatCSV:   "csv",
 }
 
+// FormatNames lists the names ParseFormat accepts, for completion.
+func FormatNames() []string { return formatNames[:] }
+
 // String returns the name ParseFormat accepts, e.g. "jsonl".
 func (f Format) String() string {
 	if f >= 0 && int(f) < len(formatNames) {
@@ -39,10 +42,10 @@ func (f Format) String() string {
 }
 
 // ParseFormat returns the Format named s: "table", "json", "jsonl" or
-// "csv". The error for any other name lists the valid ones.
+// "csv", in any case. The error for any other name lists the valid ones.
 func ParseFormat(s string) (Format, error) {
 	for i, n := range formatNames {
-		if n == s {
+		if strings.EqualFold(n, strings.TrimSpace(s)) {
 			return Format(i), nil
 		}
 	}

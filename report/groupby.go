@@ -1,6 +1,9 @@
 package report
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // GroupBy selects which side of a connection a host is.
 type GroupBy int
@@ -24,9 +27,10 @@ func (g GroupBy) String() string {
 	return fmt.Sprintf("GroupBy(%d)", int(g))
 }
 
-// ParseGroupBy returns the GroupBy named s, "client" or "server".
+// ParseGroupBy returns the GroupBy named s, "client" or "server", in any
+// case.
 func ParseGroupBy(s string) (GroupBy, error) {
-	switch s {
+	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "client":
 		return GroupClient, nil
 	case "server":

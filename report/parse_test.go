@@ -15,7 +15,7 @@ func TestParseFormatAcceptsEveryName(t *testing.T) {
 }
 
 func TestParseFormatErrorListsValidNames(t *testing.T) {
-	for _, in := range []string{"", "xml", "JSON", " json"} {
+	for _, in := range []string{"", "xml", "json-lines"} {
 		_, err := ParseFormat(in)
 		if err == nil {
 			t.Errorf("ParseFormat(%q): want an error", in)
@@ -42,7 +42,7 @@ func TestParseGroupBy(t *testing.T) {
 }
 
 func TestParseGroupByErrorListsValidNames(t *testing.T) {
-	for _, in := range []string{"", "host", "Client"} {
+	for _, in := range []string{"", "host", "clients"} {
 		_, err := ParseGroupBy(in)
 		if err == nil {
 			t.Errorf("ParseGroupBy(%q): want an error", in)
@@ -51,5 +51,19 @@ func TestParseGroupByErrorListsValidNames(t *testing.T) {
 		if !strings.Contains(err.Error(), "client") || !strings.Contains(err.Error(), "server") {
 			t.Errorf("ParseGroupBy(%q) error %q does not list client and server", in, err)
 		}
+	}
+}
+
+// TestEnumValuesIgnoreCase: -o JSON and --group-by Server are what they
+// say.
+func TestEnumValuesIgnoreCase(t *testing.T) {
+	if f, err := ParseFormat("JSON"); err != nil || f != FormatJSON {
+		t.Errorf("JSON: %v, %v", f, err)
+	}
+	if f, err := ParseFormat(" Csv "); err != nil || f != FormatCSV {
+		t.Errorf("Csv: %v, %v", f, err)
+	}
+	if g, err := ParseGroupBy("Server"); err != nil || g != GroupServer {
+		t.Errorf("Server: %v, %v", g, err)
 	}
 }

@@ -33,6 +33,9 @@ type AnalyzeOptions struct {
 	// Quiet silences the progress line and other notes on stderr, but
 	// never warnings about damaged input.
 	Quiet bool
+	// changed tells whether a flag was given on the command line (nil:
+	// none was).
+	changed func(name string) bool
 }
 
 func newAnalyzeCmd(stdio IO) *cobra.Command {
@@ -60,7 +63,7 @@ printed); 2 usage error; 4 the report could not be written; 130 interrupted
 			if len(args) == 0 {
 				return usageErr(errors.New("analyze needs at least one capture file (or - for standard input)"))
 			}
-			opts.Files = args
+			opts.Files, opts.changed = args, cmd.Flags().Changed
 			return runAnalyze(cmd.Context(), &opts, stdio)
 		},
 	}
@@ -72,6 +75,8 @@ printed); 2 usage error; 4 the report could not be written; 130 interrupted
 	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "most files read at once, where that cannot change the report (1: one after another, 0: one per CPU)")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line or notes on stderr (warnings about damaged input are still shown)")
 	opts.addFlags(cmd)
+	completeValues(cmd, "format", report.FormatNames()...)
+	completeValues(cmd, "group-by", groupByValues...)
 	return cmd
 }
 
@@ -79,10 +84,13 @@ printed); 2 usage error; 4 the report could not be written; 130 interrupted
 func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	format, err := report.ParseFormat(opts.Format)
 	if err != nil {
-		return usageErr(err)
+		return usageErr(fmt.Errorf("--format: %w", err))
 	}
 	group, err := parseGroupBy(opts.GroupBy)
 	if err != nil {
+		return err
+	}
+	if err := refuseIgnored(format, opts.Flows, opts.changed); err != nil {
 		return err
 	}
 	cfg, err := opts.config()
@@ -243,9 +251,26 @@ func sourceSizes(sources []*capture.File) []int64 {
 func parseGroupBy(groupBy string) (report.GroupBy, error) {
 	group, err := report.ParseGroupBy(groupBy)
 	if err != nil {
-		return 0, usageErr(err)
+		return 0, usageErr(fmt.Errorf("--group-by: %w", err))
 	}
 	return group, nil
+}
+
+// refuseIgnored refuses flags the chosen output format would ignore: a
+// flag that does nothing is a mistake the user should hear about, naming
+// both flags. changed (nil: nothing given) tells which flags were given.
+func refuseIgnored(format report.Format, flows bool, changed func(string) bool) error {
+	given := func(name string) bool { return changed != nil && changed(name) }
+	perConnection := format == report.FormatJSONL || format == report.FormatCSV
+	switch {
+	case flows && format != report.FormatTable:
+		return usageErr(fmt.Errorf("--flows adds the per-connection table to --format table; --format %s lists every connection already (drop --flows)", format))
+	case perConnection && given("group-by"):
+		return usageErr(fmt.Errorf("--group-by shapes the per-host table of --format table and json; --format %s has none (drop --group-by)", format))
+	case perConnection && given("max-hosts"):
+		return usageErr(fmt.Errorf("--max-hosts bounds the per-host table of --format table and json; --format %s has none (drop --max-hosts)", format))
+	}
+	return nil
 }
 
 // parsePorts parses --ports; an error is a usage error.

@@ -33,14 +33,14 @@ func runIn(stdin string, args ...string) (code exitCode, stdout, stderr string) 
 
 func TestAnalyzeEveryFormatIsDeterministic(t *testing.T) {
 	path := writeTemp(t, "mixed.pcap", mixedCapture().Bytes(pcaptest.Pcap))
-	for _, format := range []string{"table", "json", "jsonl", "csv"} {
-		code1, out1, _ := run("analyze", "--flows", "--format", format, path)
-		code2, out2, _ := run("analyze", "--flows", "--format", format, path)
+	for _, format := range [][]string{{"--format", "table", "--flows"}, {"--format", "json"}, {"--format", "jsonl"}, {"--format", "csv"}} {
+		code1, out1, _ := run(append(append([]string{"analyze"}, format...), path)...)
+		code2, out2, _ := run(append(append([]string{"analyze"}, format...), path)...)
 		if code1 != 0 || code2 != 0 || out1 != out2 || out1 == "" {
-			t.Errorf("%s: exit %d/%d, identical=%v", format, code1, code2, out1 == out2)
+			t.Errorf("%v: exit %d/%d, identical=%v", format, code1, code2, out1 == out2)
 		}
 		if strings.Contains(out1, "\x1b") {
-			t.Errorf("%s: a raw escape byte from the wire reached the output", format)
+			t.Errorf("%v: a raw escape byte from the wire reached the output", format)
 		}
 	}
 }
@@ -143,5 +143,32 @@ func TestPortsFlagSelectsTraffic(t *testing.T) {
 	doc := analyzeFile(t, path, "--ports", "2525")
 	if len(doc.Connections) != 0 {
 		t.Errorf("port 25 traffic analysed with --ports 2525: %d connections", len(doc.Connections))
+	}
+}
+
+// TestFlagsTheFormatWouldIgnoreAreRefused: a flag that would do nothing
+// with the chosen format is a usage error naming both flags, and flag
+// values are taken in any case.
+func TestFlagsTheFormatWouldIgnoreAreRefused(t *testing.T) {
+	sample := "../../testdata/sample.pcapng"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-o", "jsonl", "--flows"}, "--flows adds the per-connection table to --format table"},
+		{[]string{"-o", "json", "--flows"}, "--format json lists every connection"},
+		{[]string{"-o", "csv", "--group-by", "server"}, "--group-by shapes the per-host table"},
+		{[]string{"-o", "jsonl", "--max-hosts", "10"}, "--max-hosts bounds the per-host table"},
+		{[]string{"-o", "xml"}, "--format: unknown format"},
+		{[]string{"--flow"}, "did you mean --flows?"},
+	} {
+		code, _, errs := run(append(append([]string{"analyze"}, tc.args...), sample)...)
+		if code != ExitUsage || !strings.Contains(errs, tc.want) || !strings.Contains(errs, "Run 'esaflow analyze --help'") {
+			t.Errorf("%v: exit %d, stderr %q", tc.args, code, errs)
+		}
+	}
+	_, want, _ := run("analyze", "-o", "json", "--group-by", "server", sample)
+	if code, got, _ := run("analyze", "-o", "JSON", "--group-by", "Server", sample); code != ExitOK || got != want {
+		t.Errorf("-o JSON --group-by Server: exit %d, output differs from the lower-case one's", code)
 	}
 }

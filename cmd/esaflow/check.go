@@ -58,6 +58,7 @@ not be read; 2 usage error or malformed expectations file.`,
 	f.BoolVar(&opts.Init, "init", false, "write the expectations the captures satisfy today, to standard output")
 	f.StringVar(&opts.GroupBy, "group-by", "client", "which side is the host: client or server")
 	opts.addFlags(cmd)
+	completeValues(cmd, "group-by", groupByValues...)
 	return cmd
 }
 

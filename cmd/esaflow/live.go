@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,18 +19,20 @@ import (
 
 // LiveOptions are the settings of "esaflow live".
 type LiveOptions struct {
-	Args        []string // positional arguments: live takes none
-	Interface   string
-	Filter      string
-	Snaplen     int
-	Promisc     bool
-	Duration    time.Duration
-	Count       int
-	Format      string
-	Write       string
-	GroupBy     string
-	Ports       string
-	IdleTimeout time.Duration
+	Args      []string // positional arguments: live takes none
+	Interface string
+	Filter    string
+	Snaplen   int
+	Promisc   bool
+	Duration  time.Duration
+	Count     int
+	Format    string
+	Write     string
+	GroupBy   string
+	TrackerOptions
+	// changed tells whether a flag was given on the command line (nil:
+	// none was).
+	changed func(name string) bool
 	// BufferMiB is the kernel ring buffer (0: capture's default).
 	// Immediate turns libpcap's immediate mode on; by default packets
 	// come in blocks (TPACKET_V3 on Linux), which keeps up at rates where
@@ -56,7 +59,7 @@ and a build with cgo and libpcap.`,
 		Example: `  sudo esaflow live -i eth0
   sudo esaflow live -i any --format jsonl --duration 1h -w gateway.pcap`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Args = args
+			opts.Args, opts.changed = args, cmd.Flags().Changed
 			return runLive(cmd.Context(), &opts, stdio)
 		},
 	}
@@ -70,10 +73,12 @@ and a build with cgo and libpcap.`,
 	f.StringVarP(&opts.Format, "format", "o", "table", "output: table or jsonl")
 	f.StringVarP(&opts.Write, "write", "w", "", "also save the raw packets to this pcap file")
 	f.StringVar(&opts.GroupBy, "group-by", "client", "host side in the final table: client or server")
-	f.StringVar(&opts.Ports, "ports", flow.DefaultPorts, "SMTP server ports, comma-separated, ranges allowed")
-	f.DurationVar(&opts.IdleTimeout, "idle-timeout", 5*time.Minute, "decide a connection after this long without packets (wall-clock time)")
 	f.IntVar(&opts.BufferMiB, "buffer-size", 32, "kernel capture buffer in MiB: raise it if drops are reported")
 	f.BoolVar(&opts.Immediate, "immediate", false, "libpcap's immediate mode: each packet handed over at once (Linux TPACKET_V2), verdicts up to 250 ms sooner, but drops from about 200 Mbit/s (docs/live-load.md)")
+	opts.addLiveFlags(cmd)
+	completeValues(cmd, "format", report.FormatTable.String(), report.FormatJSONL.String())
+	completeValues(cmd, "group-by", groupByValues...)
+	completeInterfaces(cmd)
 	return cmd
 }
 
@@ -85,17 +90,21 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	if opts.Interface == "" {
 		return usageErr(errors.New("live needs an interface: -i NAME (esaflow interfaces lists them)"))
 	}
-	if opts.Format != "table" && opts.Format != "jsonl" {
-		return usageErr(fmt.Errorf("live --format must be table or jsonl, not %q", opts.Format))
+	format, err := report.ParseFormat(opts.Format)
+	if err != nil || format != report.FormatTable && format != report.FormatJSONL {
+		return usageErr(fmt.Errorf("--format: live writes table or jsonl, not %q", opts.Format))
 	}
-	if opts.IdleTimeout <= 0 || opts.Count < 0 || opts.Duration < 0 || opts.BufferMiB < 0 {
-		return usageErr(errors.New("--idle-timeout must be positive, --count, --duration and --buffer-size not negative"))
+	if opts.Count < 0 || opts.Duration < 0 || opts.BufferMiB < 0 {
+		return usageErr(errors.New("--count, --duration and --buffer-size must not be negative"))
 	}
 	group, err := parseGroupBy(opts.GroupBy)
 	if err != nil {
 		return err
 	}
-	ports, err := parsePorts(opts.Ports)
+	if format == report.FormatJSONL && opts.changed != nil && opts.changed("group-by") {
+		return usageErr(errors.New("--group-by shapes live's final per-host table of --format table; --format jsonl has none (drop --group-by)"))
+	}
+	cfg, err := opts.config()
 	if err != nil {
 		return err
 	}
@@ -106,7 +115,7 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	if err != nil {
 		return err
 	}
-	err = captureLive(ctx, opts, src, flow.Config{Ports: ports, IdleTimeout: opts.IdleTimeout}, report.NewLive(stdio.Out, opts.Format == "jsonl", group), stdio)
+	err = captureLive(ctx, opts, src, cfg, report.NewLive(stdio.Out, format == report.FormatJSONL, group), stdio)
 	cerr := src.Close()
 	if save != nil {
 		cerr = errors.Join(cerr, save.Close())
@@ -135,7 +144,7 @@ func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg 
 	if err != nil {
 		return &exitError{code: ExitOutput, err: err}
 	}
-	printLiveStats(src, opts.Format == "table", stdio)
+	printLiveStats(src, !strings.EqualFold(strings.TrimSpace(opts.Format), "jsonl"), stdio)
 	if len(st.Warnings) > 0 {
 		return silentExit(ExitInput)
 	}

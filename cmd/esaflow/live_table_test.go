@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esaflow/esaflow/flow"
 )
 
 // TestLiveTableDecidesAnIdleConnectionWithoutMorePackets holds a connection
@@ -30,7 +32,7 @@ func TestLiveTableDecidesAnIdleConnectionWithoutMorePackets(t *testing.T) {
 	defer cancel()
 	opts := &LiveOptions{
 		Interface: "lo", Format: "table", Count: 1, Snaplen: 262144, GroupBy: "client",
-		Ports: fmt.Sprint(port), IdleTimeout: time.Second,
+		TrackerOptions: TrackerOptions{Ports: fmt.Sprint(port), PortsOnly: true, IdleTimeout: time.Second, MaxConns: flow.DefaultMaxConns},
 	}
 	out, errs, done := startLive(ctx, t, opts)
 	c, err := net.Dial("tcp4", fmt.Sprintf("127.0.0.1:%d", port))

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/esaflow/esaflow/capture"
+	"github.com/esaflow/esaflow/flow"
 )
 
 // smtpServer listens on loopback and treats each connection with handle.
@@ -107,8 +108,8 @@ func TestLiveLoopbackVerdicts(t *testing.T) {
 	defer cancel()
 	opts := &LiveOptions{
 		Interface: "lo", Format: "jsonl", Count: 3, Snaplen: 262144, GroupBy: "client",
-		Ports: fmt.Sprintf("%d,%d,%d", accept, reject, refuse), IdleTimeout: time.Minute,
-		Write: t.TempDir() + "/live.pcap",
+		TrackerOptions: TrackerOptions{Ports: fmt.Sprintf("%d,%d,%d", accept, reject, refuse), PortsOnly: true, IdleTimeout: time.Minute, MaxConns: flow.DefaultMaxConns},
+		Write:          t.TempDir() + "/live.pcap",
 	}
 	out, errs, done := startLive(ctx, t, opts)
 

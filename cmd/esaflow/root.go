@@ -42,7 +42,7 @@ func (s IO) now() time.Time {
 func Main(ctx context.Context, args []string, stdio IO) exitCode {
 	root := newRootCmd(stdio)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -57,11 +57,13 @@ func Main(ctx context.Context, args []string, stdio IO) exitCode {
 	var e *exitError
 	if errors.As(err, &e) {
 		if e.code == ExitUsage {
-			fmt.Fprintln(stdio.Err, "Run 'esaflow --help' for usage.")
+			fmt.Fprintf(stdio.Err, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		}
 		return e.code
 	}
-	return ExitUsage // cobra's own errors: unknown command or flag
+	// cobra's own errors: an unknown command or flag.
+	fmt.Fprintf(stdio.Err, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	return ExitUsage
 }
 
 func newRootCmd(stdio IO) *cobra.Command {
@@ -80,7 +82,7 @@ greeting), TCPREFUSEd it (handshake then RST), and what happened after.
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageErr(withFlagSuggestion(c, err)) })
 	root.AddCommand(newAnalyzeCmd(stdio))
 	root.AddCommand(newCheckCmd(stdio))
 	root.AddCommand(newShowCmd(stdio))

@@ -23,12 +23,33 @@ type TrackerOptions struct {
 	portsFlag   *pflag.Flag
 }
 
-// addFlags defines --ports, --idle-timeout and --max-conns on cmd.
+// addFlags defines --ports, --idle-timeout and --max-conns on cmd, for a
+// command that reads capture files.
 func (o *TrackerOptions) addFlags(cmd *cobra.Command) {
+	o.define(cmd, "SMTP server ports, comma-separated, ranges allowed; given, only these ports are looked at (by default SMTP is also found by content on any port)",
+		flow.DefaultIdleTimeout, "decide a connection after this long without packets (packet time)")
+}
+
+// liveIdleTimeout is live's default idle timeout, shorter than the files':
+// live decides in wall-clock time, for someone watching, and a capture
+// running for days would otherwise keep every silent connection ten
+// minutes.
+const liveIdleTimeout = 5 * time.Minute
+
+// addLiveFlags defines the same flags for live, whose capture filter takes
+// only the --ports (so no SMTP is found on other ports) and whose idle
+// timeout is wall-clock time (liveIdleTimeout).
+func (o *TrackerOptions) addLiveFlags(cmd *cobra.Command) {
+	o.PortsOnly = true
+	o.define(cmd, "SMTP server ports, comma-separated, ranges allowed; the capture filter takes only these",
+		liveIdleTimeout, "decide a connection after this long without packets (wall-clock time; shorter than analyze's 10m: verdicts for someone watching)")
+}
+
+func (o *TrackerOptions) define(cmd *cobra.Command, portsHelp string, idle time.Duration, idleHelp string) {
 	f := cmd.Flags()
-	f.StringVar(&o.Ports, "ports", flow.DefaultPorts, "SMTP server ports, comma-separated, ranges allowed; given, only these ports are looked at (by default SMTP is also found by content on any port)")
+	f.StringVar(&o.Ports, "ports", flow.DefaultPorts, portsHelp)
 	o.portsFlag = f.Lookup("ports")
-	f.DurationVar(&o.IdleTimeout, "idle-timeout", flow.DefaultIdleTimeout, "decide a connection after this long without packets (packet time)")
+	f.DurationVar(&o.IdleTimeout, "idle-timeout", idle, idleHelp)
 	f.IntVar(&o.MaxConns, "max-conns", flow.DefaultMaxConns, "most open connections tracked at once; the least recently active is decided early past it")
 }
 
