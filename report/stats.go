@@ -34,6 +34,9 @@ type Stats struct {
 	// connections it happened to (each carries the reassembly_limit flag).
 	GaveUp      uint64 `json:"reassembly_gave_up_bytes"`
 	GaveUpConns uint64 `json:"reassembly_gave_up_connections"`
+	// FilteredOut counts the decided connections a filter (--verdict,
+	// --client, --since, ...) left out of the report.
+	FilteredOut uint64 `json:"filtered_out"`
 	// First and Last are the first and last packet timestamps (zero if
 	// there was no packet).
 	First time.Time `json:"first"`

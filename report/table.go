@@ -140,6 +140,9 @@ func writeTotals(b *bytes.Buffer, hosts []Host, st *Stats) {
 	if st.Evicted > 0 {
 		fmt.Fprintf(b, ", evicted %d", st.Evicted)
 	}
+	if st.FilteredOut > 0 {
+		fmt.Fprintf(b, ", filtered out %d", st.FilteredOut)
+	}
 	b.WriteByte('\n')
 	for _, warn := range st.Warnings {
 		fmt.Fprintf(b, "warning: %s\n", warn)

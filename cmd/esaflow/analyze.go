@@ -27,6 +27,7 @@ type AnalyzeOptions struct {
 	// MaxHosts bounds the hosts the table and JSON keep apart (0: all).
 	MaxHosts int
 	TrackerOptions
+	FilterOptions
 	// Jobs is the most files read at once (1: one after another, 0: one
 	// per CPU); the report is the same either way.
 	Jobs int
@@ -74,7 +75,8 @@ printed); 2 usage error; 4 the report could not be written; 130 interrupted
 	f.IntVar(&opts.MaxHosts, "max-hosts", report.DefaultMaxHosts, "table and json: most hosts kept apart; the connections of later ones share one \"(more hosts)\" row (0: no bound)")
 	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "most files read at once, where that cannot change the report (1: one after another, 0: one per CPU)")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line or notes on stderr (warnings about damaged input are still shown)")
-	opts.addFlags(cmd)
+	opts.TrackerOptions.addFlags(cmd)
+	opts.FilterOptions.addFlags(cmd)
 	completeValues(cmd, "format", report.FormatNames()...)
 	completeValues(cmd, "group-by", groupByValues...)
 	return cmd
@@ -94,6 +96,10 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 		return err
 	}
 	cfg, err := opts.config()
+	if err != nil {
+		return err
+	}
+	flt, err := opts.filter()
 	if err != nil {
 		return err
 	}
@@ -124,7 +130,7 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 		// A developer's aid: how long each stage of the run was busy.
 		eopts.Timings, eopts.Clock = stdio.Err, stdio.now
 	}
-	st, err := engine.Run(ctx, asSources(sources), rend, eopts)
+	st, err := engine.Run(ctx, asSources(sources), flt.sink(rend), eopts)
 	prog.Done()
 	if err != nil {
 		return &exitError{code: ExitOutput, err: err}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // analyzeJSON is the part of the JSON document the tests read.
@@ -47,9 +48,10 @@ type jsonConn struct {
 	Explanation string `json:"explanation"`
 	Reason      string `json:"reason"`
 	// Packets and bytes as the record counts them.
-	ClientPackets uint64 `json:"client_packets"`
-	ServerPackets uint64 `json:"server_packets"`
-	MissedBytes   uint64 `json:"missed_bytes"`
+	ClientPackets uint64    `json:"client_packets"`
+	ServerPackets uint64    `json:"server_packets"`
+	MissedBytes   uint64    `json:"missed_bytes"`
+	Start         time.Time `json:"start"`
 	Flags         []struct {
 		Name     string `json:"name"`
 		Evidence string `json:"evidence"`

@@ -48,6 +48,12 @@ func TestSharedFlagsAreTheSameEverywhere(t *testing.T) {
 			t.Errorf("%s: no --group-by", cmd)
 		}
 	}
+	for _, name := range []string{"verdict", "outcome", "client", "server", "since", "until"} {
+		a, l := flags["analyze"].Lookup(name), flags["live"].Lookup(name)
+		if a == nil || l == nil || a.Usage != l.Usage {
+			t.Errorf("--%s: analyze %v, live %v: a filter must be the same offline and live", name, a, l)
+		}
+	}
 	for _, tc := range []struct{ args, want string }{
 		{"analyze --format ", "table\njson\njsonl\ncsv\n"},
 		{"live --format ", "table\njsonl\n"},

@@ -30,6 +30,7 @@ type LiveOptions struct {
 	Write     string
 	GroupBy   string
 	TrackerOptions
+	FilterOptions
 	// changed tells whether a flag was given on the command line (nil:
 	// none was).
 	changed func(name string) bool
@@ -76,6 +77,7 @@ and a build with cgo and libpcap.`,
 	f.IntVar(&opts.BufferMiB, "buffer-size", 32, "kernel capture buffer in MiB: raise it if drops are reported")
 	f.BoolVar(&opts.Immediate, "immediate", false, "libpcap's immediate mode: each packet handed over at once (Linux TPACKET_V2), verdicts up to 250 ms sooner, but drops from about 200 Mbit/s (docs/live-load.md)")
 	opts.addLiveFlags(cmd)
+	opts.FilterOptions.addFlags(cmd)
 	completeValues(cmd, "format", report.FormatTable.String(), report.FormatJSONL.String())
 	completeValues(cmd, "group-by", groupByValues...)
 	completeInterfaces(cmd)
@@ -108,6 +110,10 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	if err != nil {
 		return err
 	}
+	flt, err := opts.filter()
+	if err != nil {
+		return err
+	}
 	if opts.Filter == "" {
 		opts.Filter = defaultFilter(opts.Ports)
 	}
@@ -115,7 +121,7 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	if err != nil {
 		return err
 	}
-	err = captureLive(ctx, opts, src, cfg, report.NewLive(stdio.Out, format == report.FormatJSONL, group), stdio)
+	err = captureLive(ctx, opts, src, cfg, report.NewLive(stdio.Out, format == report.FormatJSONL, group), flt, stdio)
 	cerr := src.Close()
 	if save != nil {
 		cerr = errors.Join(cerr, save.Close())
@@ -128,7 +134,7 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 
 // captureLive runs an open capture through the engine into rend, then
 // prints libpcap's statistics.
-func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg flow.Config, rend *report.Live, stdio IO) error {
+func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg flow.Config, rend *report.Live, flt *recordFilter, stdio IO) error {
 	fmt.Fprintf(stdio.Err, "esaflow: capturing on %s (%s); Ctrl-C to stop\n", opts.Interface, opts.Filter)
 	if err := rend.Start(); err != nil {
 		return outputErr(err)
@@ -139,7 +145,7 @@ func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg 
 	in := newLiveInput(ctx, opts, src, rend, stdio)
 	// The capture ends (io.EOF) on a signal, at --duration or --count: a
 	// normal end for live, so the engine's context is never cancelled.
-	st, err := engine.Run(context.WithoutCancel(ctx), []capture.Source{in}, rend,
+	st, err := engine.Run(context.WithoutCancel(ctx), []capture.Source{in}, flt.sink(rend),
 		engine.Options{Flow: cfg, Warnings: stdio.Err, Clock: time.Now})
 	if err != nil {
 		return &exitError{code: ExitOutput, err: err}
