@@ -62,6 +62,12 @@ type Options struct {
 	Warnings io.Writer
 	// Progress, when set, is told how far the run has got.
 	Progress Progress
+	// Match, when set, filters frames before they are tracked (a BPF
+	// filter, capture.Filter.Matches): a frame it rejects is counted as
+	// ignored, as frames that are not TCP are. It is called from the
+	// goroutines that read files, concurrently when files are read in
+	// parallel.
+	Match func(p *capture.Packet) bool
 	// Clock is the wall clock. Only two things use it: a live source that
 	// reports capture.ErrTimeout moves the tracker's clock to it, so that
 	// idle connections are decided while no packet comes, and Timings.
@@ -127,6 +133,19 @@ func Run(ctx context.Context, sources []capture.Source, sink Sink, opts Options)
 	return &p.stats, err
 }
 
+// errFiltered marks a frame that Options.Match rejected: counted as
+// ignored by the tracker.
+var errFiltered = errors.New("filtered out")
+
+// packet hands one frame to the tracker, unless Options.Match rejects it.
+func (p *pipeline) packet(pkt *capture.Packet) {
+	if p.opts.Match != nil && !p.opts.Match(pkt) {
+		p.tracker.Decoded(nil, errFiltered)
+		return
+	}
+	p.tracker.Packet(pkt)
+}
+
 // interrupted is the warning of a run whose context was cancelled.
 const interrupted = "interrupted: the report covers the input read so far"
 
@@ -162,7 +181,7 @@ func (p *pipeline) readSource(ctx context.Context, src capture.Source, errw io.W
 		switch {
 		case err == nil:
 			p.countTime(pkt.Time)
-			p.tracker.Packet(&pkt)
+			p.packet(&pkt)
 			continue
 		case errors.Is(err, capture.ErrTimeout):
 			if p.opts.Clock != nil {

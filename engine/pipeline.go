@@ -101,7 +101,7 @@ func (p *pipeline) readFile(ctx context.Context, i int, src *capture.File, errw 
 		fs.Bytes = src.Offset()
 		p.stats.Files = append(p.stats.Files, fs)
 	}()
-	pf := startPrefetch(ctx, src, p.opts.batchSize, p.times)
+	pf := startFilteredPrefetch(ctx, src, p.opts.batchSize, p.times, p.opts.Match)
 	defer pf.stop() // before the deferred reads of src above
 	for {
 		t, busy := p.times.now(), p.busy()

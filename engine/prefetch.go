@@ -64,24 +64,33 @@ func (b *batch) release() {
 // called once, after which the File may be read (Packets, Offset,
 // LinkTypes) again.
 type prefetcher struct {
-	out  chan *batch
-	free chan *batch
-	quit chan struct{}
-	done chan struct{}
+	// match, when set, rejects frames before they are decoded (Options.Match).
+	match func(*capture.Packet) bool
+	out   chan *batch
+	free  chan *batch
+	quit  chan struct{}
+	done  chan struct{}
 }
 
 // startPrefetch starts reading src in batches of about size bytes
 // (prefetchBatchSize when 0); times (nil for none) gets the time spent
 // reading and decoding.
 func startPrefetch(ctx context.Context, src *capture.File, size int, times *stageTimes) *prefetcher {
+	return startFilteredPrefetch(ctx, src, size, times, nil)
+}
+
+// startFilteredPrefetch is startPrefetch with frames that match rejects
+// not decoded but passed on as errFiltered (nil: every frame decoded).
+func startFilteredPrefetch(ctx context.Context, src *capture.File, size int, times *stageTimes, match func(*capture.Packet) bool) *prefetcher {
 	if size <= 0 {
 		size = prefetchBatchSize
 	}
 	f := &prefetcher{
-		out:  make(chan *batch, prefetchBatches),
-		free: make(chan *batch, prefetchBatches),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
+		out:   make(chan *batch, prefetchBatches),
+		free:  make(chan *batch, prefetchBatches),
+		quit:  make(chan struct{}),
+		done:  make(chan struct{}),
+		match: match,
 	}
 	for range prefetchBatches {
 		f.free <- &batch{cb: capture.NewBatch(size), free: f.free}
@@ -106,7 +115,7 @@ func (f *prefetcher) run(ctx context.Context, src *capture.File, times *stageTim
 		}
 		t = times.add(stageRead, t)
 		b.pkts = b.cb.Packets
-		b.decode()
+		b.decode(f.match)
 		times.add(stageDecode, t)
 		b.inputBytes = src.InputBytes()
 		b.refs.Store(1)
@@ -117,7 +126,7 @@ func (f *prefetcher) run(ctx context.Context, src *capture.File, times *stageTim
 }
 
 // decode decodes every frame of b.
-func (b *batch) decode() {
+func (b *batch) decode(match func(*capture.Packet) bool) {
 	n := len(b.pkts)
 	if cap(b.segs) < n {
 		b.segs = make([]flow.Segment, n, n+n/4)
@@ -126,7 +135,11 @@ func (b *batch) decode() {
 	b.segs, b.errs = b.segs[:n], b.errs[:n]
 	b.first, b.last = time.Time{}, time.Time{}
 	for i := range b.pkts {
-		b.errs[i] = flow.DecodePacket(&b.pkts[i], &b.segs[i])
+		if match != nil && !match(&b.pkts[i]) {
+			b.errs[i] = errFiltered
+		} else {
+			b.errs[i] = flow.DecodePacket(&b.pkts[i], &b.segs[i])
+		}
 		if t := b.pkts[i].Time; i == 0 || t.Before(b.first) {
 			b.first = t
 		}

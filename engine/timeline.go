@@ -167,7 +167,7 @@ func (p *pipeline) readMerged(ctx context.Context, sources []*capture.File, errw
 			return true
 		}
 		p.countTime(next.pkt.Time)
-		p.tracker.Packet(&next.pkt)
+		p.packet(&next.pkt)
 		advance(next)
 	}
 }

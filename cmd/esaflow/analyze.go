@@ -95,7 +95,7 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	if err := refuseIgnored(format, opts.Flows, opts.changed); err != nil {
 		return err
 	}
-	cfg, err := opts.config()
+	eopts, err := opts.engineOptions(stdio)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,6 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	out := bufio.NewWriterSize(stdio.Out, 64<<10)
 	rend := report.New(out, report.Options{Format: format, GroupBy: group, Flows: opts.Flows, MaxHosts: opts.MaxHosts})
 	prog := newProgress(stdio, opts.Quiet, sourceSizes(sources))
-	eopts := engineOptions(cfg, stdio)
 	eopts.Jobs = jobs
 	if prog != nil {
 		eopts.Progress, eopts.Warnings = prog, prog.stderr(stdio.Err)
@@ -148,10 +147,18 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 }
 
 // engineOptions are the engine settings every command that reads capture
-// files shares: tracking cfg, classification on one worker per core,
-// warnings to stderr.
-func engineOptions(cfg flow.Config, stdio IO) engine.Options {
-	return engine.Options{Flow: cfg, Workers: runtime.GOMAXPROCS(0), Warnings: stdio.Err}
+// files shares: the tracking o sets, -f's frame filter, classification on
+// one worker per core, warnings to stderr. Errors are usage errors.
+func (o *TrackerOptions) engineOptions(stdio IO) (engine.Options, error) {
+	cfg, err := o.config()
+	if err != nil {
+		return engine.Options{}, err
+	}
+	match, err := o.match()
+	if err != nil {
+		return engine.Options{}, err
+	}
+	return engine.Options{Flow: cfg, Match: match, Workers: runtime.GOMAXPROCS(0), Warnings: stdio.Err}, nil
 }
 
 // asSources returns files as engine sources.

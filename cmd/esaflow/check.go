@@ -82,7 +82,7 @@ func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := opts.config()
+	eopts, err := opts.engineOptions(stdio)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
 	}
 	defer closeSources(sources)
 	col := &collector{agg: report.NewAggregator(group)}
-	st, err := engine.Run(ctx, asSources(sources), col, engineOptions(cfg, stdio))
+	st, err := engine.Run(ctx, asSources(sources), col, eopts)
 	if err != nil {
 		return &exitError{code: ExitOutput, err: err}
 	}

@@ -2,10 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esaflow/esaflow/capture"
 )
 
 // TestFiltersSelectConnectionsOnRecordedCaptures: each filter keeps
@@ -73,4 +77,49 @@ func records(t *testing.T, args ...string) []jsonConn {
 		t.Fatal(err)
 	}
 	return doc.Connections
+}
+
+// TestBPFFilterOnFiles: -f keeps the frames a tcpdump expression matches,
+// on Ethernet and on Linux SLL2 captures alike: filtering on a client's
+// address gives that client's connections, as the whole capture decides
+// them. A build without libpcap says it cannot, and how to get it.
+func TestBPFFilterOnFiles(t *testing.T) {
+	for _, file := range []string{"../../testdata/sample.pcapng", "../../testdata/captures/any_sll2_mixed.pcap"} {
+		all := records(t, "analyze", "-o", "json", file)
+		client := all[len(all)/2].Client
+		code, out, errs := run("analyze", "-o", "json", "-f", "host "+client, file)
+		if !capture.LiveSupported {
+			if code != ExitUsage || !strings.Contains(errs, "built without cgo") {
+				t.Errorf("%s without libpcap: exit %d, stderr %q", file, code, errs)
+			}
+			continue
+		}
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", file, code, errs)
+		}
+		key := func(r jsonConn) string {
+			return fmt.Sprintf("%s:%d %s %s", r.Client, r.ClientPort, r.Verdict, r.Outcome)
+		}
+		var want, got []string
+		for _, r := range all {
+			if r.Client == client {
+				want = append(want, key(r))
+			}
+		}
+		var doc analyzeJSON
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range doc.Connections {
+			got = append(got, key(r))
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		if len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("%s -f 'host %s': %v, want %v", file, client, got, want)
+		}
+	}
+	if code, _, errs := run("analyze", "-f", "host ((", "../../testdata/sample.pcapng"); code != ExitUsage || !strings.Contains(errs, "-f:") {
+		t.Errorf("a filter that does not compile: exit %d, stderr %q", code, errs)
+	}
 }

@@ -43,6 +43,11 @@ func TestSharedFlagsAreTheSameEverywhere(t *testing.T) {
 			t.Errorf("%s: no -o/--format", cmd)
 		}
 	}
+	for _, cmd := range []string{"analyze", "check", "show", "live"} {
+		if f := flags[cmd].Lookup("filter"); f == nil || f.Shorthand != "f" {
+			t.Errorf("%s: no -f/--filter", cmd)
+		}
+	}
 	for _, cmd := range []string{"analyze", "check", "live"} {
 		if flags[cmd].Lookup("group-by") == nil {
 			t.Errorf("%s: no --group-by", cmd)

@@ -164,7 +164,7 @@ func (sel showSelector) pick(recs []classify.Record) ([]*classify.Record, error)
 
 // runShow is the show command without cobra: testable with buffers.
 func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
-	cfg, err := opts.config()
+	eopts, err := opts.engineOptions(stdio)
 	if err != nil {
 		return err
 	}
@@ -180,9 +180,9 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 	// One pass: the engine numbers the connections as analyze does, and
 	// its tracker's tap hands show the packets of the selected ones.
 	ladders := newLadderSet(sel)
-	cfg.Tap = ladders.segment
+	eopts.Flow.Tap = ladders.segment
 	col := &collector{agg: report.NewAggregator(report.GroupClient)}
-	st, err := engine.Run(ctx, asSources(sources), col, engineOptions(cfg, stdio))
+	st, err := engine.Run(ctx, asSources(sources), col, eopts)
 	if err != nil {
 		return &exitError{code: ExitOutput, err: err}
 	}

@@ -2,11 +2,13 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/esaflow/esaflow/capture"
 	"github.com/esaflow/esaflow/flow"
 )
 
@@ -20,7 +22,10 @@ type TrackerOptions struct {
 	PortsOnly   bool
 	IdleTimeout time.Duration
 	MaxConns    int
-	portsFlag   *pflag.Flag
+	// BPF is a capture filter in tcpdump's language applied to the frames
+	// of files (-f; live's -f is its kernel filter).
+	BPF       string
+	portsFlag *pflag.Flag
 }
 
 // addFlags defines --ports, --idle-timeout and --max-conns on cmd, for a
@@ -28,6 +33,20 @@ type TrackerOptions struct {
 func (o *TrackerOptions) addFlags(cmd *cobra.Command) {
 	o.define(cmd, "SMTP server ports, comma-separated, ranges allowed; given, only these ports are looked at (by default SMTP is also found by content on any port)",
 		flow.DefaultIdleTimeout, "decide a connection after this long without packets (packet time)")
+	cmd.Flags().StringVarP(&o.BPF, "filter", "f", "", "BPF filter (tcpdump's language, e.g. 'host 198.51.100.7'): only the frames it matches are read (needs a build with libpcap)")
+}
+
+// match returns the frame filter of -f, or nil when none was given; a
+// filter that does not compile is a usage error.
+func (o *TrackerOptions) match() (func(*capture.Packet) bool, error) {
+	if o.BPF == "" {
+		return nil, nil
+	}
+	f, err := capture.NewFilter(o.BPF)
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("-f: %w", err))
+	}
+	return f.Matches, nil
 }
 
 // liveIdleTimeout is live's default idle timeout, shorter than the files':
