@@ -37,6 +37,13 @@ func (s *session) close(c *flow.ConnInfo, why flow.CloseReason) *Record {
 	r.ConnState = c.State()
 	r.ClosedBy = c.ClosedBy()
 	r.Start, r.End = c.Start, c.End
+	r.Duration = Seconds(c.End.Sub(c.Start))
+	at = len(s.arena)
+	s.arena = appendUID(s.arena, c.Start, c.Client, c.Server)
+	r.UID = arenaString(s.arena[at:])
+	at = len(s.arena)
+	s.arena = appendCommunityID(s.arena, c.Client, c.Server)
+	r.CommunityID = arenaString(s.arena[at:])
 	r.ClientPackets = c.Packets(flow.ClientToServer)
 	r.ServerPackets = c.Packets(flow.ServerToClient)
 	r.ClientBytes = c.Bytes(flow.ClientToServer)

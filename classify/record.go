@@ -15,8 +15,17 @@ import (
 type Record struct {
 	// ID numbers connections from 1 in the order their first packet
 	// appears in the input.
-	ID         uint64     `json:"id"`
-	Client     netip.Addr `json:"client"`
+	ID uint64 `json:"id"`
+	// UID is a stable connection identifier in the manner of Zeek's uid
+	// ("C" and 16 letters and digits, from the start time and the
+	// endpoints): the same connection in the same capture has the same UID
+	// in every run.
+	UID string `json:"uid"`
+	// CommunityID is the connection's Community ID (version 1, seed 0), the
+	// flow hash Zeek, Suricata and many SIEMs share, to join esaflow's
+	// records with theirs.
+	CommunityID string     `json:"community_id"`
+	Client      netip.Addr `json:"client"`
 	ClientPort uint16     `json:"client_port"`
 	Server     netip.Addr `json:"server"`
 	ServerPort uint16     `json:"server_port"`
@@ -36,6 +45,8 @@ type Record struct {
 	ClosedBy string    `json:"closed_by"`
 	Start    time.Time `json:"start"`
 	End      time.Time `json:"end"`
+	// Duration is End less Start, in seconds (Zeek's conn.log duration).
+	Duration Seconds `json:"duration"`
 	// Replies lists every server reply with the command it answered, in
 	// order; the greeting has command "", the reply to the end of a message
 	// has command ".". At most MaxReplies are kept;
@@ -136,6 +147,7 @@ type Flag struct {
 // consumer may keep it for as long as it likes.
 func (r *Record) Clone() Record {
 	c := *r
+	c.UID, c.CommunityID = strings.Clone(r.UID), strings.Clone(r.CommunityID)
 	c.Banner = strings.Clone(r.Banner)
 	c.History = strings.Clone(r.History)
 	c.ConnState = strings.Clone(r.ConnState)

@@ -14,9 +14,9 @@ import (
 
 // csvHeader names the CSV columns.
 var csvHeader = []string{
-	"id", "client", "client_port", "server", "server_port",
+	"id", "uid", "community_id", "client", "client_port", "server", "server_port",
 	"verdict", "outcome", "banner_code", "banner", "history", "conn_state", "closed_by",
-	"start", "end",
+	"start", "end", "duration",
 	"client_packets", "server_packets", "client_bytes", "server_bytes", "missed_bytes",
 	"tls_offered", "tls_attempted", "tls_result", "tls_version", "tls_cipher",
 	"tls_cert_subject", "tls_cert_issuer", "tls_alert", "tls_alert_from",
@@ -76,13 +76,13 @@ func (c *csvRenderer) Finish(*Stats) error {
 func csvRow(r *classify.Record) []string {
 	u := strconv.FormatUint
 	return []string{
-		u(r.ID, 10),
+		u(r.ID, 10), r.UID, r.CommunityID,
 		addrString(r.Client), u(uint64(r.ClientPort), 10),
 		addrString(r.Server), u(uint64(r.ServerPort), 10),
 		r.Verdict.String(), r.Outcome.String(),
 		strconv.Itoa(r.BannerCode), r.Banner,
 		r.History, r.ConnState, r.ClosedBy,
-		csvTime(r.Start), csvTime(r.End),
+		csvTime(r.Start), csvTime(r.End), string(r.Duration.AppendJSON(nil)),
 		u(r.ClientPackets, 10), u(r.ServerPackets, 10),
 		u(r.ClientBytes, 10), u(r.ServerBytes, 10), u(r.MissedBytes, 10),
 		strconv.FormatBool(r.TLS.Offered),

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -21,6 +22,21 @@ func ip(s string) netip.Addr { return netip.MustParseAddr(s) }
 // MIXED host, a multi-line reply, an escaped banner, a long banner, a
 // record whose times are not in UTC and records without replies.
 func fixtureRecords() []classify.Record {
+	recs := fixtureRecordsWithoutIDs()
+	for i := range recs {
+		r := &recs[i]
+		// Made-up identifiers of the right shape (classify computes the
+		// real ones), and the duration classify would give.
+		r.UID = fmt.Sprintf("CFx%014d", r.ID*7919)
+		r.CommunityID = fmt.Sprintf("1:fixture%02d+connection/hashes=", r.ID)
+		if !r.End.IsZero() {
+			r.Duration = classify.Seconds(r.End.Sub(r.Start))
+		}
+	}
+	return recs
+}
+
+func fixtureRecordsWithoutIDs() []classify.Record {
 	cet := time.FixedZone("CET", 3600)
 	return []classify.Record{
 		{

@@ -20,6 +20,8 @@ func appendRecordJSON(b []byte, r *classify.Record) []byte {
 	var tc timeCache
 	b = append(b, `{"id":`...)
 	b = strconv.AppendUint(b, r.ID, 10)
+	b = appendKeyString(b, `,"uid":`, r.UID)
+	b = appendKeyString(b, `,"community_id":`, r.CommunityID)
 	b = appendKeyAddr(b, `,"client":"`, r.Client)
 	b = appendKeyUint(b, `,"client_port":`, uint64(r.ClientPort))
 	b = appendKeyAddr(b, `,"server":"`, r.Server)
@@ -34,6 +36,8 @@ func appendRecordJSON(b []byte, r *classify.Record) []byte {
 	b = appendKeyString(b, `,"closed_by":`, r.ClosedBy)
 	b = appendKeyTime(b, `,"start":"`, r.Start, &tc)
 	b = appendKeyTime(b, `,"end":"`, r.End, &tc)
+	b = append(b, `,"duration":`...)
+	b = r.Duration.AppendJSON(b)
 	b = append(b, `,"replies":`...)
 	if r.Replies == nil {
 		b = append(b, "null"...)

@@ -30,6 +30,7 @@ func (a *reusedArena) str(s string) string {
 // record returns r with its strings, replies and flags in the arena.
 func (a *reusedArena) record(r classify.Record) classify.Record {
 	a.bytes = make([]byte, 0, 1<<16) // one arena, never grown, so views stay put
+	r.UID, r.CommunityID = a.str(r.UID), a.str(r.CommunityID)
 	r.Banner, r.History, r.ConnState, r.ClosedBy = a.str(r.Banner), a.str(r.History), a.str(r.ConnState), a.str(r.ClosedBy)
 	r.Reason, r.Explanation = a.str(r.Reason), a.str(r.Explanation)
 	a.replies = a.replies[:0]

@@ -38,6 +38,7 @@ type analyzeJSON struct {
 // jsonConn is the part of a connection record the tests read.
 type jsonConn struct {
 	ID          uint64 `json:"id"`
+	CommunityID string `json:"community_id"`
 	Client      string `json:"client"`
 	Server      string `json:"server"`
 	ServerPort  uint16 `json:"server_port"`

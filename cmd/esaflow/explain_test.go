@@ -175,3 +175,38 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(strings.TrimSpace(s))
 	return n
 }
+
+// TestCommunityIDsAreTsharks: every record's community_id is the one
+// Wireshark's own implementation gives the connection's packets.
+func TestCommunityIDsAreTsharks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("tshark cross-check skipped in -short mode")
+	}
+	bin, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Skip("tshark not installed")
+	}
+	files, _ := filepath.Glob("../../testdata/captures/wild_*.pcap")
+	files = append(files, "../../testdata/sample.pcapng")
+	checked := 0
+	for _, f := range files {
+		out, err := exec.Command(bin, "-r", f, "--enable-protocol", "communityid", "-Y", "tcp",
+			"-T", "fields", "-e", "communityid").Output()
+		if err != nil {
+			t.Fatalf("tshark %s: %v", f, err)
+		}
+		known := map[string]bool{}
+		for _, id := range strings.Fields(string(out)) {
+			known[id] = true
+		}
+		for _, c := range records(t, "analyze", "-o", "json", f) {
+			if !known[c.CommunityID] {
+				t.Errorf("%s: connection %d's community_id %s is not one tshark gives", filepath.Base(f), c.ID, c.CommunityID)
+			}
+			checked++
+		}
+	}
+	if checked < 30 {
+		t.Fatalf("only %d connections checked", checked)
+	}
+}
