@@ -26,11 +26,11 @@ type Record struct {
 	// records with theirs.
 	CommunityID string     `json:"community_id"`
 	Client      netip.Addr `json:"client"`
-	ClientPort uint16     `json:"client_port"`
-	Server     netip.Addr `json:"server"`
-	ServerPort uint16     `json:"server_port"`
-	Verdict    Verdict    `json:"verdict"`
-	Outcome    Outcome    `json:"outcome"`
+	ClientPort  uint16     `json:"client_port"`
+	Server      netip.Addr `json:"server"`
+	ServerPort  uint16     `json:"server_port"`
+	Verdict     Verdict    `json:"verdict"`
+	Outcome     Outcome    `json:"outcome"`
 	// BannerCode is the code of the server's first reply (0 if none).
 	BannerCode int `json:"banner_code"`
 	// Banner is the text of the server's first reply line, escaped.
