@@ -44,3 +44,16 @@ func TestUIDIsStableAndTellsConnectionsApart(t *testing.T) {
 		seen[u], seen[v] = true, true
 	}
 }
+
+// TestSecondsAreWrittenExactly: durations as JSON numbers of seconds, the
+// fraction exact and without trailing zeros.
+func TestSecondsAreWrittenExactly(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0", 730 * time.Microsecond: "0.00073", 2 * time.Second: "2", 1500 * time.Millisecond: "1.5",
+		123456*time.Second + 123456789: "123456.123456789", -time.Millisecond: "-0.001",
+	} {
+		if got := string(Seconds(d).AppendJSON(nil)); got != want {
+			t.Errorf("%v: %s, want %s", d, got, want)
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +25,9 @@ type CheckOptions struct {
 	Init    bool
 	GroupBy string
 	TrackerOptions
+	// changed tells whether a flag was given on the command line (nil:
+	// none was).
+	changed func(name string) bool
 }
 
 func newCheckCmd(stdio IO) *cobra.Command {
@@ -48,7 +53,7 @@ not be read; 2 usage error or malformed expectations file.`,
 			if opts.Init == (opts.Expect != "") {
 				return usageErr(errors.New("check needs exactly one of --expect FILE or --init"))
 			}
-			opts.Files = args
+			opts.Files, opts.changed = args, cmd.Flags().Changed
 			return runCheck(cmd.Context(), &opts, stdio)
 		},
 	}
@@ -78,14 +83,6 @@ func (c *collector) Finish(*report.Stats) error { return nil }
 
 // runCheck is the check command without cobra: testable with buffers.
 func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
-	group, err := parseGroupBy(opts.GroupBy)
-	if err != nil {
-		return err
-	}
-	eopts, err := opts.engineOptions(stdio)
-	if err != nil {
-		return err
-	}
 	var spec *expect.Spec
 	if !opts.Init {
 		data, err := readBounded(ctx, opts.Expect, maxExpectBytes)
@@ -98,6 +95,17 @@ func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
 		if spec, err = expect.Parse(opts.Expect, data); err != nil {
 			return usageErr(err)
 		}
+		if err := opts.apply(spec.Options); err != nil {
+			return err
+		}
+	}
+	group, err := parseGroupBy(opts.GroupBy)
+	if err != nil {
+		return err
+	}
+	eopts, err := opts.engineOptions(stdio)
+	if err != nil {
+		return err
 	}
 	sources, failed, err := openSources(opts.Files, stdio)
 	if err != nil {
@@ -117,7 +125,7 @@ func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
 		return silentExit(ExitInput)
 	}
 	if opts.Init {
-		if err := expect.WriteInit(stdio.Out, opts.Files, col.agg.Hosts()); err != nil {
+		if err := expect.WriteInit(stdio.Out, opts.Files, opts.recorded(), col.agg.Hosts()); err != nil {
 			return outputErr(err)
 		}
 		return nil
@@ -182,4 +190,73 @@ func readBounded(ctx context.Context, name string, limit int64) ([]byte, error) 
 		return nil, fmt.Errorf("%s is larger than %d MiB: not an expectations file", name, limit>>20)
 	}
 	return data, nil
+}
+
+// optionValue returns the value of the option named name (one of
+// expect.OptionNames) as its flag would be written.
+func (o *CheckOptions) optionValue(name string) string {
+	switch name {
+	case "group-by":
+		return o.GroupBy
+	case "ports":
+		return o.Ports
+	case "idle-timeout":
+		return o.IdleTimeout.String()
+	case "max-conns":
+		return strconv.Itoa(o.MaxConns)
+	case "filter":
+		return o.BPF
+	}
+	return ""
+}
+
+// given tells whether the flag name was given on the command line.
+func (o *CheckOptions) given(name string) bool { return o.changed != nil && o.changed(name) }
+
+// recorded returns the options --init writes into the expectations: the
+// grouping always, the others when given, so that check reads the
+// captures as --init did.
+func (o *CheckOptions) recorded() map[string]string {
+	out := map[string]string{"group-by": o.GroupBy}
+	for _, name := range expect.OptionNames {
+		if name != "group-by" && o.given(name) {
+			out[name] = o.optionValue(name)
+		}
+	}
+	return out
+}
+
+// apply takes the options an expectations file records: each one not
+// given on the command line is set as if it were; one given with another
+// value is a usage error naming both.
+func (o *CheckOptions) apply(options map[string]string) error {
+	for _, name := range expect.OptionNames {
+		v, ok := options[name]
+		if !ok {
+			continue
+		}
+		if o.given(name) {
+			if cur := o.optionValue(name); cur != v {
+				return usageErr(fmt.Errorf("--%s %s, but %s was written for %s: %s; drop --%s or write the expectations again", name, cur, o.Expect, name, v, name))
+			}
+			continue
+		}
+		var err error
+		switch name {
+		case "group-by":
+			o.GroupBy = v
+		case "ports":
+			o.Ports, o.PortsOnly = v, true
+		case "idle-timeout":
+			o.IdleTimeout, err = time.ParseDuration(v)
+		case "max-conns":
+			o.MaxConns, err = strconv.Atoi(v)
+		case "filter":
+			o.BPF = v
+		}
+		if err != nil {
+			return usageErr(fmt.Errorf("%s: options: %s: %w", o.Expect, name, err))
+		}
+	}
+	return nil
 }

@@ -157,3 +157,32 @@ func TestCheckUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckInitRecordsItsOptions: expectations written with --init record the
+// options the captures were read with, so that checking them against the
+// same captures passes without repeating the options; giving one with
+// another value is refused, naming both.
+func TestCheckInitRecordsItsOptions(t *testing.T) {
+	captures := []string{"../../testdata/sample.pcapng", "../../testdata/captures/wild_odd_ports.pcap"}
+	for _, init := range [][]string{
+		{"--group-by", "server"},
+		{"--ports", "25,2526,8025", "--idle-timeout", "30s"},
+		{"--max-conns", "100", "--group-by", "server"},
+	} {
+		code, expectations, errs := run(append(append([]string{"check", "--init"}, init...), captures...)...)
+		if code != ExitOK {
+			t.Fatalf("--init %v: exit %d: %s", init, code, errs)
+		}
+		file := writeTemp(t, "policy.yaml", []byte(expectations))
+		code, out, errs := run(append([]string{"check", "--expect", file}, captures...)...)
+		if code != ExitOK || !strings.Contains(out, " 0 failed") {
+			t.Errorf("--init %v, then check without the options: exit %d\n%s%s\n%s", init, code, out, errs, expectations)
+		}
+		if init[0] == "--group-by" {
+			code, _, errs = run(append([]string{"check", "--expect", file, "--group-by", "client"}, captures...)...)
+			if code != ExitUsage || !strings.Contains(errs, "--group-by client, but") || !strings.Contains(errs, "group-by: server") {
+				t.Errorf("--group-by against the file's: exit %d, stderr %q", code, errs)
+			}
+		}
+	}
+}

@@ -3,21 +3,30 @@ package expect
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/esaflow/esaflow/report"
 )
 
 // WriteInit writes an expectations file that the capture satisfies
-// today: every host's verdict, with the outcome when all its ACCEPT
-// connections share one, as a starting point to edit.
-func WriteInit(w io.Writer, sources []string, hosts []report.Host) error {
+// today: the options it was analysed with (by flag name, see OptionNames),
+// so that check reads the capture the same way, and every host's verdict,
+// with the outcome when all its ACCEPT connections share one, as a
+// starting point to edit.
+func WriteInit(w io.Writer, sources []string, options map[string]string, hosts []report.Host) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# esaflow check expectations, written by esaflow check --init from:\n")
 	for _, s := range sources {
 		fmt.Fprintf(&b, "#   %s\n", s)
 	}
-	b.WriteString("# Edit to state the behaviour you intend; see the README (esaflow check).\n")
+	b.WriteString("# Edit to state the behaviour you intend; see docs/commands.md (esaflow check).\n")
+	b.WriteString("# The options the captures were read with: check applies them.\noptions:\n")
+	for _, name := range OptionNames {
+		if v, ok := options[name]; ok {
+			fmt.Fprintf(&b, "  %s: %s\n", name, strconv.Quote(v))
+		}
+	}
 	if len(hosts) == 0 {
 		b.WriteString("# The capture holds no SMTP connection.\nforbid: [NO_ANSWER]\n")
 		_, err := io.WriteString(w, b.String())

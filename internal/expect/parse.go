@@ -75,8 +75,10 @@ func Parse(name string, data []byte) (*Spec, error) {
 		case "forbid":
 			spec.ForbidLine = k.Line
 			spec.Forbid, err = p.verdicts(v)
+		case "options":
+			spec.Options, err = p.options(v)
 		default:
-			err = p.errf(k, "unknown key %q (expected hosts, connections or forbid)", k.Value)
+			err = p.errf(k, "unknown key %q (expected hosts, connections, forbid or options)", k.Value)
 		}
 		if err != nil {
 			return nil, err
@@ -318,4 +320,28 @@ func verdictNames() string {
 		names = append(names, v.String())
 	}
 	return strings.Join(names, ", ")
+}
+
+// options reads the options mapping: each key one of OptionNames, each
+// value a scalar.
+func (p parser) options(n *yaml.Node) (map[string]string, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, p.errf(n, "options: expected a mapping of flag names to values")
+	}
+	out := make(map[string]string)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		known := false
+		for _, name := range OptionNames {
+			known = known || k.Value == name
+		}
+		if !known {
+			return nil, p.errf(k, "options: unknown option %q (expected %s)", k.Value, strings.Join(OptionNames, ", "))
+		}
+		if v.Kind != yaml.ScalarNode {
+			return nil, p.errf(v, "options: %s: expected a single value", k.Value)
+		}
+		out[k.Value] = v.Value
+	}
+	return out, nil
 }

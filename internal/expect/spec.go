@@ -13,7 +13,15 @@ type Spec struct {
 	Connections []ConnRule
 	Forbid      []classify.Verdict
 	ForbidLine  int
+	// Options are the analysis settings the expectations were written
+	// for (check --init records them), by flag name without its dashes:
+	// group-by, ports, idle-timeout, max-conns, filter. check applies them
+	// unless the command line gives them, and refuses a different value.
+	Options map[string]string
 }
+
+// OptionNames are the settings an expectations file may record.
+var OptionNames = []string{"group-by", "ports", "idle-timeout", "max-conns", "filter"}
 
 // HostRule expects every host in Prefix (at least one must exist) to have
 // one of Verdicts ("MIXED" allowed), and optionally every ACCEPT
