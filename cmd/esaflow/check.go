@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -107,9 +109,13 @@ func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
 	if err != nil {
 		return err
 	}
-	sources, failed, err := openSources(opts.Files, stdio)
+	// What goes wrong with the inputs also goes to the JUnit file.
+	var problems bytes.Buffer
+	inputIO := stdio
+	inputIO.Err = io.MultiWriter(stdio.Err, &problems)
+	sources, failed, err := openSources(opts.Files, inputIO)
 	if err != nil {
-		return err
+		return opts.junitError(err, problems.String(), stdio)
 	}
 	defer closeSources(sources)
 	col := &collector{agg: report.NewAggregator(group)}
@@ -122,7 +128,10 @@ func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
 	}
 	if failed || len(st.Warnings) > 0 {
 		// A damaged capture cannot be trusted to pass or fail.
-		return silentExit(ExitInput)
+		for _, w := range st.Warnings {
+			fmt.Fprintf(&problems, "esaflow: warning: %s\n", w)
+		}
+		return opts.junitError(silentExit(ExitInput), problems.String(), stdio)
 	}
 	if opts.Init {
 		if err := expect.WriteInit(stdio.Out, opts.Files, opts.recorded(), col.agg.Hosts()); err != nil {
@@ -259,4 +268,34 @@ func (o *CheckOptions) apply(options map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// junitError writes, with --junit, a JUnit file with one error per line of
+// problems (the inputs that could not be read), so that CI shows why the
+// check could not be made; it returns err, or an output error when the
+// file cannot be written (the input's problem still said on stderr).
+func (o *CheckOptions) junitError(err error, problems string, stdio IO) error {
+	if o.JUnit == "" || o.Init {
+		return err
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(problems), "\n") {
+		if l = strings.TrimPrefix(strings.TrimSpace(l), "esaflow: "); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		lines = []string{err.Error()}
+	}
+	f, cerr := os.Create(o.JUnit)
+	if cerr == nil {
+		cerr = expect.WriteJUnitError(f, "", lines)
+		if e := f.Close(); cerr == nil {
+			cerr = e
+		}
+	}
+	if cerr != nil {
+		fmt.Fprintf(stdio.Err, "esaflow: --junit: %v\n", cerr)
+	}
+	return err
 }

@@ -186,3 +186,30 @@ func TestCheckInitRecordsItsOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestDamagedCaptureStillYieldsAJUnitFile: a capture that is not one, or
+// one cut short, makes check exit 1 and still write the JUnit file, each
+// problem an error in it, so that CI shows why no expectation was checked.
+func TestDamagedCaptureStillYieldsAJUnitFile(t *testing.T) {
+	expectations := writeTemp(t, "policy.yaml", []byte("forbid: [NO_ANSWER]\n"))
+	data, err := os.ReadFile("../../testdata/sample.pcapng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, input := range map[string][]byte{
+		"notes.txt":  []byte("not a capture at all\n"),
+		"cut.pcapng": data[:len(data)*2/3],
+	} {
+		file := writeTemp(t, name, input)
+		junit := filepath.Join(t.TempDir(), "check.xml")
+		code, _, errs := run("check", "--expect", expectations, "--junit", junit, file)
+		out, err := os.ReadFile(junit)
+		if code != ExitInput || err != nil {
+			t.Errorf("%s: exit %d, JUnit file: %v; stderr %q", name, code, err, errs)
+			continue
+		}
+		if !strings.Contains(string(out), `errors="1"`) || !strings.Contains(string(out), "<error message=") || !strings.Contains(string(out), name) {
+			t.Errorf("%s: the JUnit file does not carry the error:\n%s", name, out)
+		}
+	}
+}

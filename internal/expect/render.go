@@ -42,6 +42,7 @@ type junitSuites struct {
 	XMLName xml.Name     `xml:"testsuites"`
 	Tests   int          `xml:"tests,attr"`
 	Fails   int          `xml:"failures,attr"`
+	Errors  int          `xml:"errors,attr"`
 	Suites  []junitSuite `xml:"testsuite"`
 }
 
@@ -57,12 +58,29 @@ type junitCase struct {
 	Class   string        `xml:"classname,attr"`
 	Name    string        `xml:"name,attr"`
 	Failure *junitFailure `xml:"failure,omitempty"`
+	Error   *junitFailure `xml:"error,omitempty"`
 }
 
 type junitFailure struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
 	Body    string `xml:",chardata"`
+}
+
+// WriteJUnitError writes a JUnit XML file for a check that could not be
+// made: one testcase per input problem (a capture that is not one, a
+// damaged file), each an error with the problem as its message, so that a
+// CI system shows why instead of finding no report.
+func WriteJUnitError(w io.Writer, suite string, problems []string) error {
+	if suite == "" {
+		suite = "esaflow check"
+	}
+	s := junitSuite{Name: suite, Tests: len(problems), Errors: len(problems)}
+	for i, p := range problems {
+		s.Cases = append(s.Cases, junitCase{Class: "esaflow.check", Name: fmt.Sprintf("input %d", i+1),
+			Error: &junitFailure{Message: p, Type: "input", Body: p}})
+	}
+	return writeJUnitDoc(w, junitSuites{Tests: len(problems), Errors: len(problems), Suites: []junitSuite{s}})
 }
 
 // WriteJUnit writes the results as JUnit XML: one testsuite "esaflow
@@ -80,7 +98,11 @@ func WriteJUnit(w io.Writer, suite string, rs []Result) error {
 		}
 		s.Cases = append(s.Cases, c)
 	}
-	doc := junitSuites{Tests: len(rs), Fails: failed, Suites: []junitSuite{s}}
+	return writeJUnitDoc(w, junitSuites{Tests: len(rs), Fails: failed, Suites: []junitSuite{s}})
+}
+
+// writeJUnitDoc writes doc as an indented XML document.
+func writeJUnitDoc(w io.Writer, doc junitSuites) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
