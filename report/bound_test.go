@@ -47,7 +47,7 @@ func TestHostsPastTheBoundShareOneRow(t *testing.T) {
 		t.Errorf("%d connections counted, want 250", total)
 	}
 	var b bytes.Buffer
-	if err := writeHostTable(&b, hosts); err != nil || !strings.Contains(b.String(), "(more hosts)") {
+	if err := (tableLayout{}).writeHostTable(&b, hosts); err != nil || !strings.Contains(b.String(), "(more hosts)") {
 		t.Errorf("table %v:\n%s", err, b.String())
 	}
 }

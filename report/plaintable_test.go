@@ -86,3 +86,28 @@ func TestTablesIgnoreTheLocale(t *testing.T) {
 		t.Errorf("the table depends on the East Asian width setting:\n%s\n---\n%s", wide, narrow)
 	}
 }
+
+// TestTablesFitTheTerminal: at 80 and 120 columns, every line of both
+// tables fits (cut text columns, or a note naming the columns left out);
+// without a width the lines are whole, and --wide adds the times.
+func TestTablesFitTheTerminal(t *testing.T) {
+	for _, width := range []int{80, 120} {
+		out := render(t, Options{Format: FormatTable, Flows: true, Width: width}, fixtureRecords(), fixtureStats())
+		for _, line := range strings.Split(string(out), "\n") {
+			if line == "" || strings.HasPrefix(line, "(") || strings.HasPrefix(line, "  ") || strings.HasPrefix(line, "warning:") || strings.HasPrefix(line, "flag evidence") || strings.HasPrefix(line, "flags:") {
+				continue // notes, legends and warnings wrap as prose
+			}
+			if w := cellWidth(line); w > width {
+				t.Errorf("width %d: a line of %d columns: %q", width, w, line)
+			}
+		}
+	}
+	whole := string(render(t, Options{Format: FormatTable, Flows: true}, fixtureRecords(), fixtureStats()))
+	if strings.Contains(whole, "left out") || strings.Contains(whole, "FIRST") {
+		t.Errorf("without a width, columns are left out or the wide ones shown:\n%s", whole)
+	}
+	wide := string(render(t, Options{Format: FormatTable, Flows: true, Wide: true}, fixtureRecords(), fixtureStats()))
+	if !strings.Contains(wide, "START (UTC)") || !strings.Contains(wide, "FIRST (UTC)") || !strings.Contains(wide, "HISTORY") {
+		t.Errorf("--wide lacks the times or the history:\n%s", wide)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/esaflow/esaflow/classify"
 )
@@ -17,6 +18,16 @@ type Options struct {
 	// MaxHosts bounds the hosts the table and JSON formats keep apart
 	// (see NewBoundedAggregator); 0 keeps every one.
 	MaxHosts int
+	// Wide makes the tables show every column (times, history, who
+	// closed, TLS); by default they show those that fit a terminal.
+	Wide bool
+	// Width, when positive, is the most columns a table line may take (a
+	// terminal's width): the text columns (detail, banner, reason, flags)
+	// are cut with "…" until the table fits. 0: no limit (a pipe, a file).
+	Width int
+	// Location is the time zone of the tables' times, named in their
+	// headers; nil is UTC. Other formats always write UTC.
+	Location *time.Location
 }
 
 // DefaultMaxHosts is the bound on hosts esaflow analyze keeps apart.
@@ -57,7 +68,8 @@ var errFinished = errors.New("report: renderer already finished")
 func New(w io.Writer, opts Options) Renderer {
 	switch opts.Format {
 	case FormatTable:
-		return &tableRenderer{w: w, flows: opts.Flows, maxRows: maxFlowRows, agg: NewBoundedAggregator(opts.GroupBy, opts.MaxHosts)}
+		return &tableRenderer{w: w, flows: opts.Flows, maxRows: maxFlowRows, agg: NewBoundedAggregator(opts.GroupBy, opts.MaxHosts),
+			layout: tableLayout{wide: opts.Wide, width: opts.Width, loc: opts.Location}}
 	case FormatJSON:
 		return &jsonRenderer{w: w, agg: NewBoundedAggregator(opts.GroupBy, opts.MaxHosts)}
 	case FormatJSONL:

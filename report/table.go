@@ -14,10 +14,11 @@ import (
 // tableRenderer prints the per-host table and the totals, and with flows
 // the per-connection table before them. It writes everything in Finish.
 type tableRenderer struct {
-	w     io.Writer
-	flows bool
-	agg   *Aggregator
-	conns collector // records for the per-connection table, if flows
+	w      io.Writer
+	flows  bool
+	layout tableLayout
+	agg    *Aggregator
+	conns  collector // records for the per-connection table, if flows
 	// maxRows is maxFlowRows (tests make it small); flowsLeft counts
 	// the connections past it.
 	maxRows, flowsLeft int
@@ -61,7 +62,7 @@ func (t *tableRenderer) Finish(stats *Stats) error {
 			return err
 		}
 		if len(recs) > 0 {
-			if err := writeFlowTable(&b, recs); err != nil {
+			if err := t.layout.writeFlowTable(&b, recs); err != nil {
 				return err
 			}
 			if t.flowsLeft > 0 {
@@ -73,7 +74,7 @@ func (t *tableRenderer) Finish(stats *Stats) error {
 	}
 	if len(hosts) == 0 {
 		b.WriteString("no connections\n")
-	} else if err := writeHostTable(&b, hosts); err != nil {
+	} else if err := t.layout.writeHostTable(&b, hosts); err != nil {
 		return err
 	}
 	b.WriteByte('\n')
@@ -82,8 +83,15 @@ func (t *tableRenderer) Finish(stats *Stats) error {
 	return err
 }
 
+// hostColumns are the per-host table's columns.
+var hostColumns = []column{
+	{name: "HOST"}, {name: "CONNS"}, {name: "VERDICT"}, {name: "DETAIL", shrink: true},
+	{name: "REASON", shrink: true}, {name: "FIRST", wide: true, time: true}, {name: "LAST", wide: true, time: true},
+	{name: "FLAGS", shrink: true}, // last: a long list pads no other column
+}
+
 // writeHostTable writes the per-host table.
-func writeHostTable(w io.Writer, hosts []Host) error {
+func (l tableLayout) writeHostTable(w io.Writer, hosts []Host) error {
 	rows := make([][]string, len(hosts))
 	for i, h := range hosts {
 		name := h.Addr.String()
@@ -96,21 +104,31 @@ func writeHostTable(w io.Writer, hosts []Host) error {
 			h.Verdict,
 			hostDetail(h),
 			shorten(h.Reason, reasonWidth),
-			formatTableTime(h.First),
-			formatTableTime(h.Last),
-			joinCounts(h.Flags, noRank), // last: a long list pads no other column
+			l.time(h.First),
+			l.time(h.Last),
+			joinCounts(h.Flags, noRank),
 		}
 	}
-	return writePlainTable(w, []string{"HOST", "CONNS", "VERDICT", "DETAIL", "REASON", "FIRST", "LAST", "FLAGS"}, rows)
+	return l.write(w, hostColumns, rows)
+}
+
+// flowTableColumns are the per-connection table's columns, in flowRow's
+// order.
+var flowTableColumns = []column{
+	{name: "ID"}, {name: "START", wide: true, time: true}, {name: "CLIENT"}, {name: "SERVER"},
+	{name: "VERDICT"}, {name: "OUTCOME"}, {name: "BANNER", shrink: true}, {name: "HISTORY", wide: true},
+	{name: "CLOSED BY", wide: true}, {name: "TLS", wide: true}, {name: "REASON", shrink: true},
+	{name: "FLAGS", shrink: true},
 }
 
 // writeFlowTable writes the per-connection table.
-func writeFlowTable(w io.Writer, recs []classify.Record) error {
+func (l tableLayout) writeFlowTable(w io.Writer, recs []classify.Record) error {
 	rows := make([][]string, len(recs))
 	for i := range recs {
 		rows[i] = flowRow(&recs[i])
+		rows[i][1] = l.time(recs[i].Start)
 	}
-	return writePlainTable(w, flowHeader(), rows)
+	return l.write(w, flowTableColumns, rows)
 }
 
 // writeTotals writes one line per verdict that occurs, in classify's order,

@@ -25,7 +25,7 @@ func main() {
 		stop()
 	}()
 	stdio := IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, ErrTerminal: isTerminal(os.Stderr), Now: time.Now,
-		Terminal: func() bool { return isTerminal(os.Stdout) }, Getenv: os.Getenv}
+		Terminal: func() bool { return isTerminal(os.Stdout) }, Width: func() int { return terminalWidth(os.Stdout) }, Getenv: os.Getenv}
 	if path := os.Getenv("ESAFLOW_CPUPROFILE"); path != "" {
 		// A developer's aid: a CPU profile of the whole run (go tool pprof).
 		f, err := os.Create(path)
@@ -50,3 +50,15 @@ func main() {
 // /dev/null), so that CI logs and redirected output never get a progress
 // line or colours.
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// terminalWidth is the width of the terminal f is, 0 when it is none.
+func terminalWidth(f *os.File) int {
+	if !isTerminal(f) {
+		return 0
+	}
+	w, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
+}

@@ -20,6 +20,9 @@ type IO struct {
 	// Terminal reports whether Out is a terminal, where colours may be
 	// used; nil means it is not.
 	Terminal func() bool
+	// Width returns the width in columns of the terminal Out is, 0 when it
+	// is not one (nil: 0): tables are cut to fit it.
+	Width func() int
 	// Getenv reads an environment variable (NO_COLOR); nil reads none.
 	Getenv func(string) string
 	// ErrTerminal tells that Err is a terminal, where a progress line may
