@@ -41,17 +41,33 @@ type LadderOptions struct {
 	// Color adds ANSI colours: client arrows cyan, server arrows yellow,
 	// resets red.
 	Color bool
+	// Width is the most columns a line takes (a terminal's width); 0 is
+	// the default, 100, which pastes well into an issue. It is taken
+	// between 60 and 240.
+	Width int
 }
 
-// Ladder geometry: every line fits in ladderWidth columns.
+// ladderGeom is the geometry of one drawing: its width, the lane between
+// the two posts, the widest label an arrow holds.
+type ladderGeom struct{ width, lane, label int }
+
+// geometry returns the drawing's geometry for opts.
+func (opts LadderOptions) geometry() ladderGeom {
+	w := opts.Width
+	if w <= 0 {
+		w = ladderWidth
+	}
+	w = min(max(w, 60), 240)
+	lane := w - ladderIndent - 2
+	return ladderGeom{width: w, lane: lane, label: lane - 2 - len("---- ") - len(" ->")}
+}
+
+// Ladder geometry: by default every line fits in ladderWidth columns.
 const (
 	ladderWidth     = 100
 	ladderTimeWidth = 12 // "+0.000512s", right-aligned
 	ladderGap       = 2
-	ladderLane      = 84 // from the client's post to the server's post
 	ladderIndent    = ladderTimeWidth + ladderGap
-	// ladderLabel is the widest label an arrow holds.
-	ladderLabel = ladderLane - 2 - len("---- ") - len(" ->")
 	// ladderHead and ladderTail bound a long ladder: the first
 	// ladderHead and the last ladderTail packets are drawn.
 	ladderHead = 400
@@ -72,10 +88,12 @@ const (
 // WriteLadder draws one connection as a packet ladder, like the Cisco
 // articles draw REJECT and TCPREFUSE: a header with the two sides, one
 // arrow per packet with its time since the first packet, then the verdict
-// and how it was decided. The output is ASCII, at most 100 columns wide
-// (without the colour sequences), and depends only on l.
+// and how it was decided. The output is ASCII, at most opts.Width columns
+// wide (100 by default; without the colour sequences), and depends only on
+// l and opts.
 func WriteLadder(w io.Writer, l *Ladder, opts LadderOptions) error {
 	var b bytes.Buffer
+	g := opts.geometry()
 	r := l.Record
 	title := fmt.Sprintf("connection %d: %s", r.ID, r.Verdict)
 	if r.Outcome != classify.OutcomeNone {
@@ -85,24 +103,24 @@ func WriteLadder(w io.Writer, l *Ladder, opts LadderOptions) error {
 		title += "  (" + formatTableTime(r.Start) + " UTC)"
 	}
 	b.WriteString(paint(opts.Color, ansiBold, title) + "\n\n")
-	writeLadderSides(&b, formatEndpoint(r.Client, r.ClientPort), formatEndpoint(r.Server, r.ServerPort))
-	writeLadderPackets(&b, l.Packets, opts.Color)
+	writeLadderSides(&b, g, formatEndpoint(r.Client, r.ClientPort), formatEndpoint(r.Server, r.ServerPort))
+	writeLadderPackets(&b, g, l.Packets, opts.Color)
 	b.WriteString("\n")
-	writeLadderSummary(&b, r)
+	writeLadderSummary(&b, g, r)
 	_, err := w.Write(b.Bytes())
 	return err
 }
 
 // writeLadderSides writes the column titles: the client on the left post,
 // the server right-aligned on the right post.
-func writeLadderSides(b *bytes.Buffer, client, server string) {
+func writeLadderSides(b *bytes.Buffer, g ladderGeom, client, server string) {
 	pad := strings.Repeat(" ", ladderIndent)
 	pair := func(left, right string) {
-		n := ladderLane - len(left) - len(right)
+		n := g.lane - len(left) - len(right)
 		if n < 1 {
 			// Long IPv6 addresses: one side per line.
 			b.WriteString(pad + left + "\n")
-			b.WriteString(pad + strings.Repeat(" ", max(ladderLane-len(right), 0)) + right + "\n")
+			b.WriteString(pad + strings.Repeat(" ", max(g.lane-len(right), 0)) + right + "\n")
 			return
 		}
 		b.WriteString(pad + left + strings.Repeat(" ", n) + right + "\n")
@@ -113,7 +131,7 @@ func writeLadderSides(b *bytes.Buffer, client, server string) {
 
 // writeLadderPackets writes one arrow per packet; a long ladder loses its
 // middle.
-func writeLadderPackets(b *bytes.Buffer, pkts []LadderPacket, color bool) {
+func writeLadderPackets(b *bytes.Buffer, g ladderGeom, pkts []LadderPacket, color bool) {
 	if len(pkts) == 0 {
 		b.WriteString(strings.Repeat(" ", ladderIndent) + "(no packet of this connection was found)\n")
 		return
@@ -122,13 +140,13 @@ func writeLadderPackets(b *bytes.Buffer, pkts []LadderPacket, color bool) {
 	for i := range pkts {
 		if len(pkts) > ladderHead+ladderTail && i == ladderHead {
 			skipped := len(pkts) - ladderHead - ladderTail
-			fmt.Fprintf(b, "%*s  |%s|\n", ladderTimeWidth, "", centre(fmt.Sprintf(" ... %d packets not drawn ... ", skipped), ladderLane-2))
+			fmt.Fprintf(b, "%*s  |%s|\n", ladderTimeWidth, "", centre(fmt.Sprintf(" ... %d packets not drawn ... ", skipped), g.lane-2))
 		}
 		if len(pkts) > ladderHead+ladderTail && i >= ladderHead && i < len(pkts)-ladderTail {
 			continue
 		}
 		p := &pkts[i]
-		fmt.Fprintf(b, "%*s  |%s|\n", ladderTimeWidth, relTime(p.Time.Sub(first)), arrow(p, color))
+		fmt.Fprintf(b, "%*s  |%s|\n", ladderTimeWidth, relTime(p.Time.Sub(first)), arrow(g, p, color))
 	}
 }
 
@@ -143,9 +161,9 @@ func relTime(d time.Duration) string {
 
 // arrow draws the inside of one lane: "---- SYN ------>" or
 // "<--- 554 ... ----".
-func arrow(p *LadderPacket, color bool) string {
-	label := packetLabel(p)
-	inner := ladderLane - 2
+func arrow(g ladderGeom, p *LadderPacket, color bool) string {
+	label := packetLabel(g, p)
+	inner := g.lane - 2
 	var s string
 	if p.FromClient {
 		s = "---- " + label + " " + strings.Repeat("-", inner-len("---- ")-len(label)-2) + ">"
@@ -161,10 +179,10 @@ func arrow(p *LadderPacket, color bool) string {
 	return paint(color, ansiServer, s)
 }
 
-// packetLabel is the text on a packet's arrow, at most ladderLabel
+// packetLabel is the text on a packet's arrow, at most g.label
 // columns: the flags of a segment without payload, else its content with
 // the flags when they say more than PSH/ACK.
-func packetLabel(p *LadderPacket) string {
+func packetLabel(g ladderGeom, p *LadderPacket) string {
 	label := ladderText(p.Flags)
 	var suffix string
 	if p.Content != "" {
@@ -176,32 +194,32 @@ func packetLabel(p *LadderPacket) string {
 	if p.Retransmission {
 		suffix += " (retransmission)"
 	}
-	return shortenASCII(label, ladderLabel-len(suffix)) + suffix
+	return shortenASCII(label, g.label-len(suffix)) + suffix
 }
 
 // writeLadderSummary writes the verdict and everything the record tells
 // about how it was decided.
-func writeLadderSummary(b *bytes.Buffer, r *classify.Record) {
+func writeLadderSummary(b *bytes.Buffer, g ladderGeom, r *classify.Record) {
 	verdict := r.Verdict.String()
 	if r.Outcome != classify.OutcomeNone {
 		verdict += ", outcome " + r.Outcome.String()
 	}
-	summaryLine(b, "verdict", verdict)
-	summaryLine(b, "explanation", r.Explanation)
+	summaryLine(b, g, "verdict", verdict)
+	summaryLine(b, g, "explanation", r.Explanation)
 	if r.Reason != "" {
-		summaryLine(b, "reason", r.Reason)
+		summaryLine(b, g, "reason", r.Reason)
 	}
 	if r.BannerCode != 0 {
-		summaryLine(b, "banner", fmt.Sprintf("%d %s", r.BannerCode, firstLine(r.Banner)))
+		summaryLine(b, g, "banner", fmt.Sprintf("%d %s", r.BannerCode, firstLine(r.Banner)))
 	}
 	for i, f := range r.Flags {
 		key := ""
 		if i == 0 {
 			key = "flags"
 		}
-		summaryLine(b, key, string(f.Name)+": "+f.Evidence)
+		summaryLine(b, g, key, string(f.Name)+": "+f.Evidence)
 		if help := classify.FlagHelp(f.Name); help != "" {
-			summaryLine(b, "", "  "+help)
+			summaryLine(b, g, "", "  "+help)
 		}
 	}
 	history := r.History
@@ -211,11 +229,11 @@ func writeLadderSummary(b *bytes.Buffer, r *classify.Record) {
 	if r.ClosedBy != "" {
 		history += ", closed by " + r.ClosedBy
 	}
-	summaryLine(b, "history", history)
+	summaryLine(b, g, "history", history)
 	if tls := tlsSummary(&r.TLS); tls != "" {
-		summaryLine(b, "tls", tls)
+		summaryLine(b, g, "tls", tls)
 	}
-	summaryLine(b, "packets", fmt.Sprintf("client %d (%d bytes of payload), server %d (%d bytes of payload)",
+	summaryLine(b, g, "packets", fmt.Sprintf("client %d (%d bytes of payload), server %d (%d bytes of payload)",
 		r.ClientPackets, r.ClientBytes, r.ServerPackets, r.ServerBytes))
 }
 
@@ -258,10 +276,10 @@ func tlsSummary(t *classify.TLS) string {
 
 // summaryLine writes "key  value", the value wrapped at ladderWidth
 // columns under itself.
-func summaryLine(b *bytes.Buffer, key, value string) {
+func summaryLine(b *bytes.Buffer, g ladderGeom, key, value string) {
 	indent := strings.Repeat(" ", ladderKeyWidth+2)
 	prefix := fmt.Sprintf("  %-*s", ladderKeyWidth, key)
-	for i, line := range wrapWords(ladderText(value), ladderWidth-len(indent)) {
+	for i, line := range wrapWords(ladderText(value), g.width-len(indent)) {
 		if i > 0 {
 			prefix = indent
 		}

@@ -145,3 +145,31 @@ func TestLadderColoursArrowsBySideAndResetsRed(t *testing.T) {
 		}
 	}
 }
+
+// TestLadderFitsTheTerminalWidth: at 80 and 120 columns every line of a
+// ladder fits, the arrows span the width given, and a long label is cut
+// to the room there is.
+func TestLadderFitsTheTerminalWidth(t *testing.T) {
+	rec := tcpRefuseRecord()
+	long := strings.Repeat("250-a rather long reply line ", 8)
+	pkts := []LadderPacket{
+		{Time: ladderT0, FromClient: true, Flags: "SYN"},
+		{Time: ladderT0.Add(time.Millisecond), Flags: "PSH/ACK", Content: long},
+	}
+	for _, width := range []int{80, 120} {
+		var b bytes.Buffer
+		if err := WriteLadder(&b, &Ladder{Record: rec, Packets: pkts}, LadderOptions{Width: width}); err != nil {
+			t.Fatal(err)
+		}
+		widest := 0
+		for _, line := range strings.Split(b.String(), "\n") {
+			if len(line) > width {
+				t.Errorf("width %d: a line of %d columns: %q", width, len(line), line)
+			}
+			widest = max(widest, len(line))
+		}
+		if widest < width-2 {
+			t.Errorf("width %d: the widest line is %d columns; the arrows should span the width", width, widest)
+		}
+	}
+}

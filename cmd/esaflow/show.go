@@ -214,6 +214,9 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 
 	out := bufio.NewWriterSize(stdio.Out, 64<<10)
 	lopts := report.LadderOptions{Color: stdio.colour(opts.NoColor)}
+	if stdio.Width != nil {
+		lopts.Width = stdio.Width() // on a terminal, its width; else the default 100
+	}
 	for i, r := range picked {
 		if i > 0 {
 			out.WriteString("\n")
