@@ -52,6 +52,9 @@ func (s *session) close(c *flow.ConnInfo, why flow.CloseReason) *Record {
 	if r.Replies == nil {
 		r.Replies = []Reply{}
 	}
+	if r.RcptTo == nil {
+		r.RcptTo = []string{} // an empty list, as the Replies, never nil
+	}
 	var expl []byte
 	r.Verdict, expl = s.verdict(s.expl[:0], c, why)
 	if r.Verdict == VerdictAccept {

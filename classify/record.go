@@ -53,6 +53,17 @@ type Record struct {
 	// RepliesOmitted counts the rest.
 	Replies        []Reply `json:"replies"`
 	RepliesOmitted int     `json:"replies_omitted,omitempty"`
+	// Helo is the name the client's first HELO or EHLO gave, MailFrom the
+	// path of its first MAIL FROM ("" for the null sender <> as for none),
+	// RcptTo the paths of its RCPT TO commands (at most MaxRcptTo;
+	// RcptToOmitted counts the rest), all escaped, and Messages the
+	// messages the server accepted (a 2xx to the end of DATA or to BDAT
+	// LAST): Zeek's smtp.log helo, mailfrom and rcptto.
+	Helo          string   `json:"helo"`
+	MailFrom      string   `json:"mail_from"`
+	RcptTo        []string `json:"rcpt_to"`
+	RcptToOmitted int      `json:"rcpt_to_omitted,omitempty"`
+	Messages      int      `json:"messages"`
 	// TLS tells what happened with STARTTLS or implicit TLS.
 	TLS TLS `json:"tls"`
 	// Flags name what a middlebox or the capture itself did to the
@@ -79,6 +90,9 @@ type Record struct {
 // MaxReplies bounds the replies kept per connection, so that a session
 // with thousands of RCPT commands keeps bounded memory.
 const MaxReplies = 64
+
+// MaxRcptTo bounds the recipients kept per connection.
+const MaxRcptTo = 100
 
 // Reply is one server reply and the command it answered.
 type Reply struct {
@@ -159,6 +173,13 @@ func (r *Record) Clone() Record {
 		for i, rp := range r.Replies {
 			rp.Command, rp.Enhanced, rp.Text = strings.Clone(rp.Command), strings.Clone(rp.Enhanced), strings.Clone(rp.Text)
 			c.Replies[i] = rp
+		}
+	}
+	c.Helo, c.MailFrom = strings.Clone(r.Helo), strings.Clone(r.MailFrom)
+	if r.RcptTo != nil {
+		c.RcptTo = make([]string, len(r.RcptTo))
+		for i, s := range r.RcptTo {
+			c.RcptTo[i] = strings.Clone(s)
 		}
 	}
 	if r.Flags != nil {

@@ -137,6 +137,7 @@ func (s *session) finishReply(t time.Time) {
 		case 2:
 			if (cmd.v == verbDataEnd || cmd.last) && code != 221 {
 				s.delivered = true // 221 is a goodbye, not an acceptance
+				s.rec.Messages++
 			}
 		case 5:
 			s.dataRejected = true

@@ -5,8 +5,6 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/esaflow/esaflow/capture"
@@ -38,32 +36,12 @@ func (r *reusingStream) Event(_ *flow.Conn, e *flow.Event) { r.s.Event(e) }
 
 func (r *reusingStream) Close(c *flow.Conn, why flow.CloseReason) {
 	info := c.Info()
-	rec := *r.s.Close(&info, why)
-	rec.Replies, rec.Flags = slices.Clone(rec.Replies), slices.Clone(rec.Flags)
-	cloneStrings(reflect.ValueOf(&rec).Elem())
+	// Record.Clone must copy everything a reset session reuses: a field
+	// it missed would show here as another connection's.
+	rec := r.s.Close(&info, why).Clone()
 	r.f.out = append(r.f.out, rec)
 	r.s.Reset()
 	r.f.pool = append(r.f.pool, r.s)
-}
-
-// cloneStrings gives every string reachable in v (through structs and
-// slices) bytes of its own: a reset session reuses the bytes of its
-// record's strings.
-func cloneStrings(v reflect.Value) {
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(strings.Clone(v.String()))
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Field(i).CanSet() {
-				cloneStrings(v.Field(i))
-			}
-		}
-	case reflect.Slice:
-		for i := range v.Len() {
-			cloneStrings(v.Index(i))
-		}
-	}
 }
 
 // track runs every frame of the named captures, in order, through one

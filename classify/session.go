@@ -61,8 +61,9 @@ func (s *session) reset() {
 	if cap(arena) > maxKeptArena {
 		arena = nil
 	}
-	esc, text, replies := s.cur.esc[:0], s.cur.text[:0], s.rec.Replies
+	esc, text, replies, rcpts := s.cur.esc[:0], s.cur.text[:0], s.rec.Replies, s.rec.RcptTo
 	clear(replies)
+	clear(rcpts)
 	clear(s.qbase[:cap(s.qbase)])
 	*s = session{}
 	s.cli.buf, s.srv.buf, s.qbase, s.expl = cli, srv, qbase, expl
@@ -70,6 +71,9 @@ func (s *session) reset() {
 	s.cur.esc, s.cur.text = esc, text
 	if cap(replies) > 0 {
 		s.rec.Replies = replies[:0]
+	}
+	if cap(rcpts) > 0 {
+		s.rec.RcptTo = rcpts[:0]
 	}
 }
 
@@ -392,6 +396,19 @@ func (s *session) clientLine(line []byte, n int, t time.Time) {
 		s.tlsAttempted = true
 	case verbMAIL:
 		s.mails++
+		if s.mails == 1 {
+			s.rec.MailFrom = s.escape(commandPath(line))
+		}
+	case verbRCPT:
+		if len(s.rec.RcptTo) < MaxRcptTo {
+			s.rec.RcptTo = append(s.rec.RcptTo, s.escape(commandPath(line)))
+		} else {
+			s.rec.RcptToOmitted++
+		}
+	case verbHELO, verbEHLO:
+		if s.rec.Helo == "" {
+			s.rec.Helo = s.escape(heloName(line))
+		}
 	}
 	s.push(cmd)
 }

@@ -314,3 +314,32 @@ func firstLineStart(b []byte) []byte {
 	}
 	return nil
 }
+
+// commandPath returns the path of a MAIL FROM or RCPT TO line: what is
+// between its angle brackets ("" for the null sender <>), or, without
+// them, the word after the colon.
+func commandPath(line []byte) []byte {
+	line = trimCR(line)
+	if i := bytes.IndexByte(line, '<'); i >= 0 {
+		if j := bytes.IndexByte(line[i+1:], '>'); j >= 0 {
+			return line[i+1 : i+1+j]
+		}
+		return line[i+1:]
+	}
+	if i := bytes.IndexByte(line, ':'); i >= 0 {
+		f := bytes.Fields(line[i+1:])
+		if len(f) > 0 {
+			return f[0]
+		}
+	}
+	return nil
+}
+
+// heloName returns the name a HELO or EHLO line gives: its second word.
+func heloName(line []byte) []byte {
+	f := bytes.Fields(trimCR(line))
+	if len(f) < 2 {
+		return nil
+	}
+	return f[1]
+}

@@ -57,3 +57,23 @@ func TestSecondsAreWrittenExactly(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvelopeIsRecorded: the HELO name, the first sender, every recipient
+// and the messages accepted, as Zeek's smtp.log has them; the null sender
+// is empty, and a refused message is not counted.
+func TestEnvelopeIsRecorded(t *testing.T) {
+	r := oneRecord(t, ladder(handshake, []string{
+		"S >220 mx ESMTP", "C >EHLO client.example.org", "S >250 mx",
+		"C >MAIL FROM:<> SIZE=100", "S >250 Ok",
+		"C >RCPT TO:<a@example.net>", "S >250 Ok", "C >RCPT TO:<b@example.net> NOTIFY=NEVER", "S >550 no such user",
+		"C >DATA", "S >354 go", "C >>Subject: x\n\nhi\n.\n", "S >250 queued",
+		"C >MAIL FROM:<bounce@example.org>", "S >250 Ok", "C >RCPT TO:<a@example.net>", "S >250 Ok",
+		"C >DATA", "S >354 go", "C >>Subject: y\n\nho\n.\n", "S >554 rejected",
+	}))
+	if r.Helo != "client.example.org" || r.MailFrom != "" || len(r.RcptTo) != 3 || r.RcptTo[1] != "b@example.net" || r.Messages != 1 {
+		t.Errorf("helo %q, mail_from %q, rcpt_to %q, messages %d", r.Helo, r.MailFrom, r.RcptTo, r.Messages)
+	}
+	if got := string(commandPath([]byte("RCPT TO:c@d.example\r"))); got != "c@d.example" {
+		t.Errorf("RCPT TO without brackets: %q", got)
+	}
+}

@@ -21,6 +21,7 @@ var csvHeader = []string{
 	"tls_offered", "tls_attempted", "tls_result", "tls_version", "tls_cipher",
 	"tls_cert_subject", "tls_cert_issuer", "tls_alert", "tls_alert_from",
 	"reason", "flags", "explanation", "replies",
+	"helo", "mail_from", "rcpt_to", "messages",
 }
 
 // csvRenderer prints a header line, then one row per connection as it is
@@ -91,6 +92,7 @@ func csvRow(r *classify.Record) []string {
 		r.TLS.CertSubject, r.TLS.CertIssuer, r.TLS.Alert, r.TLS.AlertFrom,
 		r.Reason, csvFlags(r.Flags), r.Explanation,
 		csvReplies(r),
+		r.Helo, r.MailFrom, strings.Join(r.RcptTo, " "), strconv.Itoa(r.Messages),
 	}
 }
 

@@ -32,6 +32,9 @@ func fixtureRecords() []classify.Record {
 		if !r.End.IsZero() {
 			r.Duration = classify.Seconds(r.End.Sub(r.Start))
 		}
+		if r.ID == 1 { // the delivery: what its commands say
+			r.Helo, r.MailFrom, r.RcptTo, r.Messages = "client.example.net", "a@example.net", []string{"b@example.org"}, 1
+		}
 	}
 	return recs
 }

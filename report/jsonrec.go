@@ -64,6 +64,27 @@ func appendRecordJSON(b []byte, r *classify.Record) []byte {
 		b = append(b, `,"replies_omitted":`...)
 		b = strconv.AppendInt(b, int64(r.RepliesOmitted), 10)
 	}
+	b = appendKeyString(b, `,"helo":`, r.Helo)
+	b = appendKeyString(b, `,"mail_from":`, r.MailFrom)
+	b = append(b, `,"rcpt_to":`...)
+	if r.RcptTo == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, rc := range r.RcptTo {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendKeyString(b, "", rc)
+		}
+		b = append(b, ']')
+	}
+	if r.RcptToOmitted != 0 {
+		b = append(b, `,"rcpt_to_omitted":`...)
+		b = strconv.AppendInt(b, int64(r.RcptToOmitted), 10)
+	}
+	b = append(b, `,"messages":`...)
+	b = strconv.AppendInt(b, int64(r.Messages), 10)
 	t := &r.TLS
 	if *t == (classify.TLS{}) {
 		// No TLS on the connection: the object is always the same.

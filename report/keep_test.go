@@ -41,6 +41,14 @@ func (a *reusedArena) record(r classify.Record) classify.Record {
 	if r.Replies != nil {
 		r.Replies = a.replies
 	}
+	if r.RcptTo != nil {
+		rcpts := make([]string, len(r.RcptTo)) // (a session reuses these too; kept simple here)
+		for i, s := range r.RcptTo {
+			rcpts[i] = a.str(s)
+		}
+		r.RcptTo = rcpts
+	}
+	r.Helo, r.MailFrom = a.str(r.Helo), a.str(r.MailFrom)
 	a.flags = a.flags[:0]
 	for _, f := range r.Flags {
 		a.flags = append(a.flags, classify.Flag{Name: classify.FlagName(a.str(string(f.Name))), Evidence: a.str(f.Evidence)})

@@ -23,6 +23,9 @@ func normalizeRecord(r *classify.Record) classify.Record {
 	if c.Flags == nil {
 		c.Flags = []classify.Flag{}
 	}
+	if c.RcptTo == nil {
+		c.RcptTo = []string{}
+	}
 	for i := range c.Replies {
 		if c.Replies[i].Time.Location() == time.UTC {
 			continue
@@ -40,7 +43,7 @@ func normalizeRecord(r *classify.Record) classify.Record {
 // isNormal reports whether normalizeRecord would return r unchanged, as
 // it does for every record of a capture (times in UTC).
 func isNormal(r *classify.Record) bool {
-	if r.Replies == nil || r.Flags == nil || r.Start.Location() != time.UTC || r.End.Location() != time.UTC {
+	if r.Replies == nil || r.Flags == nil || r.RcptTo == nil || r.Start.Location() != time.UTC || r.End.Location() != time.UTC {
 		return false
 	}
 	for i := range r.Replies {
