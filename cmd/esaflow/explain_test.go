@@ -16,13 +16,7 @@ import (
 // side's packet count, the payload bytes on the wire but not in the
 // capture, and the numbers the one-sided and snap length evidence quotes.
 func TestExplanationsAreWhatThePacketsShow(t *testing.T) {
-	if testing.Short() {
-		t.Skip("tshark cross-check skipped in -short mode")
-	}
-	bin, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark not installed")
-	}
+	bin := tshark(t)
 	files, _ := filepath.Glob("../../testdata/captures/wild_*.pcap")
 	tls, _ := filepath.Glob("../../testdata/captures/tls_*.pcap")
 	files = append(files, tls...)
@@ -179,13 +173,7 @@ func atoi(s string) int {
 // TestCommunityIDsAreTsharks: every record's community_id is the one
 // Wireshark's own implementation gives the connection's packets.
 func TestCommunityIDsAreTsharks(t *testing.T) {
-	if testing.Short() {
-		t.Skip("tshark cross-check skipped in -short mode")
-	}
-	bin, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark not installed")
-	}
+	bin := tshark(t)
 	files, _ := filepath.Glob("../../testdata/captures/wild_*.pcap")
 	files = append(files, "../../testdata/sample.pcapng")
 	checked := 0
@@ -209,4 +197,18 @@ func TestCommunityIDsAreTsharks(t *testing.T) {
 	if checked < 30 {
 		t.Fatalf("only %d connections checked", checked)
 	}
+}
+
+// tshark returns tshark's path, or skips the test: in -short mode, or
+// when it is not installed (.ci/run installs it).
+func tshark(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("tshark cross-check skipped in -short mode")
+	}
+	bin, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Skip("tshark not installed")
+	}
+	return bin
 }
