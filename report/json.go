@@ -5,14 +5,21 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strconv"
 
 	"github.com/esaflow/esaflow/classify"
 )
+
+// SchemaVersion is the version of the JSON output's contract
+// (docs/esaflow.schema.json), the document's "schema" key: it changes when
+// a key changes meaning or goes away, not when one is added.
+const SchemaVersion = 1
 
 // jsonDocument is the single document the JSON format prints: the
 // connections first, written as they are decided, then the hosts and the
 // statistics, known only at the end.
 type jsonDocument struct {
+	Schema      int               `json:"schema"`
 	Connections []classify.Record `json:"connections"`
 	Hosts       []Host            `json:"hosts"`
 	Stats       Stats             `json:"stats"`
@@ -35,7 +42,7 @@ type jsonRenderer struct {
 func (j *jsonRenderer) start() {
 	if j.bw == nil {
 		j.bw = bufio.NewWriterSize(j.w, 64<<10)
-		j.bw.WriteString("{\n  \"connections\": [")
+		j.bw.WriteString("{\n  \"schema\": " + strconv.Itoa(SchemaVersion) + ",\n  \"connections\": [")
 	}
 }
 

@@ -87,7 +87,7 @@ func TestJSONDocumentMatchesEncodingJSON(t *testing.T) {
 		var want bytes.Buffer
 		enc := newJSONEncoder(&want)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(jsonDocument{Hosts: agg.Hosts(), Connections: nonNil(inOrder), Stats: st.normalized()}); err != nil {
+		if err := enc.Encode(jsonDocument{Schema: SchemaVersion, Hosts: agg.Hosts(), Connections: nonNil(inOrder), Stats: st.normalized()}); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
