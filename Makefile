@@ -3,7 +3,7 @@
 
 GO ?= go
 
-.PHONY: all build test vet demo bench pgo fuzz record record-deps live-load clean
+.PHONY: all build test vet demo bench pgo fuzz record record-deps live-load clean dist
 
 all: vet test build
 
@@ -80,6 +80,22 @@ record-deps:
 	bash testdata/record/deps-wild.sh
 	bash testdata/record/deps-tls.sh
 
+# Release artifacts in dist/: static binaries (pure Go: live capture needs a
+# build with cgo and libpcap on the target, which esaflow version tells) for
+# linux, darwin and windows on amd64 and arm64, the man pages and shell
+# completions, and SHA256SUMS over all of them.
+DIST_TARGETS = linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+dist:
+	rm -rf dist && mkdir -p dist
+	for t in $(DIST_TARGETS); do \
+		os=$${t%/*}; arch=$${t#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -buildvcs=auto -ldflags=-s \
+			-o dist/esaflow-$$os-$$arch$$ext ./cmd/esaflow || exit 1; \
+	done
+	CGO_ENABLED=0 $(GO) run -buildvcs=auto ./cmd/esaflow gen-docs dist
+	tar -C dist -czf dist/esaflow-docs.tar.gz man1 completions && rm -rf dist/man1 dist/completions
+	cd dist && sha256sum esaflow-* > SHA256SUMS
+
 clean:
 	rm -f esaflow
-	rm -rf testdata/bench
+	rm -rf testdata/bench dist

@@ -92,6 +92,7 @@ greeting), TCPREFUSEd it (handshake then RST), and what happened after.
 	root.AddCommand(newLiveCmd(stdio))
 	root.AddCommand(newInterfacesCmd(stdio))
 	root.AddCommand(newVersionCmd(stdio))
+	root.AddCommand(newGenDocsCmd(stdio))
 	// --version prints what "esaflow version" prints.
 	root.Version = versionText(debug.ReadBuildInfo())
 	root.SetVersionTemplate("{{.Version}}")
