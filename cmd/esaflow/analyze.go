@@ -78,7 +78,7 @@ printed); 2 usage error; 4 the report could not be written; 130 interrupted
 	f.BoolVar(&opts.Flows, "flows", false, "table format: also print one row per connection (at most 100000; csv and jsonl list all)")
 	f.IntVar(&opts.MaxHosts, "max-hosts", report.DefaultMaxHosts, "table and json: most hosts kept apart; the connections of later ones share one \"(more hosts)\" row (0: no bound)")
 	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "most files read at once, where that cannot change the report (1: one after another, 0: one per CPU)")
-	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line or notes on stderr (warnings about damaged input are still shown)")
+	addQuietFlag(cmd, &opts.Quiet)
 	f.BoolVar(&opts.Wide, "wide", false, "table format: every column (times, history, who closed, TLS), not only those that fit a terminal")
 	f.BoolVar(&opts.Local, "local", false, "table format: times in the local time zone (the headers say which) instead of UTC")
 	opts.TrackerOptions.addFlags(cmd)
@@ -90,6 +90,7 @@ printed); 2 usage error; 4 the report could not be written; 130 interrupted
 
 // runAnalyze is the analyze command without cobra: testable with buffers.
 func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
+	stdio.quiet = opts.Quiet
 	format, err := report.ParseFormat(opts.Format)
 	if err != nil {
 		return usageErr(fmt.Errorf("--format: %w", err))
@@ -236,7 +237,7 @@ func openDir(dir string, stdio IO) (sources []*capture.File, failed bool) {
 		src, err := capture.Open(name, nil)
 		switch {
 		case errors.Is(err, capture.ErrNotCapture):
-			fmt.Fprintf(stdio.Err, "esaflow: note: %s is not a capture; left out\n", name)
+			fmt.Fprintf(stdio.notes(), "esaflow: note: %s is not a capture; left out\n", name)
 		case err != nil:
 			fmt.Fprintf(stdio.Err, "esaflow: %v\n", err)
 			failed = true

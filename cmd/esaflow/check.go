@@ -26,6 +26,7 @@ type CheckOptions struct {
 	JUnit   string
 	Init    bool
 	GroupBy string
+	Quiet   bool
 	TrackerOptions
 	// changed tells whether a flag was given on the command line (nil:
 	// none was).
@@ -65,6 +66,7 @@ not be read; 2 usage error or malformed expectations file.`,
 	f.BoolVar(&opts.Init, "init", false, "write the expectations the captures satisfy today, to standard output")
 	f.StringVar(&opts.GroupBy, "group-by", "client", "which side is the host: client or server")
 	opts.addFlags(cmd)
+	addQuietFlag(cmd, &opts.Quiet)
 	completeValues(cmd, "group-by", groupByValues...)
 	return cmd
 }
@@ -85,6 +87,7 @@ func (c *collector) Finish(*report.Stats) error { return nil }
 
 // runCheck is the check command without cobra: testable with buffers.
 func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
+	stdio.quiet = opts.Quiet
 	var spec *expect.Spec
 	if !opts.Init {
 		data, err := readBounded(ctx, opts.Expect, maxExpectBytes)

@@ -47,6 +47,9 @@ func TestSharedFlagsAreTheSameEverywhere(t *testing.T) {
 		if f := flags[cmd].Lookup("filter"); f == nil || f.Shorthand != "f" {
 			t.Errorf("%s: no -f/--filter", cmd)
 		}
+		if f := flags[cmd].Lookup("quiet"); f == nil || f.Shorthand != "q" || f.Usage != flags["analyze"].Lookup("quiet").Usage {
+			t.Errorf("%s: no -q/--quiet, or another meaning", cmd)
+		}
 	}
 	for _, cmd := range []string{"analyze", "check", "live"} {
 		if flags[cmd].Lookup("group-by") == nil {

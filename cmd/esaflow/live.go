@@ -29,6 +29,7 @@ type LiveOptions struct {
 	Format    string
 	Write     string
 	GroupBy   string
+	Quiet     bool
 	TrackerOptions
 	FilterOptions
 	// changed tells whether a flag was given on the command line (nil:
@@ -77,6 +78,7 @@ and a build with cgo and libpcap.`,
 	f.IntVar(&opts.BufferMiB, "buffer-size", 32, "kernel capture buffer in MiB: raise it if drops are reported")
 	f.BoolVar(&opts.Immediate, "immediate", false, "libpcap's immediate mode: each packet handed over at once (Linux TPACKET_V2), verdicts up to 250 ms sooner, but drops from about 200 Mbit/s (docs/live-load.md)")
 	opts.addLiveFlags(cmd)
+	addQuietFlag(cmd, &opts.Quiet)
 	opts.FilterOptions.addFlags(cmd)
 	completeValues(cmd, "format", report.FormatTable.String(), report.FormatJSONL.String())
 	completeValues(cmd, "group-by", groupByValues...)
@@ -86,6 +88,7 @@ and a build with cgo and libpcap.`,
 
 // runLive is the live command without cobra: testable with buffers.
 func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
+	stdio.quiet = opts.Quiet
 	if len(opts.Args) > 0 {
 		return usageErr(fmt.Errorf("live takes no arguments (got %q); name the interface with -i", opts.Args[0]))
 	}
@@ -135,7 +138,7 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 // captureLive runs an open capture through the engine into rend, then
 // prints libpcap's statistics.
 func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg flow.Config, rend *report.Live, flt *recordFilter, stdio IO) error {
-	fmt.Fprintf(stdio.Err, "esaflow: capturing on %s (%s); Ctrl-C to stop\n", opts.Interface, opts.Filter)
+	fmt.Fprintf(stdio.notes(), "esaflow: capturing on %s (%s); Ctrl-C to stop\n", opts.Interface, opts.Filter)
 	if err := rend.Start(); err != nil {
 		return outputErr(err)
 	}

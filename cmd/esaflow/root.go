@@ -31,6 +31,22 @@ type IO struct {
 	// Now is the wall clock, used only for progress display (nil means
 	// time.Now); packet times come from the capture.
 	Now func() time.Time
+	// quiet silences notes (-q); a command sets it from its flag.
+	quiet bool
+}
+
+// notes is where notes go: Err, or nowhere with -q. Warnings about the
+// input and errors always go to Err.
+func (s IO) notes() io.Writer {
+	if s.quiet || s.Err == nil {
+		return io.Discard
+	}
+	return s.Err
+}
+
+// addQuietFlag defines -q/--quiet, the same on every command.
+func addQuietFlag(cmd *cobra.Command, quiet *bool) {
+	cmd.Flags().BoolVarP(quiet, "quiet", "q", false, "no progress line or notes on stderr (warnings about the input and errors are still shown)")
 }
 
 // now reads the wall clock: Now, or time.Now when it is nil.

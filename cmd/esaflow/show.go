@@ -30,6 +30,7 @@ type ShowOptions struct {
 	Hosts   []string
 	Conns   []string
 	NoColor bool
+	Quiet   bool
 	TrackerOptions
 }
 
@@ -68,6 +69,7 @@ selector that matches no connection.`,
 	f.StringSliceVar(&opts.Hosts, "host", nil, "draw the connections from or to this address (repeatable)")
 	f.StringSliceVar(&opts.Conns, "conn", nil, "draw the connection with this ID, as analyze --flows shows it (repeatable)")
 	f.BoolVar(&opts.NoColor, "no-color", false, "never use colours")
+	addQuietFlag(cmd, &opts.Quiet)
 	opts.addFlags(cmd)
 	return cmd
 }
@@ -164,6 +166,7 @@ func (sel showSelector) pick(recs []classify.Record) ([]*classify.Record, error)
 
 // runShow is the show command without cobra: testable with buffers.
 func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
+	stdio.quiet = opts.Quiet
 	eopts, err := opts.engineOptions(stdio)
 	if err != nil {
 		return err
@@ -203,11 +206,11 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 			picked = append(picked, &recs[i])
 		}
 		if len(picked) == 0 {
-			fmt.Fprintf(stdio.Err, "esaflow: no SMTP connection in the input (ports %s)\n", opts.Ports)
+			fmt.Fprintf(stdio.notes(), "esaflow: no SMTP connection in the input (ports %s)\n", opts.Ports)
 		}
 		if left := len(picked) - showDefaultLimit; left > 0 {
 			picked = picked[:showDefaultLimit]
-			fmt.Fprintf(stdio.Err, "esaflow: drew the first %d of %d connections, %d left out; select with --conn ID or --host IP (esaflow analyze --flows lists them)\n",
+			fmt.Fprintf(stdio.notes(), "esaflow: drew the first %d of %d connections, %d left out; select with --conn ID or --host IP (esaflow analyze --flows lists them)\n",
 				showDefaultLimit, len(recs), left)
 		}
 	}

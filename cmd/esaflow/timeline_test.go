@@ -147,6 +147,9 @@ func TestDirectoryIsOneRotatedSet(t *testing.T) {
 	if !bytes.Equal(withoutFiles(t, []byte(got)), withoutFiles(t, want)) {
 		t.Errorf("the directory's report differs from its files' report")
 	}
+	if _, _, errs := run("analyze", "-q", "--format", "json", dir); errs != "" {
+		t.Errorf("-q: the note is still written: %q", errs)
+	}
 }
 
 // TestCompressedCapturesGiveThePlainReport: the sample compressed by the
