@@ -143,7 +143,7 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 		// A developer's aid: how long each stage of the run was busy.
 		eopts.Timings, eopts.Clock = stdio.Err, stdio.now
 	}
-	st, err := engine.Run(ctx, asSources(sources), flt.sink(rend), eopts)
+	st, err := engine.Run(ctx, asSources(sources), flt.Renderer(rend), eopts)
 	prog.Done()
 	if err != nil {
 		return &exitError{code: ExitOutput, err: err}

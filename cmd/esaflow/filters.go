@@ -4,14 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/esaflow/esaflow/classify"
-	"github.com/esaflow/esaflow/engine"
 	"github.com/esaflow/esaflow/report"
 )
 
@@ -43,51 +41,39 @@ func (o *FilterOptions) addFlags(cmd *cobra.Command) {
 	completeValues(cmd, "verdict", verdicts...)
 }
 
-// recordFilter is the parsed FilterOptions; the zero value keeps every
-// connection.
-type recordFilter struct {
-	verdicts     []classify.Verdict
-	outcomes     []classify.Outcome
-	clients      []netip.Prefix
-	servers      []netip.Prefix
-	since, until time.Time
-	active       bool
-}
-
 // filter parses the options; errors are usage errors naming the flag.
-func (o *FilterOptions) filter() (*recordFilter, error) {
-	f := &recordFilter{}
+func (o *FilterOptions) filter() (*report.Filter, error) {
+	f := &report.Filter{}
 	for _, s := range o.Verdicts {
 		v, err := classify.ParseVerdict(strings.ToUpper(strings.TrimSpace(s)))
 		if err != nil {
 			return nil, usageErr(fmt.Errorf("--verdict: %w", err))
 		}
-		f.verdicts = append(f.verdicts, v)
+		f.Verdicts = append(f.Verdicts, v)
 	}
 	for _, s := range o.Outcomes {
 		v, err := classify.ParseOutcome(strings.ToUpper(strings.TrimSpace(s)))
 		if err != nil || v == classify.OutcomeNone {
 			return nil, usageErr(fmt.Errorf("--outcome: unknown outcome %q", s))
 		}
-		f.outcomes = append(f.outcomes, v)
+		f.Outcomes = append(f.Outcomes, v)
 	}
 	var err error
-	if f.clients, err = parsePrefixes("--client", o.Clients); err != nil {
+	if f.Clients, err = parsePrefixes("--client", o.Clients); err != nil {
 		return nil, err
 	}
-	if f.servers, err = parsePrefixes("--server", o.Servers); err != nil {
+	if f.Servers, err = parsePrefixes("--server", o.Servers); err != nil {
 		return nil, err
 	}
-	if f.since, err = parseWhen("--since", o.Since); err != nil {
+	if f.Since, err = parseWhen("--since", o.Since); err != nil {
 		return nil, err
 	}
-	if f.until, err = parseWhen("--until", o.Until); err != nil {
+	if f.Until, err = parseWhen("--until", o.Until); err != nil {
 		return nil, err
 	}
-	if !f.since.IsZero() && !f.until.IsZero() && !f.since.Before(f.until) {
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
 		return nil, usageErr(errors.New("--since must come before --until"))
 	}
-	f.active = len(f.verdicts)+len(f.outcomes)+len(f.clients)+len(f.servers) > 0 || !f.since.IsZero() || !f.until.IsZero()
 	return f, nil
 }
 
@@ -129,62 +115,4 @@ func parseWhen(flag, s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, usageErr(fmt.Errorf("%s %q: not a time (2026-11-22T09:50:00Z, 2026-11-22 09:50:00 in UTC, 2026-11-22)", flag, s))
-}
-
-// keep tells whether r passes the filter.
-func (f *recordFilter) keep(r *classify.Record) bool {
-	switch {
-	case len(f.verdicts) > 0 && !slices.Contains(f.verdicts, r.Verdict):
-		return false
-	case len(f.outcomes) > 0 && (r.Verdict != classify.VerdictAccept || !slices.Contains(f.outcomes, r.Outcome)):
-		return false
-	case len(f.clients) > 0 && !inAny(f.clients, r.Client):
-		return false
-	case len(f.servers) > 0 && !inAny(f.servers, r.Server):
-		return false
-	case !f.since.IsZero() && r.Start.Before(f.since):
-		return false
-	case !f.until.IsZero() && !r.Start.Before(f.until):
-		return false
-	}
-	return true
-}
-
-func inAny(ps []netip.Prefix, a netip.Addr) bool {
-	a = a.Unmap()
-	for _, p := range ps {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// sink returns s, or, when the filter is active, s behind the filter: a
-// connection left out never reaches s and is counted in the statistics.
-func (f *recordFilter) sink(s engine.Sink) engine.Sink {
-	if !f.active {
-		return s
-	}
-	return &filteredSink{next: s, f: f}
-}
-
-// filteredSink is a Sink that hands on only the records its filter keeps.
-type filteredSink struct {
-	next engine.Sink
-	f    *recordFilter
-	out  uint64
-}
-
-func (s *filteredSink) Connection(r *classify.Record) error {
-	if !s.f.keep(r) {
-		s.out++
-		return nil
-	}
-	return s.next.Connection(r)
-}
-
-func (s *filteredSink) Finish(st *report.Stats) error {
-	st.FilteredOut = s.out
-	return s.next.Finish(st)
 }

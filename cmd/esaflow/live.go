@@ -137,7 +137,7 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 
 // captureLive runs an open capture through the engine into rend, then
 // prints libpcap's statistics.
-func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg flow.Config, rend *report.Live, flt *recordFilter, stdio IO) error {
+func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg flow.Config, rend *report.Live, flt *report.Filter, stdio IO) error {
 	fmt.Fprintf(stdio.notes(), "esaflow: capturing on %s (%s); Ctrl-C to stop\n", opts.Interface, opts.Filter)
 	if err := rend.Start(); err != nil {
 		return outputErr(err)
@@ -148,7 +148,7 @@ func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg 
 	in := newLiveInput(ctx, opts, src, rend, stdio)
 	// The capture ends (io.EOF) on a signal, at --duration or --count: a
 	// normal end for live, so the engine's context is never cancelled.
-	st, err := engine.Run(context.WithoutCancel(ctx), []capture.Source{in}, flt.sink(rend),
+	st, err := engine.Run(context.WithoutCancel(ctx), []capture.Source{in}, flt.Renderer(rend),
 		engine.Options{Flow: cfg, Warnings: stdio.Err, Clock: time.Now})
 	if err != nil {
 		return &exitError{code: ExitOutput, err: err}
