@@ -47,7 +47,9 @@ func (h HostRule) check(recs []classify.Record, hosts []report.Host, side func(*
 	if len(h.Outcomes) > 0 {
 		want = strings.TrimSpace(want + " with outcome " + outcomeList(h.Outcomes))
 	}
-	if c := h.Count.String(); c != "" {
+	if c := h.Count.String(); c != "" && h.Count.Share >= 0 {
+		want = strings.TrimSpace(want + " for " + c + " of its connections")
+	} else if c != "" {
 		want = strings.TrimSpace(want + ", " + c + " connections")
 	}
 	res := Result{Name: fmt.Sprintf("line %d: host %s is %s", h.Line, h.Text, want), Pass: true}
@@ -59,7 +61,17 @@ func (h HostRule) check(recs []classify.Record, hosts []report.Host, side func(*
 		}
 		matched++
 		var bad []string
-		if len(h.Verdicts) > 0 && !slices.Contains(h.Verdicts, host.Verdict) {
+		if h.Count.Share >= 0 {
+			// A share: enough of the host's connections have one of the
+			// verdicts, whatever the host's single verdict (MIXED).
+			n := 0
+			for _, v := range h.Verdicts {
+				n += host.Counts[v]
+			}
+			if !h.Count.shareOK(n, host.Connections) {
+				bad = append(bad, fmt.Sprintf("%d of %d connections%s", n, host.Connections, countsText(host.Counts)))
+			}
+		} else if len(h.Verdicts) > 0 && !slices.Contains(h.Verdicts, host.Verdict) {
 			bad = append(bad, "verdict "+host.Verdict+countsText(host.Counts))
 		}
 		if !h.Count.ok(host.Connections) {
@@ -118,6 +130,8 @@ func (c ConnRule) check(recs []classify.Record) Result {
 	switch {
 	case c.All:
 		quant = "every"
+	case c.Count.Share >= 0:
+		quant = c.Count.String() + " of the"
 	case c.Count.Exactly >= 0:
 		quant = fmt.Sprintf("exactly %d", c.Count.Exactly)
 	case c.Count.AtLeast >= 0:
@@ -143,6 +157,8 @@ func (c ConnRule) check(recs []classify.Record) Result {
 	switch {
 	case c.All:
 		ok = len(selected) > 0 && len(other) == 0
+	case c.Count.Share >= 0:
+		ok = c.Count.shareOK(len(matching), len(selected))
 	case c.Count != noCount():
 		ok = c.Count.ok(len(matching))
 	}

@@ -21,10 +21,12 @@ func WriteInit(w io.Writer, sources []string, options map[string]string, hosts [
 		fmt.Fprintf(&b, "#   %s\n", s)
 	}
 	b.WriteString("# Edit to state the behaviour you intend; see docs/commands.md (esaflow check).\n")
-	b.WriteString("# The options the captures were read with: check applies them.\noptions:\n")
-	for _, name := range OptionNames {
-		if v, ok := options[name]; ok {
-			fmt.Fprintf(&b, "  %s: %s\n", name, strconv.Quote(v))
+	if len(options) > 0 {
+		b.WriteString("# The options the captures were read with: check applies them.\noptions:\n")
+		for _, name := range OptionNames {
+			if v, ok := options[name]; ok {
+				fmt.Fprintf(&b, "  %s: %s\n", name, strconv.Quote(v))
+			}
 		}
 	}
 	if len(hosts) == 0 {
@@ -38,6 +40,12 @@ func WriteInit(w io.Writer, sources []string, options map[string]string, hosts [
 		if h.Addr.Is6() {
 			key = `"` + key + `"`
 		}
+		if v, share := dominant(h); h.Verdict == "MIXED" && share >= initShare {
+			// Mostly one verdict (a big capture rarely has only one):
+			// that verdict for the share of connections it has today.
+			fmt.Fprintf(&b, "  %s: {verdict: %s, at_least: %d%%}   # %d connection(s)%s\n", key, v, int(share*100), h.Connections, countsText(h.Counts))
+			continue
+		}
 		if h.Verdict == "ACCEPT" && len(h.Outcomes) == 1 {
 			for o := range h.Outcomes {
 				fmt.Fprintf(&b, "  %s: {verdict: ACCEPT, outcome: %s}   # %d connection(s)\n", key, o, h.Connections)
@@ -48,4 +56,23 @@ func WriteInit(w io.Writer, sources []string, options map[string]string, hosts [
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// initShare is the share of its connections one verdict must have for
+// --init to write a MIXED host as mostly that verdict.
+const initShare = 0.9
+
+// dominant returns the verdict most of h's connections have (the first in
+// name order among equals) and its share of them.
+func dominant(h report.Host) (string, float64) {
+	best, n := "", 0
+	for v, c := range h.Counts {
+		if c > n || c == n && v < best {
+			best, n = v, c
+		}
+	}
+	if h.Connections == 0 {
+		return best, 0
+	}
+	return best, float64(n) / float64(h.Connections)
 }

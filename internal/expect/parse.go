@@ -115,7 +115,7 @@ func (p parser) hosts(n *yaml.Node, spec *Spec) error {
 				case "outcome":
 					r.Outcomes, err = p.outcomes(vv)
 				case "at_least":
-					r.Count.AtLeast, err = p.number(vv)
+					err = p.atLeast(vv, &r.Count)
 				case "exactly":
 					r.Count.Exactly, err = p.number(vv)
 				default:
@@ -163,7 +163,7 @@ func (p parser) connections(n *yaml.Node, spec *Spec) error {
 			case "outcome":
 				r.Outcomes, err = p.outcomes(v)
 			case "at_least":
-				r.Count.AtLeast, err = p.number(v)
+				err = p.atLeast(v, &r.Count)
 			case "exactly":
 				r.Count.Exactly, err = p.number(v)
 			case "flags":
@@ -286,6 +286,21 @@ func (p parser) flags(n *yaml.Node) ([]string, error) {
 		out = append(out, it.Value)
 	}
 	return out, nil
+}
+
+// atLeast reads at_least: a whole number, or a share such as "95%".
+func (p parser) atLeast(n *yaml.Node, c *Count) error {
+	if s, ok := strings.CutSuffix(strings.TrimSpace(n.Value), "%"); ok && n.Kind == yaml.ScalarNode {
+		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || v < 0 || v > 100 {
+			return p.errf(n, "expected a share from 0%% to 100%%, found %q", n.Value)
+		}
+		c.Share = v / 100
+		return nil
+	}
+	var err error
+	c.AtLeast, err = p.number(n)
+	return err
 }
 
 func (p parser) number(n *yaml.Node) (int, error) {

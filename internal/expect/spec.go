@@ -54,13 +54,22 @@ type ConnRule struct {
 	All     bool
 }
 
-// Count is an optional number constraint: at_least or exactly.
+// Count is an optional number constraint: at_least or exactly, or a share
+// (at_least: 95%): of the connections a rule selects (a host's, for a host
+// rule), at least that fraction must match.
 type Count struct {
-	AtLeast int // -1: unset
-	Exactly int // -1: unset
+	AtLeast int     // -1: unset
+	Exactly int     // -1: unset
+	Share   float64 // a fraction from 0 to 1; -1: unset
 }
 
-func noCount() Count { return Count{AtLeast: -1, Exactly: -1} }
+func noCount() Count { return Count{AtLeast: -1, Exactly: -1, Share: -1} }
+
+// shareOK reports whether matching of selected connections make the share
+// (unset: always; no connection selected: never).
+func (c Count) shareOK(matching, selected int) bool {
+	return c.Share < 0 || selected > 0 && float64(matching) >= c.Share*float64(selected)-1e-9
+}
 
 // ok reports whether n satisfies the constraint (unset: always).
 func (c Count) ok(n int) bool {
@@ -73,6 +82,8 @@ func (c Count) String() string {
 		return "exactly " + strconv.Itoa(c.Exactly)
 	case c.AtLeast >= 0:
 		return "at least " + strconv.Itoa(c.AtLeast)
+	case c.Share >= 0:
+		return "at least " + strconv.FormatFloat(c.Share*100, 'f', -1, 64) + "%"
 	}
 	return ""
 }
