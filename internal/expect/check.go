@@ -15,10 +15,18 @@ type Result struct {
 	Name   string   // the expectation in words, with its line
 	Pass   bool     // whether the capture satisfies it
 	Detail string   // for a failure: what was expected and what was found
-	Conns  []string // the connections behind a failure (at most maxShown)
+	// Conns are the connections behind a failure, each with its evidence
+	// (at most maxListed; More counts the rest).
+	Conns []string
+	More  int
 }
 
+// maxShown bounds the connections the text output lists under a failure
+// (the JUnit file lists every one up to maxListed).
 const maxShown = 5
+
+// maxListed bounds the connections a Result keeps.
+const maxListed = 10000
 
 // Check evaluates spec against the decided connections and the per-host
 // verdicts built from them with the given grouping.
@@ -82,7 +90,9 @@ func (h HostRule) check(recs []classify.Record, hosts []report.Host, side func(*
 			if side(&r) != host.Addr {
 				continue
 			}
-			if len(bad) > 0 || (len(h.Outcomes) > 0 && r.Verdict == classify.VerdictAccept && !slices.Contains(h.Outcomes, r.Outcome)) {
+			wrongVerdict := len(h.Verdicts) > 0 && !slices.Contains(h.Verdicts, r.Verdict.String())
+			wrongOutcome := len(h.Outcomes) > 0 && r.Verdict == classify.VerdictAccept && !slices.Contains(h.Outcomes, r.Outcome)
+			if len(bad) > 0 && (wrongVerdict || len(h.Verdicts) == 0) || wrongOutcome {
 				badRecs = append(badRecs, r)
 			}
 		}
@@ -91,7 +101,7 @@ func (h HostRule) check(recs []classify.Record, hosts []report.Host, side func(*
 		}
 		if len(bad) > 0 {
 			problems = append(problems, host.Addr.String()+": "+strings.Join(bad, ", "))
-			res.Conns = appendConns(res.Conns, badRecs)
+			res.addConns(badRecs)
 		}
 	}
 	switch {
@@ -165,7 +175,13 @@ func (c ConnRule) check(recs []classify.Record) Result {
 	if !ok {
 		res.Pass = false
 		res.Detail = fmt.Sprintf("%d connection(s) selected, %d match", len(selected), len(matching))
-		res.Conns = appendConns(res.Conns, append(other, matching...))
+		// The failing connections: those that match when there are too
+		// many of them, else those that do not.
+		if c.Count.Exactly >= 0 && len(matching) > c.Count.Exactly {
+			res.addConns(matching)
+		} else {
+			res.addConns(other)
+		}
 	}
 	return res
 }
@@ -194,20 +210,21 @@ func (s *Spec) checkForbid(recs []classify.Record) Result {
 	if len(bad) > 0 {
 		res.Pass = false
 		res.Detail = fmt.Sprintf("%d connection(s) have a forbidden verdict", len(bad))
-		res.Conns = appendConns(nil, bad)
+		res.addConns(bad)
 	}
 	return res
 }
 
-// appendConns describes records for a failure, at most maxShown in all.
-func appendConns(list []string, recs []classify.Record) []string {
+// addConns adds the failing records to res, at most maxListed in all,
+// counting the rest.
+func (res *Result) addConns(recs []classify.Record) {
 	for _, r := range recs {
-		if len(list) == maxShown {
-			return append(list[:maxShown-1], list[maxShown-1]+" …")
+		if len(res.Conns) == maxListed {
+			res.More++
+			continue
 		}
-		list = append(list, connText(&r))
+		res.Conns = append(res.Conns, connText(&r))
 	}
-	return list
 }
 
 func connText(r *classify.Record) string {

@@ -63,3 +63,43 @@ func TestShareExpectations(t *testing.T) {
 		t.Errorf("what --init wrote fails: %+v", rs)
 	}
 }
+
+// TestFailuresListTheFailingConnectionsWhole: a failure lists the
+// connections that fail it — not the ones that pass — every one in the
+// JUnit file, the first few in the text with how many more there are.
+func TestFailuresListTheFailingConnectionsWhole(t *testing.T) {
+	var recs []classify.Record
+	agg := report.NewAggregator(report.GroupClient)
+	for i := range 30 {
+		v := classify.VerdictReject
+		if i%3 == 0 {
+			v = classify.VerdictTCPRefuse
+		}
+		r := classify.Record{ID: uint64(i + 1), Client: netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}), ClientPort: 40000,
+			Server: netip.MustParseAddr("192.0.2.25"), ServerPort: 25, Verdict: v, History: "ShAr", Explanation: "why"}
+		recs = append(recs, r)
+		agg.Add(&r)
+	}
+	spec, err := Parse("p.yaml", []byte("connections:\n  - verdict: REJECT\n    all: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := spec.Check(recs, agg.Hosts(), report.GroupClient)
+	if len(rs) != 1 || rs[0].Pass || len(rs[0].Conns) != 10 {
+		t.Fatalf("want one failure listing the 10 TCPREFUSE connections: %+v", rs)
+	}
+	for _, c := range rs[0].Conns {
+		if !strings.Contains(c, "TCPREFUSE") {
+			t.Errorf("a connection that passes is listed: %s", c)
+		}
+	}
+	var text, junit strings.Builder
+	WriteText(&text, rs)
+	WriteJUnit(&junit, "", rs)
+	if !strings.Contains(text.String(), "... and 5 more (--junit lists every one)") || strings.Contains(text.String(), "… …") {
+		t.Errorf("text:\n%s", text.String())
+	}
+	if strings.Count(junit.String(), "TCPREFUSE history") != 10 {
+		t.Errorf("the JUnit file does not list all 10:\n%s", junit.String())
+	}
+}

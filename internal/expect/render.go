@@ -28,7 +28,11 @@ func WriteText(w io.Writer, rs []Result) error {
 			continue
 		}
 		fmt.Fprintf(&b, "FAIL  %s\n      %s\n", r.Name, r.Detail)
-		for _, c := range r.Conns {
+		for i, c := range r.Conns {
+			if i == maxShown {
+				fmt.Fprintf(&b, "        ... and %d more (--junit lists every one)\n", len(r.Conns)-maxShown+r.More)
+				break
+			}
 			fmt.Fprintf(&b, "        %s\n", c)
 		}
 	}
@@ -94,7 +98,11 @@ func WriteJUnit(w io.Writer, suite string, rs []Result) error {
 	for _, r := range rs {
 		c := junitCase{Class: "esaflow.check", Name: r.Name}
 		if !r.Pass {
-			c.Failure = &junitFailure{Message: r.Detail, Type: "expectation", Body: strings.Join(r.Conns, "\n")}
+			body := strings.Join(r.Conns, "\n")
+			if r.More > 0 {
+				body += fmt.Sprintf("\n... and %d more", r.More)
+			}
+			c.Failure = &junitFailure{Message: r.Detail, Type: "expectation", Body: body}
 		}
 		s.Cases = append(s.Cases, c)
 	}
