@@ -12,9 +12,9 @@ import (
 
 // Result is the outcome of one expectation.
 type Result struct {
-	Name   string   // the expectation in words, with its line
-	Pass   bool     // whether the capture satisfies it
-	Detail string   // for a failure: what was expected and what was found
+	Name   string // the expectation in words, with its line
+	Pass   bool   // whether the capture satisfies it
+	Detail string // for a failure: what was expected and what was found
 	// Conns are the connections behind a failure, each with its evidence
 	// (at most maxListed; More counts the rest).
 	Conns []string
