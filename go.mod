@@ -3,6 +3,7 @@ module github.com/esaflow/esaflow
 go 1.26.8
 
 require (
+	github.com/ebitengine/purego v0.11.3
 	github.com/gopacket/gopacket v1.7.7
 	github.com/klauspost/compress v1.20.5
 	github.com/olekukonko/tablewriter v1.1.5

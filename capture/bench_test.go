@@ -39,3 +39,26 @@ func BenchmarkReadBatch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFilterMatches measures one -f filter decision on a file's frame:
+// the call into libpcap (pcap_offline_filter) and the program it runs.
+func BenchmarkFilterMatches(b *testing.B) {
+	f, err := capture.NewFilter("tcp port 25 and host 198.51.100.10")
+	if err != nil {
+		b.Skip(err)
+	}
+	bl := pcaptest.NewBuilder(pcaptest.Ethernet)
+	c := bl.Conv(cli, srv, 1, 25)
+	c.Client(t0, "EHLO client.example.org\r\n")
+	src, err := capture.NewReader("bench.pcap", io.NopCloser(bytes.NewReader(bl.Bytes(pcaptest.Pcap))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var p capture.Packet
+	for src.Next(&p) == nil && len(p.Data) < 60 {
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		f.Matches(&p)
+	}
+}

@@ -52,9 +52,12 @@ var (
 	ErrNoInterface = errors.New("no such interface")
 	// ErrFilter: the BPF filter does not compile.
 	ErrFilter = errors.New("bad capture filter")
-	// ErrNoLive: the binary was built without cgo/libpcap.
-	ErrNoLive = errors.New("esaflow was built without cgo/libpcap: rebuild with CGO_ENABLED=1 and libpcap-dev installed (apt-get install libpcap-dev)")
+	// ErrNoLive: libpcap, which live capture and -f filters load at run
+	// time, is not there (the error wrapping it says how to install it),
+	// or the system is one esaflow does not load it on.
+	ErrNoLive = errors.New("live capture is unavailable")
 )
 
-// Live is a Source in both builds; without cgo it never opens.
+// Live is a Source on every system; where libpcap is missing it never
+// opens.
 var _ Source = (*Live)(nil)

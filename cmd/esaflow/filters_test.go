@@ -88,8 +88,8 @@ func TestBPFFilterOnFiles(t *testing.T) {
 		all := records(t, "analyze", "-o", "json", file)
 		client := all[len(all)/2].Client
 		code, out, errs := run("analyze", "-o", "json", "-f", "host "+client, file)
-		if !capture.LiveSupported {
-			if code != ExitUsage || !strings.Contains(errs, "built without cgo") {
+		if capture.LiveSupported() != nil {
+			if code != ExitUsage || !strings.Contains(errs, "takes libpcap") {
 				t.Errorf("%s without libpcap: exit %d, stderr %q", file, code, errs)
 			}
 			continue

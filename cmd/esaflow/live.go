@@ -57,7 +57,9 @@ received, dropped by the kernel, dropped by the interface: a verdict is only as
 good as the capture).
 
 Needs root or CAP_NET_RAW (sudo setcap cap_net_raw,cap_net_admin=eip $(command -v esaflow))
-and a build with cgo and libpcap.`,
+and libpcap, which esaflow loads when it starts capturing (Debian and Ubuntu:
+libpcap0.8; Fedora: libpcap; part of macOS); ESAFLOW_LIBPCAP names a copy the
+loader does not find.`,
 		Example: `  sudo esaflow live -i eth0
   sudo esaflow live -i any --format jsonl --duration 1h -w gateway.pcap`,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/esaflow/esaflow/capture"
+
 	"golang.org/x/term"
 )
 
@@ -26,6 +28,11 @@ func main() {
 	}()
 	stdio := IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, ErrTerminal: isTerminal(os.Stderr), Now: time.Now,
 		Terminal: func() bool { return isTerminal(os.Stdout) }, Width: func() int { return terminalWidth(os.Stdout) }, Getenv: os.Getenv}
+	if path := os.Getenv("ESAFLOW_LIBPCAP"); path != "" {
+		// A libpcap installed where the loader does not look; a failure
+		// is said when live capture or -f needs the library.
+		_ = capture.LoadLibpcap(path)
+	}
 	if path := os.Getenv("ESAFLOW_CPUPROFILE"); path != "" {
 		// A developer's aid: a CPU profile of the whole run (go tool pprof).
 		f, err := os.Create(path)

@@ -13,7 +13,7 @@ import (
 // versionText is what "esaflow version" and "esaflow --version" print:
 // the module version (a tag for go install pkg@version, "(devel)" for a
 // build in a checkout), the commit and its time when the build knows them,
-// the Go version, and whether live capture is built in.
+// the Go version, and whether live capture is available.
 func versionText(info *debug.BuildInfo, ok bool) string {
 	version, commit, when, modified, goVersion := "unknown", "", "", false, "unknown"
 	if ok {
@@ -37,10 +37,10 @@ func versionText(info *debug.BuildInfo, ok bool) string {
 		out += fmt.Sprintf("commit %s %s\n", commit, when)
 	}
 	out += "built with " + goVersion + "\n"
-	if capture.LiveSupported {
-		out += "live capture: built in (libpcap)\n"
+	if v, err := capture.LibpcapVersion(); err == nil {
+		out += "live capture: yes, " + v + " (loaded at run time)\n"
 	} else {
-		out += "live capture: not built in (build with CGO_ENABLED=1 and libpcap-dev)\n"
+		out += "live capture: no: " + err.Error() + "\n"
 	}
 	return out
 }
@@ -48,7 +48,7 @@ func versionText(info *debug.BuildInfo, ok bool) string {
 func newVersionCmd(stdio IO) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print esaflow's version, commit, Go version and whether live capture is built in",
+		Short: "Print esaflow's version, commit, Go version and whether live capture is available",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			return printVersion(stdio.Out)
