@@ -42,6 +42,25 @@
 # content of every encrypted record (alert, Finished, NewSessionTicket,
 # SMTP reply) can be checked. The captures themselves are unaffected.
 #
+# Captures kept with their key logs (group E, tls_kl_*; `tls.sh kl_...`
+# re-records only those): each tls_kl_NAME.pcap has beside it
+#   tls_kl_NAME.keys              NSS key log lines of that capture's sessions
+#                                 only (picked by the ClientHello randoms),
+#                                 as the side that logged them wrote them
+#   tls_kl_NAME.expect            what esaflow says WITHOUT the keys (TLS)
+#   tls_kl_NAME.decrypted.expect  what the decrypted session shows, with the
+#                                 SMTP dialogue tshark decrypts as comments
+#                                 (tls/kl_dialogue.py, which also judges the
+#                                 outcome; it must be the designed one)
+# Keys are logged by clients (msmtp/GnuTLS SSLKEYLOGFILE, s_client
+# -keylogfile, tls/kl_smtp.py = Python smtplib keylog_filename, OpenSSL) or
+# by the server (Exim/GnuTLS, see exim_start); TLS 1.2 and 1.3, AES-GCM,
+# ChaCha20-Poly1305, CBC with and without encrypt_then_mac; a delivery,
+# recipient and sender refusals, a client and a server reset, a KeyUpdate,
+# a key log of another session (tls_kl_13_wrongkeys_*), and two pcapng
+# with the key log embedded (*_dsb.pcapng, editcap --inject-secrets, no
+# .keys file). What each shows: tls/README.md.
+#
 # Notes from recording (Debian 12: OpenSSL 3.0, GnuTLS 3.7.9, Postfix
 # 3.7.11, Exim 4.96):
 #   * TLS 1.3 certificate failures: a GnuTLS client (gnutls-cli) sends its
@@ -64,6 +83,11 @@
 #   * openssl s_server closes a connection at once when its stdin is at EOF,
 #     hence -rev; s_client and gnutls-cli get a stdin that stays open 3 s, or
 #     they would send close_notify right after their Finished.
+#   * Key logs: OpenSSL 3.0 logs a TLS 1.3 KeyUpdate's new secrets as
+#     CLIENT_TRAFFIC_SECRET_N / SERVER_TRAFFIC_SECRET_N (a literal "N");
+#     Exim (GnuTLS) writes a server-side key log only if SSLKEYLOGFILE is
+#     in keep_environment AND under spool_directory (else it drops it).
+#     Python smtplib sends its commands in lower case ("mail FROM:").
 #   * Exim from exim4-daemon-light looks its compiled-in user Debian-exim up
 #     by name; exim_run bind-mounts a passwd/group copy that has it (or the
 #     host's own entry, if an exim4 package made one) in a private mount
@@ -102,6 +126,14 @@ SCENARIOS=(
   # C. TLS 1.2 failures with cleartext alerts
   tls_12_cipher_mismatch_postfix_gnutlscli tls_12_cipher_mismatch_exim_opensslcli
   tls_version_mismatch_exim_opensslcli tls_version_mismatch_postfix_gnutlscli
+  # E. kept with their TLS key logs (.keys) and a decrypted expectation
+  tls_kl_13_gcm_exim_swaks tls_kl_13_chacha_postfix_opensslcli tls_kl_13_chacha_exim_msmtp
+  tls_kl_12_gcm_postfix_msmtp tls_kl_12_chacha_postfix_python tls_kl_12_chacha_exim_swaks
+  tls_kl_12_cbc_postfix_python tls_kl_12_cbcnoetm_exim_msmtp
+  tls_kl_13_rcptrej_postfix_python tls_kl_12_senderrej_postfix_python
+  tls_kl_13_reset_postfix_python tls_kl_12_srvreset_exim_python
+  tls_kl_13_wrongkeys_exim_msmtp tls_kl_13_keyupdate_postfix_opensslcli
+  tls_kl_12_gcm_postfix_msmtp_dsb tls_kl_13_gcm_exim_swaks_dsb
 )
 
 log() { printf '[tls %s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -144,7 +176,7 @@ net_setup() {
   ip -n "$SNS" addr add "$SRV4/24" dev "$SDEV"
   ip -n "$SNS" route add 198.51.100.0/24 dev "$SDEV"
   local i
-  for i in $(seq 100 139); do ip -n "$CNS" addr add "198.51.100.$i/32" dev "$CDEV"; done
+  for i in $(seq 100 159); do ip -n "$CNS" addr add "198.51.100.$i/32" dev "$CDEV"; done
   ip -n "$CNS" route add 192.0.2.0/24 dev "$CDEV" src 198.51.100.100
   sleep 1
 }
@@ -219,8 +251,9 @@ exim_unpack() {
   grep -q '^Debian-exim:' "$RUN/exim-group" || echo 'Debian-exim:x:64999:' >>"$RUN/exim-group"
   chmod 644 "$RUN/exim-passwd" "$RUN/exim-group"
 }
+EXIM_ENV=() # NAME=VALUE pairs for the daemon's environment (exim_start)
 exim_run() {
-  sns unshare -m sh -c 'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group && shift 2 && exec "$@"' \
+  sns env "${EXIM_ENV[@]}" unshare -m sh -c 'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group && shift 2 && exec "$@"' \
     exim_run "$RUN/exim-passwd" "$RUN/exim-group" "$EXIM" "$@"
 }
 exim_stop() {
@@ -232,12 +265,19 @@ exim_stop() {
   for _ in $(seq 20); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
   rm -f "$f"
 }
-# exim_start [TLS_PRIO [VERIFY_HOSTS]]: GnuTLS priority string for
-# tls_require_ciphers (default NORMAL) and hosts that must present a client
-# certificate (tls_verify_hosts; default none).
+# exim_start [TLS_PRIO [VERIFY_HOSTS [KEYLOG]]]: GnuTLS priority string for
+# tls_require_ciphers (default NORMAL), hosts that must present a client
+# certificate (tls_verify_hosts; default none), and a file where the
+# daemon's GnuTLS logs the TLS secrets of every session. Three conditions,
+# all checked in Exim 4.96's source and on the rig: SSLKEYLOGFILE must be in
+# the daemon's environment and let through by keep_environment (exim.conf.in;
+# an empty keep_environment clears the whole environment at start); its
+# path must lie under spool_directory, or Exim removes it (tls_clean_env);
+# and the file must be writable by Debian-exim, the user a receiving process
+# runs as when GnuTLS opens it, at the first handshake.
 exim_start() {
-  local prio=${1:-NORMAL} vh=${2:-}
-  [ "$EX_STATE" = "$prio|$vh" ] && return 0
+  local prio=${1:-NORMAL} vh=${2:-} kl=${3:-}
+  [ "$EX_STATE" = "$prio|$vh|$kl" ] && return 0
   postfix_stop; daemon_stop; exim_stop
   exim_unpack
   mkdir -p "$RUN/exim/spool" "$RUN/exim/log"
@@ -249,9 +289,14 @@ exim_start() {
   chmod 644 "$RUN/exim/exim.conf"
   local args=(-C "$RUN/exim/exim.conf" "-DTLS_PRIO=$prio")
   [ -n "$vh" ] && args+=("-DVERIFY_HOSTS=$vh")
+  EXIM_ENV=()
+  if [ -n "$kl" ]; then
+    mkdir -p "$(dirname "$kl")"; touch "$kl"; chown "$ug" "$kl"; chmod 644 "$kl"
+    EXIM_ENV=("SSLKEYLOGFILE=$kl")
+  fi
   exim_run "${args[@]}" -bd >>"$RUN/exim.log" 2>&1 || { cat "$RUN/exim.log" >&2; die "exim start failed"; }
   wait_listen 25; wait_listen 465
-  EX_STATE="$prio|$vh"
+  EX_STATE="$prio|$vh|$kl"
 }
 
 # ---------------------------------------------------------------- other daemons
@@ -312,13 +357,17 @@ exp() { EXP+=("conn $*"); }
 
 cap_stop() {
   local desc=$1
+  cap_halt
+  write_expect "$desc"
+  record_dump
+}
+# cap_halt: end the capture of the scenario (after teardown has reached it)
+cap_halt() {
   sleep 2 # let teardown (FIN/ACK, late RST) reach the capture
   cap_kill
   wait "$CAP_PID" || true
   CAP_PID=
   [ -s "$CAP_FILE" ] || die "$CAP_NAME: empty capture"
-  write_expect "$desc"
-  record_dump
 }
 
 # write_expect DESC: as record.sh's: $OUT/$CAP_NAME.expect from EXP, and the
@@ -332,15 +381,20 @@ write_expect() {
     echo "# conn CLIENT_ADDR SERVER_ADDR:SERVER_PORT VERDICT [OUTCOME] [KEY=VALUE ...]"
     printf '%s\n' "${EXP[@]}"
     echo "# host CLIENT_ADDR VERDICT"
-    printf '%s\n' "${EXP[@]}" | awk '
-      { c=$2; v=$4; if (!(c in seen)) { seen[c]=v; order[++n]=c } else if (seen[c]!=v) seen[c]="MIXED" }
-      END { for (i=1;i<=n;i++) print "host", order[i], seen[order[i]] }'
+    printf '%s\n' "${EXP[@]}" | host_lines
   } >"$e"
   local got want
   got=$(tshark -r "$CAP_FILE" -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' -T fields -e tcp.stream 2>/dev/null | sort -u | wc -l)
   want=${#EXP[@]}
   [ "$got" = "$want" ] || die "$CAP_NAME: capture has $got connections, .expect lists $want"
   log "wrote $CAP_FILE ($(stat -c %s "$CAP_FILE") bytes, $got conns)"
+}
+
+# host_lines: the "host CLIENT VERDICT" lines of the "conn ..." lines on stdin
+host_lines() {
+  awk '
+      { c=$2; v=$4; if (!(c in seen)) { seen[c]=v; order[++n]=c } else if (seen[c]!=v) seen[c]="MIXED" }
+      END { for (i=1;i<=n;i++) print "host", order[i], seen[order[i]] }'
 }
 
 TSHARK_D=(-d tcp.port==25,smtp -d tcp.port==465,tls)
@@ -409,11 +463,12 @@ swaks_tls() {
     --from sender@example.org --to rcpt@example.net "$@" >>"$RUN/clients.log" 2>&1 || true
 }
 
-# msmtp_send PORT [msmtp args...]: msmtp (GnuTLS) sends $RUN/msg.eml
+# msmtp_send PORT [msmtp args...]: msmtp (GnuTLS) sends $RUN/msg.eml; its
+# secrets go to $KEYLOG, or to $MSMTP_KEYLOG if set (MSMTP_KEYLOG=F msmtp_send ...)
 msmtp_send() {
   local port=$1; shift
   clog "msmtp $port $*"
-  cns env SSLKEYLOGFILE="$KEYLOG" msmtp --host="$SRV4" --port="$port" --domain=client.example.org --auth=off \
+  cns env SSLKEYLOGFILE="${MSMTP_KEYLOG:-$KEYLOG}" msmtp --host="$SRV4" --port="$port" --domain=client.example.org --auth=off \
     --from=sender@example.org --tls=on --tls-trust-file="$PKI/ca.pem" --tls-host-override=mx.example.net \
     --logfile=- --timeout=10 "$@" rcpt@example.net <"$RUN/msg.eml" >>"$RUN/clients.log" 2>&1 || true
 }
@@ -897,6 +952,472 @@ s_tls_version_mismatch_postfix_gnutlscli() {
   cap_check "tls.alert_message.desc==70 && ip.src==$SRV4" "the server's alert protocol_version"
   cap_check_none "tls.handshake.type==2" "a ServerHello"
 }
+
+# ---------------------------------------------------------------- E. key logs: tls_kl_*
+# Each tls_kl_NAME.pcap is kept with tls_kl_NAME.keys, the NSS key log lines
+# of its own sessions (picked by the ClientHello randoms in the capture from
+# what the writing side logged: CLIENT_RANDOM for TLS 1.2, the *_TRAFFIC_SECRET
+# and EXPORTER_SECRET lines for TLS 1.3), and two expect files:
+# tls_kl_NAME.expect (what esaflow says without the keys: the session is
+# TLS) and tls_kl_NAME.decrypted.expect (what the decrypted SMTP dialogue
+# shows, for `esaflow analyze --keylog`). The dialogue itself, decrypted by
+# tshark with the .keys file (tls/kl_dialogue.py), heads the latter as
+# comments, and the outcome judged from it must be the designed one.
+KLDIR=$RUN/kl
+# Exim's GnuTLS logs here when started with it: under spool_directory, as
+# Exim 4.96 (tls_clean_env) drops an SSLKEYLOGFILE that is not.
+EXIM_KEYLOG=$RUN/exim/spool/sslkeylog.txt
+KL_CLI= # the key log of the current scenario's client (kl_start)
+DEXP=()
+DNOTE= # a note for the decrypted expectation (kl_start clears it)
+
+# kl_start NAME: cap_start NAME, with a fresh client key log $KL_CLI
+kl_start() {
+  mkdir -p "$KLDIR"
+  rm -f "$OUT/$1.keys" "$OUT/$1.decrypted.expect"
+  DEXP=() DNOTE=
+  KL_CLI=$KLDIR/$1.client.keys
+  : >"$KL_CLI"
+  cap_start "$1"
+}
+# dexp CLIENT SERVER:PORT VERDICT [OUTCOME] [KEY=VALUE ...]: as exp, for the
+# decrypted session
+dexp() { DEXP+=("conn $*"); }
+
+# kl_stop DESC KEYSRC: end the capture; $OUT/$CAP_NAME.keys = the lines of
+# KEYSRC for the capture's sessions; write both expect files.
+kl_stop() {
+  local desc=$1 src=$2
+  cap_halt
+  kl_keep "$src" "$OUT/$CAP_NAME.keys"
+  cat "$OUT/$CAP_NAME.keys" >>"$KEYLOG" # for record_dump's decrypted view
+  write_expect "$desc"
+  write_dexpect "$desc" "$OUT/$CAP_NAME.keys"
+  record_dump
+}
+
+# capture_randoms: the ClientHello randoms of $CAP_FILE, lower-case hex
+capture_randoms() {
+  tshark -r "$CAP_FILE" "${TSHARK_D[@]}" -Y 'tls.handshake.type==1' -T fields -e tls.handshake.random 2>/dev/null |
+    tr -d ':' | tr 'A-F' 'a-f' | sort -u
+}
+
+# kl_keep SRC DEST: the NSS key log lines of SRC whose client random is one
+# of the capture's ClientHellos, each once, in SRC's order.
+kl_keep() {
+  local src=$1 dest=$2
+  capture_randoms >"$KLDIR/$CAP_NAME.randoms"
+  [ -s "$KLDIR/$CAP_NAME.randoms" ] || die "$CAP_NAME: no ClientHello in the capture"
+  awk 'NR==FNR { r[$1]=1; next } NF==3 && (tolower($2) in r) && !seen[$0]++' "$KLDIR/$CAP_NAME.randoms" "$src" >"$dest"
+  [ -s "$dest" ] || die "$CAP_NAME: $src holds no key log line for the capture's sessions"
+  log "$CAP_NAME: kept $(wc -l <"$dest") key log lines ($(kl_types "$dest")) in $dest"
+}
+kl_types() { awk '{ n[$1]++ } END { for (t in n) printf "%s%s", (k++ ? " " : ""), t }' "$1" | tr ' ' '\n' | sort | paste -sd' ' -; }
+
+# write_dexpect DESC KEYS: $OUT/$CAP_NAME.decrypted.expect from DEXP; KEYS
+# ("-": the secrets embedded in the pcapng) decrypts the capture for the
+# dialogue at its head, and the outcome kl_dialogue.py judges from that
+# dialogue must be the one DEXP designs, connection by connection.
+write_dexpect() {
+  local desc=$1 keys=$2 e=$OUT/$CAP_NAME.decrypted.expect d=$KLDIR/$CAP_NAME.dialogue
+  "$PY" "$TLSDIR/kl_dialogue.py" "$CAP_FILE" "$keys" >"$d" || die "$CAP_NAME: kl_dialogue.py failed"
+  local judged want
+  judged=$(sed -n 's/^outcome: //p' "$d" | paste -sd' ' -)
+  want=$(printf '%s\n' "${DEXP[@]}" | awk '{ print ($5 ~ /=/ || $5 == "") ? "-" : $5 }' | paste -sd' ' -)
+  [ "$judged" = "$want" ] || { cat "$d" >&2; die "$CAP_NAME: the decrypted dialogue shows $judged, the design says $want"; }
+  local from="decrypted with $(basename "$keys")"
+  [ "$keys" = - ] && from="decrypted with the secrets embedded in the pcapng (Decryption Secrets Block)"
+  {
+    echo "# $CAP_NAME, $from: $desc"
+    echo "# What the session shows once decrypted (esaflow analyze --keylog): written by"
+    echo "# testdata/record/tls.sh from the scenario design, not by esaflow, and checked"
+    echo "# against this SMTP dialogue, as tshark decrypts it (tls/kl_dialogue.py):"
+    sed -e '/^outcome: /d' -e 's/^/#   /' "$d"
+    echo "# The outcome is the one esaflow gives the same dialogue in clear text; the"
+    echo "# tls_version/tls_cipher of the handshake stay, and no plaintext_after_starttls"
+    echo "# flag: the session was encrypted on the wire."
+    if [ -n "$DNOTE" ]; then printf '# %s\n' "$DNOTE" | fold -s -w 78 | sed -e 's/ *$//' -e 's/^\([^#]\)/# \1/'; fi
+    echo "# conn CLIENT_ADDR SERVER_ADDR:SERVER_PORT VERDICT [OUTCOME] [KEY=VALUE ...]"
+    printf '%s\n' "${DEXP[@]}"
+    echo "# host CLIENT_ADDR VERDICT"
+    printf '%s\n' "${DEXP[@]}" | host_lines
+  } >"$e"
+  log "wrote $e (decrypted: $judged)"
+}
+
+# kl_check FILTER WHAT: as cap_check, on the capture decrypted with its .keys
+kl_check() {
+  local n
+  n=$(tshark -r "$CAP_FILE" "${TSHARK_D[@]}" -o "tls.keylog_file:$OUT/$CAP_NAME.keys" -Y "$1" 2>/dev/null | wc -l)
+  [ "$n" -gt 0 ] || die "$CAP_NAME: decrypted, no packet shows $2 ($1)"
+  log "$CAP_NAME: decrypted, $n packet(s) show $2"
+}
+kl_check_none() {
+  local n
+  n=$(tshark -r "$CAP_FILE" "${TSHARK_D[@]}" -o "tls.keylog_file:$OUT/$CAP_NAME.keys" -Y "$1" 2>/dev/null | wc -l)
+  [ "$n" -eq 0 ] || die "$CAP_NAME: decrypted, $n packet(s) show $2 ($1), the design has none"
+  log "$CAP_NAME: decrypted, no packet shows $2"
+}
+# kl_check_keytypes TYPE...: the .keys file holds lines of exactly these types
+kl_check_keytypes() {
+  local got want
+  got=$(kl_types "$OUT/$CAP_NAME.keys")
+  want=$(printf '%s\n' "$@" | sort | paste -sd' ' -)
+  [ "$got" = "$want" ] || die "$CAP_NAME: key log line types are '$got', want '$want'"
+}
+KT13=(CLIENT_HANDSHAKE_TRAFFIC_SECRET SERVER_HANDSHAKE_TRAFFIC_SECRET CLIENT_TRAFFIC_SECRET_0 SERVER_TRAFFIC_SECRET_0 EXPORTER_SECRET)
+
+# kl_python SCRIPT [kl_smtp.py args]: tls/kl_smtp.py (Python smtplib, system
+# OpenSSL), secrets to $KL_CLI
+kl_python() {
+  clog "kl_smtp.py $*"
+  cns timeout 30 "$PY" "$TLSDIR/kl_smtp.py" --server "$SRV4" --cafile "$PKI/ca.pem" --keylog "$KL_CLI" \
+    --msg "$RUN/msg.eml" "$@" >>"$RUN/clients.log" 2>&1 || true
+}
+
+# kl_feed CMDFILE: the lines of CMDFILE one at a time for s_client's stdin,
+# 1.5 s after the start (STARTTLS and the handshake), then 0.5 s apart;
+# "<DATA>" is the message with LF line ends (s_client -crlf makes them CRLF)
+# and "."; then stdin stays open 3 s more, while the server answers QUIT
+# and closes.
+kl_feed() {
+  sleep 1.5
+  local l
+  while IFS= read -r l; do
+    if [ "$l" = "<DATA>" ]; then tr -d '\r' <"$RUN/msg.eml"; printf '.\n'; else printf '%s\n' "$l"; fi
+    sleep 0.5
+  done <"$1"
+  sleep 3
+}
+# kl_sclient CMDFILE [s_client args]: openssl s_client -starttls smtp that
+# trusts the rig's CA and checks mx.example.net, fed by kl_feed, secrets to
+# $KL_CLI (-keylogfile)
+kl_sclient() {
+  local cmds=$1; shift
+  clog "openssl s_client (fed $(paste -sd'|' "$cmds")) $*"
+  kl_feed "$cmds" | cns timeout 30 openssl s_client -starttls smtp -name client.example.org -connect "$SRV4:25" -crlf \
+    -CAfile "$PKI/ca.pem" -verify_return_error -verify_hostname mx.example.net -keylogfile "$KL_CLI" "$@" \
+    >>"$RUN/clients.log" 2>&1 || true
+}
+
+# the SMTP of a delivery, the message for swaks
+KL_DELIVER=("EHLO client.example.org" "MAIL FROM:<sender@example.org>" "RCPT TO:<rcpt@example.net>" "DATA" "<DATA>" "QUIT")
+
+s_tls_kl_13_gcm_exim_swaks() {
+  # Keys written by the SERVER: Exim's GnuTLS logs the secrets of every
+  # session to SSLKEYLOGFILE (kept in its environment by keep_environment);
+  # swaks (Net::SSLeay) logs none. Exim's priority string allows only
+  # AES-128-GCM: TLS_AES_128_GCM_SHA256 (the SHA-256 key schedule; every
+  # other TLS 1.3 capture of the rig has SHA-384 or ChaCha20).
+  exim_start "NORMAL:-CIPHER-ALL:+AES-128-GCM" "" "$EXIM_KEYLOG"
+  local c=198.51.100.140; client_ip $c
+  kl_start tls_kl_13_gcm_exim_swaks
+  swaks_tls 25 --tls --body @"$BODY"
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_128_GCM_SHA256
+  dexp $c $SRV4:25 ACCEPT DELIVERED tls_version=TLSv1.3 tls_cipher=TLS_AES_128_GCM_SHA256
+  kl_stop "Exim (GnuTLS, keys logged by the server) x swaks (OpenSSL): 220, EHLO, STARTTLS 220, TLS 1.3 TLS_AES_128_GCM_SHA256, EHLO, MAIL, RCPT, DATA, message, 250, QUIT 221" "$EXIM_KEYLOG"
+  check_sh13 0x1301
+  check_no_clear_alert
+  kl_check_keytypes "${KT13[@]}"
+  kl_check 'lower(smtp.req.command)=="mail" && tls' "MAIL FROM inside TLS"
+  kl_check 'smtp.response.code==250 && smtp.rsp.parameter contains "id="' "the 250 to the message"
+}
+
+s_tls_kl_13_chacha_postfix_opensslcli() {
+  # openssl s_client -ciphersuites TLS_CHACHA20_POLY1305_SHA256 (OpenSSL,
+  # -keylogfile) against Postfix, fed one command every 0.5 s.
+  postfix_start direct
+  local c=198.51.100.141; client_ip $c
+  printf '%s\n' "${KL_DELIVER[@]}" >"$RUN/kl.cmds"
+  kl_start tls_kl_13_chacha_postfix_opensslcli
+  kl_sclient "$RUN/kl.cmds" -nocommands -ciphersuites TLS_CHACHA20_POLY1305_SHA256
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_CHACHA20_POLY1305_SHA256
+  dexp $c $SRV4:25 ACCEPT DELIVERED tls_version=TLSv1.3 tls_cipher=TLS_CHACHA20_POLY1305_SHA256
+  kl_stop "Postfix (OpenSSL) x openssl s_client -ciphersuites TLS_CHACHA20_POLY1305_SHA256 (keys logged by the client): 220, EHLO, STARTTLS 220, TLS 1.3 ChaCha20-Poly1305, EHLO, MAIL, RCPT, DATA, message, 250 queued, QUIT 221" "$KL_CLI"
+  check_sh13 0x1303
+  check_no_clear_alert
+  kl_check_keytypes "${KT13[@]}"
+  kl_check 'smtp.response.code==250 && smtp.rsp.parameter contains "queued"' "the 250 queued"
+}
+
+s_tls_kl_13_chacha_exim_msmtp() {
+  # msmtp (GnuTLS, SSLKEYLOGFILE) offering ChaCha20-Poly1305 only, against
+  # Exim (GnuTLS): TLS 1.3 TLS_CHACHA20_POLY1305_SHA256, keys from GnuTLS.
+  exim_start
+  local c=198.51.100.142; client_ip $c
+  kl_start tls_kl_13_chacha_exim_msmtp
+  MSMTP_KEYLOG=$KL_CLI msmtp_send 25 --tls-starttls=on --tls-priorities="NORMAL:-CIPHER-ALL:+CHACHA20-POLY1305"
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_CHACHA20_POLY1305_SHA256
+  dexp $c $SRV4:25 ACCEPT DELIVERED tls_version=TLSv1.3 tls_cipher=TLS_CHACHA20_POLY1305_SHA256
+  kl_stop "Exim (GnuTLS) x msmtp (GnuTLS, keys logged by the client) offering ChaCha20 only: 220, EHLO, STARTTLS 220, TLS 1.3 ChaCha20-Poly1305, EHLO, MAIL, RCPT, DATA, message, 250, QUIT 221" "$KL_CLI"
+  check_sh13 0x1303
+  check_no_clear_alert
+  kl_check_keytypes "${KT13[@]}"
+  kl_check 'smtp.response.code==354' "the 354 to DATA"
+}
+
+s_tls_kl_12_gcm_postfix_msmtp() {
+  # msmtp (GnuTLS, SSLKEYLOGFILE) offering TLS 1.2 with AES-128-GCM only,
+  # Postfix limited to TLS 1.2: ECDHE-RSA-AES128-GCM-SHA256; one
+  # CLIENT_RANDOM line.
+  postfix_start direct "${TLS12_ONLY[@]}"
+  local c=198.51.100.143; client_ip $c
+  kl_start tls_kl_12_gcm_postfix_msmtp
+  MSMTP_KEYLOG=$KL_CLI msmtp_send 25 --tls-starttls=on --tls-priorities="NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM"
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+  dexp $c $SRV4:25 ACCEPT DELIVERED tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+  kl_stop "Postfix (OpenSSL) TLS 1.2 only x msmtp (GnuTLS, keys logged by the client): 220, EHLO, STARTTLS 220, TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256, EHLO, MAIL, RCPT, DATA, message, 250 queued, QUIT 221" "$KL_CLI"
+  check_sh12 0xc02f
+  check_no_clear_alert
+  kl_check_keytypes CLIENT_RANDOM
+  kl_check 'smtp.response.code==250 && smtp.rsp.parameter contains "queued"' "the 250 queued"
+}
+
+s_tls_kl_12_chacha_postfix_python() {
+  # Python smtplib (OpenSSL, keylog_filename), TLS 1.2 at most, cipher list
+  # ECDHE-RSA-CHACHA20-POLY1305 only.
+  postfix_start direct
+  local c=198.51.100.144; client_ip $c
+  kl_start tls_kl_12_chacha_postfix_python
+  kl_python deliver --max 1.2 --ciphers ECDHE-RSA-CHACHA20-POLY1305
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+  dexp $c $SRV4:25 ACCEPT DELIVERED tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+  kl_stop "Postfix (OpenSSL) x Python smtplib (OpenSSL, keys logged by the client) TLS 1.2 ECDHE-RSA-CHACHA20-POLY1305: 220, EHLO, STARTTLS 220, EHLO, MAIL, RCPT, DATA, message, 250 queued, QUIT 221" "$KL_CLI"
+  check_sh12 0xcca8
+  check_no_clear_alert
+  kl_check_keytypes CLIENT_RANDOM
+  kl_check 'smtp.response.code==250 && smtp.rsp.parameter contains "queued"' "the 250 queued"
+}
+
+s_tls_kl_12_chacha_exim_swaks() {
+  # Keys written by the SERVER (Exim, GnuTLS) again, TLS 1.2: Exim allows
+  # TLS 1.2 with ChaCha20-Poly1305 only; swaks logs nothing.
+  exim_start "$GT_CHACHA12" "" "$EXIM_KEYLOG"
+  local c=198.51.100.145; client_ip $c
+  kl_start tls_kl_12_chacha_exim_swaks
+  swaks_tls 25 --tls --body @"$BODY"
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+  dexp $c $SRV4:25 ACCEPT DELIVERED tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+  kl_stop "Exim (GnuTLS, keys logged by the server) TLS 1.2 ChaCha20 only x swaks (OpenSSL): 220, EHLO, STARTTLS 220, TLS 1.2 ECDHE-RSA-CHACHA20-POLY1305, EHLO, MAIL, RCPT, DATA, message, 250, QUIT 221" "$EXIM_KEYLOG"
+  check_sh12 0xcca8
+  check_no_clear_alert
+  kl_check_keytypes CLIENT_RANDOM
+  kl_check 'smtp.response.code==250 && smtp.rsp.parameter contains "id="' "the 250 to the message"
+}
+
+s_tls_kl_12_cbc_postfix_python() {
+  # CBC with HMAC-SHA256, TLS 1.2: Python (OpenSSL) cipher list
+  # ECDHE-RSA-AES128-SHA256. OpenSSL on both sides: encrypt_then_mac (RFC
+  # 7366) is offered and taken: the MAC covers the ciphertext.
+  postfix_start direct
+  local c=198.51.100.146; client_ip $c
+  kl_start tls_kl_12_cbc_postfix_python
+  kl_python deliver --max 1.2 --ciphers ECDHE-RSA-AES128-SHA256
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256
+  dexp $c $SRV4:25 ACCEPT DELIVERED tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256
+  kl_stop "Postfix (OpenSSL) x Python smtplib (OpenSSL, keys logged by the client) TLS 1.2 ECDHE-RSA-AES128-SHA256 with encrypt_then_mac: 220, EHLO, STARTTLS 220, EHLO, MAIL, RCPT, DATA, message, 250 queued, QUIT 221" "$KL_CLI"
+  check_sh12 0xc027
+  cap_check "tls.handshake.type==2 && tls.handshake.extension.type==22" "encrypt_then_mac in the ServerHello"
+  check_no_clear_alert
+  kl_check_keytypes CLIENT_RANDOM
+  kl_check 'smtp.response.code==250 && smtp.rsp.parameter contains "queued"' "the 250 queued"
+}
+
+s_tls_kl_12_cbcnoetm_exim_msmtp() {
+  # CBC with HMAC-SHA1 and NO encrypt_then_mac (MAC-then-encrypt, as
+  # TLS 1.2 defines it): msmtp (GnuTLS) priority %NO_ETM, AES-128-CBC, SHA1,
+  # against Exim (GnuTLS): ECDHE-RSA-AES128-SHA.
+  exim_start
+  local c=198.51.100.147; client_ip $c
+  kl_start tls_kl_12_cbcnoetm_exim_msmtp
+  MSMTP_KEYLOG=$KL_CLI msmtp_send 25 --tls-starttls=on \
+    --tls-priorities="NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA1:%NO_ETM"
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
+  dexp $c $SRV4:25 ACCEPT DELIVERED tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
+  kl_stop "Exim (GnuTLS) x msmtp (GnuTLS, keys logged by the client, %NO_ETM) TLS 1.2 ECDHE-RSA-AES128-SHA, MAC-then-encrypt: 220, EHLO, STARTTLS 220, EHLO, MAIL, RCPT, DATA, message, 250, QUIT 221" "$KL_CLI"
+  check_sh12 0xc013
+  cap_check_none "tls.handshake.extension.type==22" "encrypt_then_mac offered or taken"
+  check_no_clear_alert
+  kl_check_keytypes CLIENT_RANDOM
+  kl_check 'smtp.response.code==250 && smtp.rsp.parameter contains "id="' "the 250 to the message"
+}
+
+s_tls_kl_13_rcptrej_postfix_python() {
+  # The recipient is refused inside TLS 1.3: Postfix is no relay for
+  # elsewhere.example (554 5.7.1 Relay access denied); the client QUITs.
+  postfix_start direct
+  local c=198.51.100.148; client_ip $c
+  kl_start tls_kl_13_rcptrej_postfix_python
+  kl_python rcpt_refused --to someone@elsewhere.example
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  dexp $c $SRV4:25 ACCEPT RECIPIENT_REJECTED reason=relay_denied tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  kl_stop "Postfix (OpenSSL) x Python smtplib (OpenSSL, keys logged by the client), TLS 1.3: 220, EHLO, STARTTLS 220, EHLO, MAIL 250, RCPT 554 5.7.1 Relay access denied, QUIT 221" "$KL_CLI"
+  check_sh13 0x1302
+  check_no_clear_alert
+  kl_check_keytypes "${KT13[@]}"
+  kl_check 'smtp.response.code==554 && smtp.rsp.parameter contains "Relay access denied"' "the 554 to RCPT"
+  kl_check_none 'lower(smtp.req.command)=="data"' "a DATA command"
+}
+
+s_tls_kl_12_senderrej_postfix_python() {
+  # The sender is refused inside TLS 1.2: Postfix (smtpd_delay_reject=no,
+  # check_sender_access with record.sh's regexp table) answers MAIL FROM
+  # <ghost@no-such-domain.invalid> with 553 5.1.8; the client QUITs.
+  mkdir -p "$CONF"; cp "$HERE/sender_access.regexp" "$CONF/"
+  postfix_start direct "${TLS12_ONLY[@]}" smtpd_delay_reject=no "smtpd_sender_restrictions=check_sender_access regexp:$CONF/sender_access.regexp"
+  local c=198.51.100.149; client_ip $c
+  kl_start tls_kl_12_senderrej_postfix_python
+  kl_python sender_refused --from ghost@no-such-domain.invalid
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+  dexp $c $SRV4:25 ACCEPT SENDER_REJECTED reason=sender_dns_verification tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+  kl_stop "Postfix (OpenSSL) TLS 1.2 only x Python smtplib (OpenSSL, keys logged by the client): 220, EHLO, STARTTLS 220, EHLO, MAIL FROM 553 5.1.8 Sender address rejected: Domain of sender address does not exist, QUIT 221" "$KL_CLI"
+  check_sh12 0xc030
+  check_no_clear_alert
+  kl_check_keytypes CLIENT_RANDOM
+  kl_check 'smtp.response.code==553' "the 553 to MAIL FROM"
+  kl_check_none 'lower(smtp.req.command)=="rcpt"' "a RCPT command"
+}
+
+s_tls_kl_13_reset_postfix_python() {
+  # Reset by the CLIENT inside TLS 1.3: after EHLO, MAIL 250 and RCPT 250
+  # the client sets SO_LINGER {1, 0} and closes its socket: its kernel
+  # sends a RST, with no close_notify and no FIN before it.
+  postfix_start direct
+  local c=198.51.100.150; client_ip $c
+  kl_start tls_kl_13_reset_postfix_python
+  kl_python reset_after_rcpt
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  dexp $c $SRV4:25 ACCEPT RESET tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  kl_stop "Postfix (OpenSSL) x Python smtplib (OpenSSL, keys logged by the client), TLS 1.3: 220, EHLO, STARTTLS 220, EHLO, MAIL 250, RCPT 250, then the client's RST (SO_LINGER 0), no QUIT, no close_notify" "$KL_CLI"
+  check_sh13 0x1302
+  check_no_clear_alert
+  kl_check_keytypes "${KT13[@]}"
+  cap_check "tcp.flags.reset==1 && ip.src==$c" "the client's RST"
+  cap_check_none "tcp.flags.fin==1" "a FIN"
+  cap_check_none "tcp.flags.reset==1 && ip.src==$SRV4" "a server RST"
+  kl_check_none 'lower(smtp.req.command)=="quit"' "a QUIT"
+}
+
+s_tls_kl_12_srvreset_exim_python() {
+  # Reset by the SERVER inside TLS 1.2: after EHLO, MAIL 250 and RCPT 250
+  # the client waits; the server's kernel destroys Exim's socket (ss -K in
+  # tsrv, as an admin or a crashing host would) and sends the client a RST
+  # (the server's own TCP stack: same TTL as its other packets).
+  exim_start
+  local c=198.51.100.151; client_ip $c
+  kl_start tls_kl_12_srvreset_exim_python
+  local out=$KLDIR/$CAP_NAME.client.out
+  cns timeout 30 "$PY" "$TLSDIR/kl_smtp.py" --server "$SRV4" --cafile "$PKI/ca.pem" --keylog "$KL_CLI" \
+    --msg "$RUN/msg.eml" --max 1.2 --pause 8 wait_after_rcpt >"$out" 2>&1 &
+  local pid=$!
+  for _ in $(seq 50); do grep -q '^kl_smtp: rcpt 250' "$out" && break; sleep 0.2; done
+  grep -q '^kl_smtp: rcpt 250' "$out" || { cat "$out" >&2; die "$CAP_NAME: no RCPT 250"; }
+  sleep 0.5
+  sns ss -K -tn state established "( sport = :25 and dst $c )" >>"$RUN/clients.log" 2>&1 || die "$CAP_NAME: ss -K failed"
+  wait "$pid" || true
+  { clog "kl_smtp.py --max 1.2 wait_after_rcpt; ss -K in $SNS"; cat "$out"; } >>"$RUN/clients.log"
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+  dexp $c $SRV4:25 ACCEPT RESET tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+  kl_stop "Exim (GnuTLS) x Python smtplib (OpenSSL, keys logged by the client), TLS 1.2: 220, EHLO, STARTTLS 220, EHLO, MAIL 250, RCPT 250, then a RST from the server's kernel (ss -K on the server socket), no QUIT" "$KL_CLI"
+  check_sh12 0xc030
+  check_no_clear_alert
+  kl_check_keytypes CLIENT_RANDOM
+  cap_check "tcp.flags.reset==1 && ip.src==$SRV4" "the server's RST"
+  cap_check_none "tcp.flags.fin==1" "a FIN"
+  kl_check 'lower(smtp.req.command)=="rcpt"' "RCPT inside TLS"
+  kl_check_none 'lower(smtp.req.command)=="quit"' "a QUIT"
+}
+
+s_tls_kl_13_wrongkeys_exim_msmtp() {
+  # Keys that do not match: a TLS 1.3 delivery (msmtp x Exim, both GnuTLS)
+  # kept with the key log of ANOTHER session -- the same delivery run a
+  # moment before, not captured. No line of the .keys file names the
+  # capture's client random, so nothing decrypts; the decrypted expectation
+  # is the one without keys (decryption must say the keys do not match).
+  exim_start
+  local c=198.51.100.152; client_ip $c
+  local other=$KLDIR/tls_kl_13_wrongkeys_exim_msmtp.other.keys
+  mkdir -p "$KLDIR"; : >"$other"
+  MSMTP_KEYLOG=$other msmtp_send 25 --tls-starttls=on # not captured
+  sleep 1
+  kl_start tls_kl_13_wrongkeys_exim_msmtp
+  MSMTP_KEYLOG=$KL_CLI msmtp_send 25 --tls-starttls=on
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  dexp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  local desc="Exim (GnuTLS) x msmtp (GnuTLS), TLS 1.3 delivery; the .keys file is the key log of another session (the same delivery run just before, not captured): no line names this capture's client random"
+  DNOTE="Nothing decrypts with these keys: the record stays what it is without keys, and decryption must say that the key log holds no secret for this session's client random (the keys do not match), not fail silently or guess."
+  cap_halt
+  # the session's own keys prove what the packets hold (records.txt) ...
+  kl_keep "$KL_CLI" "$KLDIR/$CAP_NAME.own.keys"
+  cat "$KLDIR/$CAP_NAME.own.keys" >>"$KEYLOG"
+  # ... and the other session's, complete, go beside the capture
+  local n
+  [ "$(awk '{print $1}' "$other" | sort -u | paste -sd' ' -)" = "$(printf '%s\n' "${KT13[@]}" | sort | paste -sd' ' -)" ] ||
+    die "$CAP_NAME: the other session's key log is not one whole TLS 1.3 key log"
+  n=$(awk 'NR==FNR { r[$1]=1; next } tolower($2) in r' "$KLDIR/$CAP_NAME.randoms" "$other" | wc -l)
+  [ "$n" -eq 0 ] || die "$CAP_NAME: $n line(s) of the other key log match the capture"
+  cp "$other" "$OUT/$CAP_NAME.keys"
+  log "$CAP_NAME: $OUT/$CAP_NAME.keys = another session's $(wc -l <"$other") lines (client random $(awk 'NR==1{print $2}' "$other"))"
+  write_expect "$desc"
+  write_dexpect "$desc" "$OUT/$CAP_NAME.keys"
+  record_dump
+  check_sh13 0x1302
+  check_no_clear_alert
+  kl_check_none 'lower(smtp.req.command)=="mail"' "MAIL (nothing decrypts with another session's keys)"
+}
+
+s_tls_kl_13_keyupdate_postfix_opensslcli() {
+  # TLS 1.3 KeyUpdate in the middle of the session: s_client's command
+  # letter "K" (SSL_key_update, update_requested) after MAIL; Postfix's
+  # OpenSSL answers with a KeyUpdate of its own. Both directions then use
+  # the second generation of traffic secrets. OpenSSL 3.0 logs those too,
+  # under labels no NSS key log reader knows: CLIENT_TRAFFIC_SECRET_N and
+  # SERVER_TRAFFIC_SECRET_N (a literal "N", not the generation; here each
+  # is HKDF-Expand-Label(*_TRAFFIC_SECRET_0, "traffic upd", "", 48), checked
+  # by hand). The .keys file keeps them as OpenSSL wrote them; a decryptor
+  # can derive the same secrets from the *_0 lines at each KeyUpdate, as
+  # tshark does. (The command letters stay on, so RCPT and QUIT are sent in
+  # lower case, or s_client would take R and Q for its own commands.)
+  postfix_start direct
+  local c=198.51.100.153; client_ip $c
+  printf '%s\n' "EHLO client.example.org" "MAIL FROM:<sender@example.org>" "K" "rcpt TO:<rcpt@example.net>" "DATA" "<DATA>" "quit" >"$RUN/kl.cmds"
+  kl_start tls_kl_13_keyupdate_postfix_opensslcli
+  kl_sclient "$RUN/kl.cmds"
+  exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  dexp $c $SRV4:25 ACCEPT DELIVERED tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  kl_stop "Postfix (OpenSSL) x openssl s_client (OpenSSL, keys logged by the client), TLS 1.3: 220, EHLO, STARTTLS 220, EHLO, MAIL 250, KeyUpdate (update_requested) from the client, KeyUpdate from the server, RCPT 250, DATA, message, 250 queued, QUIT 221" "$KL_CLI"
+  check_sh13 0x1302
+  check_no_clear_alert
+  kl_check_keytypes "${KT13[@]}" CLIENT_TRAFFIC_SECRET_N SERVER_TRAFFIC_SECRET_N
+  kl_check "tls.handshake.type==24 && ip.src==$c" "the client's KeyUpdate"
+  kl_check "tls.handshake.type==24 && ip.src==$SRV4" "the server's KeyUpdate"
+  kl_check 'smtp.response.code==250 && smtp.rsp.parameter contains "queued"' "the 250 queued (after the KeyUpdates)"
+}
+
+# kl_dsb BASE: BASE_dsb.pcapng = BASE.pcap with BASE.keys embedded as a
+# Decryption Secrets Block (editcap --inject-secrets); no .keys beside it.
+# Derived, not recorded: BASE must have been recorded (in this run or before).
+kl_dsb() {
+  local base=$1
+  mkdir -p "$KLDIR"
+  [ -s "$OUT/$base.pcap" ] && [ -s "$OUT/$base.keys" ] || die "${base}_dsb: record $base first"
+  CAP_NAME=${base}_dsb CAP_FILE=$OUT/${base}_dsb.pcapng
+  rm -f "$CAP_FILE" "$OUT/$CAP_NAME.keys"
+  editcap -F pcapng --inject-secrets "tls,$OUT/$base.keys" "$OUT/$base.pcap" "$CAP_FILE" || die "$CAP_NAME: editcap failed"
+  mapfile -t EXP < <(grep '^conn ' "$OUT/$base.expect")
+  mapfile -t DEXP < <(grep '^conn ' "$OUT/$base.decrypted.expect")
+  DNOTE="The secrets are in the pcapng itself (a Decryption Secrets Block of type TLS key log, the lines of $base.keys); no .keys file goes with it."
+  local desc="$base.pcap with $base.keys embedded (editcap --inject-secrets tls,...: a pcapng Decryption Secrets Block)"
+  write_expect "$desc"
+  write_dexpect "$desc" -
+  local n
+  n=$(tshark -r "$CAP_FILE" "${TSHARK_D[@]}" -Y 'lower(smtp.req.command)=="mail"' 2>/dev/null | wc -l)
+  [ "$n" -gt 0 ] || die "$CAP_NAME: tshark decrypts nothing from the embedded secrets"
+  log "$CAP_NAME: tshark decrypts MAIL FROM with the embedded secrets alone"
+  record_dump
+}
+s_tls_kl_12_gcm_postfix_msmtp_dsb() { kl_dsb tls_kl_12_gcm_postfix_msmtp; }
+s_tls_kl_13_gcm_exim_swaks_dsb() { kl_dsb tls_kl_13_gcm_exim_swaks; }
 
 # ---------------------------------------------------------------- main
 main() {
