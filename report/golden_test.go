@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/esaflow/esaflow/classify"
@@ -89,6 +90,46 @@ func TestEmptyInput(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.file, func(t *testing.T) {
 			checkGolden(t, "empty_"+tc.file, render(t, tc.opts, nil, nil))
+		})
+	}
+}
+
+// TestLiveGoldenFiles: live's table, rows printed one at a time then the
+// hosts, at 80 and 120 columns (no row longer), in a pipe and --wide.
+func TestLiveGoldenFiles(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		opts Options
+	}{
+		{"live.txt", Options{}},
+		{"live_80.txt", Options{Width: 80}},
+		{"live_120.txt", Options{Width: 120}},
+		{"live_wide.txt", Options{Wide: true}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			var b bytes.Buffer
+			l := NewLive(&b, tc.opts)
+			if err := l.Start(); err != nil {
+				t.Fatal(err)
+			}
+			recs := fixtureRecords()
+			for i := range recs {
+				if err := l.Connection(&recs[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := l.Finish(fixtureStats()); err != nil {
+				t.Fatal(err)
+			}
+			if tc.opts.Width > 0 { // the rows (the legend's prose may wrap)
+				rows, _, _ := strings.Cut(b.String(), "\n\n")
+				for _, line := range strings.Split(rows, "\n") {
+					if w := cellWidth(line); w > tc.opts.Width {
+						t.Errorf("a line of %d columns: %q", w, line)
+					}
+				}
+			}
+			checkGolden(t, tc.file, b.Bytes())
 		})
 	}
 }

@@ -99,7 +99,7 @@ func (l tableLayout) write(w io.Writer, cols []column, rows [][]string) error {
 		return err
 	}
 	if len(dropped) > 0 {
-		_, err := fmt.Fprintf(w, "(%s left out to fit %d columns: a wider terminal, or a pipe, shows them)\n", strings.Join(dropped, ", "), l.width)
+		_, err := fmt.Fprintf(w, "(%s left out at %d columns; --wide shows them)\n", strings.Join(dropped, ", "), l.width)
 		return err
 	}
 	return nil

@@ -23,16 +23,23 @@ type Live struct {
 	decided int
 }
 
-// NewLive returns the renderer of one live run writing to w, JSON Lines
-// when jsonl is set, else the table with hosts grouped by group.
-func NewLive(w io.Writer, jsonl bool, group GroupBy) *Live {
+// NewLive returns the renderer of one live run writing to w: JSON Lines
+// when opts.Format is FormatJSONL, else the table, its rows and its hosts
+// laid out by opts (GroupBy, Wide, Width, Location; MaxHosts is
+// DefaultMaxHosts when zero, and Flows does not apply: every row is
+// printed as it comes).
+func NewLive(w io.Writer, opts Options) *Live {
 	l := &Live{w: w}
-	if jsonl {
+	if opts.Format == FormatJSONL {
 		l.jsonl = New(w, Options{Format: FormatJSONL})
-	} else {
-		l.hosts = New(w, Options{Format: FormatTable, GroupBy: group, MaxHosts: DefaultMaxHosts})
-		l.rows = NewFlowRowWriter(w)
+		return l
 	}
+	opts.Format, opts.Flows = FormatTable, false
+	if opts.MaxHosts == 0 {
+		opts.MaxHosts = DefaultMaxHosts
+	}
+	l.hosts = New(w, opts)
+	l.rows = NewFlowRowWriter(w, opts)
 	return l
 }
 

@@ -12,7 +12,7 @@ import (
 
 func TestFlowRowsWrittenApartLineUpUnderTheHeader(t *testing.T) {
 	var b bytes.Buffer
-	w := NewFlowRowWriter(&b)
+	w := NewFlowRowWriter(&b, Options{Wide: true})
 	start := time.Date(2026, 11, 22, 9, 50, 31, 665726000, time.UTC)
 	recs := []classify.Record{
 		{ID: 12, Client: netip.MustParseAddr("198.51.100.24"), ClientPort: 57078, Server: netip.MustParseAddr("192.0.2.25"), ServerPort: 25,
@@ -29,7 +29,7 @@ func TestFlowRowsWrittenApartLineUpUnderTheHeader(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := `ID    START                       CLIENT                 SERVER                 VERDICT       OUTCOME             BANNER                                    HISTORY    CLOSED BY   TLS           REASON        FLAGS
+	want := `ID    START (UTC)                 CLIENT                 SERVER                 VERDICT       OUTCOME             BANNER                                    HISTORY    CLOSED BY   TLS           REASON        FLAGS
 12    2026-11-22 09:50:31.665726  198.51.100.24:57078    192.0.2.25:25          ACCEPT        QUIT                220 mx.example.net ESMTP Postfix          ShAdDafF   server FIN
 13    2026-11-22 09:50:31.665726  198.51.100.14:40506    192.0.2.25:25          TCPREFUSE                                                                   ShAr       server RST
 `

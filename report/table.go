@@ -219,12 +219,3 @@ func flowRow(r *classify.Record) []string {
 		flagList(r.Flags),
 	}
 }
-
-// flowHeader is the per-connection table's header.
-func flowHeader() []string {
-	cells := make([]string, len(flowColumns))
-	for i, c := range flowColumns {
-		cells[i] = c.name
-	}
-	return cells
-}

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,9 +34,7 @@ type AnalyzeOptions struct {
 	// Quiet silences the progress line and other notes on stderr, but
 	// never warnings about damaged input.
 	Quiet bool
-	// Wide shows every column of the tables; Local writes their times in
-	// the local time zone instead of UTC.
-	Wide, Local bool
+	TableOptions
 	// changed tells whether a flag was given on the command line (nil:
 	// none was).
 	changed func(name string) bool
@@ -79,8 +76,7 @@ printed); 2 usage error; 4 the report could not be written; 130 interrupted
 	f.IntVar(&opts.MaxHosts, "max-hosts", report.DefaultMaxHosts, "table and json: most hosts kept apart; the connections of later ones share one \"(more hosts)\" row (0: no bound)")
 	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "most files read at once, where that cannot change the report (1: one after another, 0: one per CPU)")
 	addQuietFlag(cmd, &opts.Quiet)
-	f.BoolVar(&opts.Wide, "wide", false, "table format: every column (times, history, who closed, TLS), not only those that fit a terminal")
-	f.BoolVar(&opts.Local, "local", false, "table format: times in the local time zone (the headers say which) instead of UTC")
+	opts.TableOptions.addFlags(cmd)
 	opts.TrackerOptions.addFlags(cmd)
 	opts.FilterOptions.addFlags(cmd)
 	completeValues(cmd, "format", report.FormatNames()...)
@@ -126,13 +122,8 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 	defer closeSources(sources)
 
 	out := bufio.NewWriterSize(stdio.Out, 64<<10)
-	ropts := report.Options{Format: format, GroupBy: group, Flows: opts.Flows, MaxHosts: opts.MaxHosts, Wide: opts.Wide}
-	if stdio.Width != nil {
-		ropts.Width = stdio.Width()
-	}
-	if opts.Local {
-		ropts.Location = time.Local
-	}
+	ropts := report.Options{Format: format, GroupBy: group, Flows: opts.Flows, MaxHosts: opts.MaxHosts}
+	opts.TableOptions.apply(&ropts, stdio)
 	rend := report.New(out, ropts)
 	prog := newProgress(stdio, opts.Quiet, sourceSizes(sources))
 	eopts.Jobs = jobs
@@ -289,13 +280,14 @@ func parseGroupBy(groupBy string) (report.GroupBy, error) {
 func refuseIgnored(format report.Format, flows bool, changed func(string) bool) error {
 	given := func(name string) bool { return changed != nil && changed(name) }
 	perConnection := format == report.FormatJSONL || format == report.FormatCSV
+	if err := refuseTableFlags(format, given); err != nil {
+		return err
+	}
 	switch {
 	case flows && format != report.FormatTable:
 		return usageErr(fmt.Errorf("--flows adds the per-connection table to --format table; --format %s lists every connection already (drop --flows)", format))
 	case perConnection && given("group-by"):
 		return usageErr(fmt.Errorf("--group-by shapes the per-host table of --format table and json; --format %s has none (drop --group-by)", format))
-	case format != report.FormatTable && (given("wide") || given("local")):
-		return usageErr(fmt.Errorf("--wide and --local lay out the tables of --format table; --format %s writes every field, times in UTC (drop them)", format))
 	case perConnection && given("max-hosts"):
 		return usageErr(fmt.Errorf("--max-hosts bounds the per-host table of --format table and json; --format %s has none (drop --max-hosts)", format))
 	}

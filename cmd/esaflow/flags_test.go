@@ -42,6 +42,11 @@ func TestSharedFlagsAreTheSameEverywhere(t *testing.T) {
 		if f := flags[cmd].Lookup("format"); f == nil || f.Shorthand != "o" {
 			t.Errorf("%s: no -o/--format", cmd)
 		}
+		for _, name := range []string{"wide", "local"} {
+			if f := flags[cmd].Lookup(name); f == nil || f.Usage != flags["analyze"].Lookup(name).Usage {
+				t.Errorf("%s: no --%s, or another meaning", cmd, name)
+			}
+		}
 	}
 	for _, cmd := range []string{"analyze", "check", "show", "live"} {
 		if f := flags[cmd].Lookup("filter"); f == nil || f.Shorthand != "f" {

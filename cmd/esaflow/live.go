@@ -30,6 +30,7 @@ type LiveOptions struct {
 	Write     string
 	GroupBy   string
 	Quiet     bool
+	TableOptions
 	TrackerOptions
 	FilterOptions
 	// changed tells whether a flag was given on the command line (nil:
@@ -81,6 +82,7 @@ loader does not find.`,
 	f.BoolVar(&opts.Immediate, "immediate", false, "libpcap's immediate mode: each packet handed over at once (Linux TPACKET_V2), verdicts up to 250 ms sooner, but drops from about 200 Mbit/s (docs/live-load.md)")
 	opts.addLiveFlags(cmd)
 	addQuietFlag(cmd, &opts.Quiet)
+	opts.TableOptions.addFlags(cmd)
 	opts.FilterOptions.addFlags(cmd)
 	completeValues(cmd, "format", report.FormatTable.String(), report.FormatJSONL.String())
 	completeValues(cmd, "group-by", groupByValues...)
@@ -108,7 +110,11 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	if err != nil {
 		return err
 	}
-	if format == report.FormatJSONL && opts.changed != nil && opts.changed("group-by") {
+	given := func(name string) bool { return opts.changed != nil && opts.changed(name) }
+	if err := refuseTableFlags(format, given); err != nil {
+		return err
+	}
+	if format == report.FormatJSONL && given("group-by") {
 		return usageErr(errors.New("--group-by shapes live's final per-host table of --format table; --format jsonl has none (drop --group-by)"))
 	}
 	cfg, err := opts.config()
@@ -126,7 +132,9 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	if err != nil {
 		return err
 	}
-	err = captureLive(ctx, opts, src, cfg, report.NewLive(stdio.Out, format == report.FormatJSONL, group), flt, stdio)
+	ropts := report.Options{Format: format, GroupBy: group}
+	opts.TableOptions.apply(&ropts, stdio)
+	err = captureLive(ctx, opts, src, cfg, report.NewLive(stdio.Out, ropts), flt, stdio)
 	cerr := src.Close()
 	if save != nil {
 		cerr = errors.Join(cerr, save.Close())

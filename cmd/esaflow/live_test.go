@@ -1,5 +1,3 @@
-//go:build cgo
-
 package main
 
 import (
@@ -60,14 +58,19 @@ func skipUnlessLive(t *testing.T) {
 }
 
 // startLive runs runLive with opts in a goroutine and returns once the
-// capture is open; done receives runLive's result.
-func startLive(ctx context.Context, t *testing.T, opts *LiveOptions) (out, errs *syncBuffer, done chan error) {
+// capture is open; done receives runLive's result. A positive width is the
+// terminal's.
+func startLive(ctx context.Context, t *testing.T, opts *LiveOptions, width int) (out, errs *syncBuffer, done chan error) {
 	t.Helper()
 	out, errs = &syncBuffer{}, &syncBuffer{}
 	ready := make(chan struct{})
 	done = make(chan error, 1)
 	opts.ready = func() { close(ready) }
-	go func() { done <- runLive(ctx, opts, IO{In: strings.NewReader(""), Out: out, Err: errs}) }()
+	stdio := IO{In: strings.NewReader(""), Out: out, Err: errs}
+	if width > 0 {
+		stdio.Width = func() int { return width }
+	}
+	go func() { done <- runLive(ctx, opts, stdio) }()
 	select {
 	case <-ready:
 	case err := <-done:
@@ -111,7 +114,7 @@ func TestLiveLoopbackVerdicts(t *testing.T) {
 		TrackerOptions: TrackerOptions{Ports: fmt.Sprintf("%d,%d,%d", accept, reject, refuse), PortsOnly: true, IdleTimeout: time.Minute, MaxConns: flow.DefaultMaxConns},
 		Write:          t.TempDir() + "/live.pcap",
 	}
-	out, errs, done := startLive(ctx, t, opts)
+	out, errs, done := startLive(ctx, t, opts, 0)
 
 	dial := func(port int, talk func(net.Conn)) {
 		c, err := net.Dial("tcp4", fmt.Sprintf("127.0.0.1:%d", port))
