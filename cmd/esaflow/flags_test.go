@@ -48,6 +48,9 @@ func TestSharedFlagsAreTheSameEverywhere(t *testing.T) {
 			}
 		}
 	}
+	if f := flags["show"].Lookup("format"); f == nil || f.Shorthand != "o" {
+		t.Errorf("show: no -o/--format")
+	}
 	for _, cmd := range []string{"analyze", "check", "show", "live"} {
 		if f := flags[cmd].Lookup("filter"); f == nil || f.Shorthand != "f" {
 			t.Errorf("%s: no -f/--filter", cmd)

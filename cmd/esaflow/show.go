@@ -29,9 +29,13 @@ type ShowOptions struct {
 	Files   []string
 	Hosts   []string
 	Conns   []string
+	Format  string
 	NoColor bool
 	Quiet   bool
 	TrackerOptions
+	// changed tells whether a flag was given on the command line (nil:
+	// none was).
+	changed func(name string) bool
 }
 
 func newShowCmd(stdio IO) *cobra.Command {
@@ -52,26 +56,50 @@ them the first 20 connections are drawn.
 Colours are used only on a terminal, and never with --no-color or when the
 NO_COLOR environment variable is set.
 
+-o json and -o jsonl write the same ladders for programs: per connection its
+record (analyze's JSON) and its packets (time, sender, TCP flags, what each
+carries, retransmission), as docs/esaflow.schema.json describes ($defs/ladder).
+
 Exit codes: 0 drawn; 1 some input could not be read; 2 usage error, or a
 selector that matches no connection.`,
 		Example: `  esaflow show capture.pcap
   esaflow show --conn 3 --conn 7 capture.pcap
-  esaflow show --host 203.0.113.7 rotated-*.pcap.gz`,
+  esaflow show --host 203.0.113.7 rotated-*.pcap.gz
+  esaflow show -o jsonl --conn 3 capture.pcap | jq '.packets[].content'`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageErr(errors.New("show needs at least one capture file (or - for standard input)"))
 			}
-			opts.Files = args
+			opts.Files, opts.changed = args, cmd.Flags().Changed
 			return runShow(cmd.Context(), &opts, stdio)
 		},
 	}
 	f := cmd.Flags()
 	f.StringSliceVar(&opts.Hosts, "host", nil, "draw the connections from or to this address (repeatable)")
 	f.StringSliceVar(&opts.Conns, "conn", nil, "draw the connection with this ID, as analyze --flows shows it (repeatable)")
+	f.StringVarP(&opts.Format, "format", "o", "ladder", "output format: ladder (the drawing), json or jsonl (the same ladders for programs)")
 	f.BoolVar(&opts.NoColor, "no-color", false, "never use colours")
 	addQuietFlag(cmd, &opts.Quiet)
 	opts.addFlags(cmd)
+	completeValues(cmd, "format", showFormats...)
 	return cmd
+}
+
+// showFormats are the values of show's --format.
+var showFormats = []string{"ladder", "json", "jsonl"}
+
+// showFormat parses show's --format (in any case) and refuses --no-color
+// with a format that has no colours.
+func (o *ShowOptions) showFormat() (string, error) {
+	for _, f := range showFormats {
+		if strings.EqualFold(strings.TrimSpace(o.Format), f) {
+			if f != "ladder" && o.changed != nil && o.changed("no-color") {
+				return "", usageErr(fmt.Errorf("--no-color keeps colours out of the drawing; --format %s has none (drop --no-color)", f))
+			}
+			return f, nil
+		}
+	}
+	return "", usageErr(fmt.Errorf("--format: unknown format %q (valid: %s)", o.Format, strings.Join(showFormats, ", ")))
 }
 
 // showSelector is the parsed --host and --conn flags.
@@ -167,6 +195,10 @@ func (sel showSelector) pick(recs []classify.Record) ([]*classify.Record, error)
 // runShow is the show command without cobra: testable with buffers.
 func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 	stdio.quiet = opts.Quiet
+	format, err := opts.showFormat()
+	if err != nil {
+		return err
+	}
 	eopts, err := opts.engineOptions(stdio)
 	if err != nil {
 		return err
@@ -216,7 +248,37 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 	}
 
 	out := bufio.NewWriterSize(stdio.Out, 64<<10)
-	lopts := report.LadderOptions{Color: stdio.colour(opts.NoColor)}
+	if err := writeLadders(out, format, picked, ladders, opts.NoColor, stdio); err != nil {
+		return outputErr(err)
+	}
+	if err := out.Flush(); err != nil {
+		return outputErr(err)
+	}
+	if failed {
+		return silentExit(ExitInput)
+	}
+	return nil
+}
+
+// writeLadders writes the ladders of the picked connections in format.
+func writeLadders(out *bufio.Writer, format string, picked []*classify.Record, ladders *ladderSet, noColor bool, stdio IO) error {
+	ladder := func(r *classify.Record) *report.Ladder {
+		l := &report.Ladder{Record: r}
+		if c := ladders.byID[r.ID]; c != nil {
+			l.Packets = c.packets
+		}
+		return l
+	}
+	if format != "ladder" {
+		lw := report.NewLadderWriter(out, format == "jsonl")
+		for _, r := range picked {
+			if err := lw.Write(ladder(r)); err != nil {
+				return err
+			}
+		}
+		return lw.Close()
+	}
+	lopts := report.LadderOptions{Color: stdio.colour(noColor)}
 	if stdio.Width != nil {
 		lopts.Width = stdio.Width() // on a terminal, its width; else the default 100
 	}
@@ -224,19 +286,9 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 		if i > 0 {
 			out.WriteString("\n")
 		}
-		var packets []report.LadderPacket
-		if c := ladders.byID[r.ID]; c != nil {
-			packets = c.packets
+		if err := report.WriteLadder(out, ladder(r), lopts); err != nil {
+			return err
 		}
-		if err := report.WriteLadder(out, &report.Ladder{Record: r, Packets: packets}, lopts); err != nil {
-			return outputErr(err)
-		}
-	}
-	if err := out.Flush(); err != nil {
-		return outputErr(err)
-	}
-	if failed {
-		return silentExit(ExitInput)
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/esaflow/esaflow/internal/golden"
 	"github.com/esaflow/esaflow/internal/pcaptest"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // updateShow makes the show golden tests rewrite their files:
@@ -414,5 +415,91 @@ func TestShowDrawsOverlappingFilesInTimeOrder(t *testing.T) {
 		if arrows[i][1] < arrows[i-1][1] {
 			t.Errorf("arrow %d at +%ss after one at +%ss:\n%s", i, arrows[i][1], arrows[i-1][1], out)
 		}
+	}
+}
+
+// TestShowWritesLaddersForPrograms: -o json and -o jsonl give the ladders
+// the drawing shows, for every recorded capture: the document and each
+// line follow docs/esaflow.schema.json, each ladder has as many packets as
+// the drawing has arrows, with the same labels, and its record is
+// analyze's for that connection. --no-color with them is refused.
+func TestShowWritesLaddersForPrograms(t *testing.T) {
+	abs, _ := filepath.Abs(schemaPath)
+	c := jsonschema.NewCompiler()
+	docSchema, err := c.Compile(abs + "#/$defs/ladders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lineSchema, err := c.Compile(abs + "#/$defs/ladder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("../../testdata/captures/*.pcap")
+	for _, f := range files {
+		name := filepath.Base(f)
+		code, doc, errs := run("show", "-q", "-o", "JSON", f)
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", name, code, errs)
+		}
+		validate(t, docSchema, name+" show -o json", []byte(doc))
+		_, lines, _ := run("show", "-q", "-o", "jsonl", f)
+		_, drawing, _ := run("show", "-q", f)
+		_, records, _ := run("analyze", "-q", "-o", "jsonl", f)
+		var parsed struct {
+			Ladders []json.RawMessage `json:"ladders"`
+		}
+		if err := json.Unmarshal([]byte(doc), &parsed); err != nil {
+			t.Fatal(err)
+		}
+		lineList := strings.Split(strings.TrimSuffix(lines, "\n"), "\n")
+		recList := strings.Split(strings.TrimSuffix(records, "\n"), "\n")
+		if len(parsed.Ladders) != len(lineList) || len(parsed.Ladders) != min(len(recList), showDefaultLimit) {
+			t.Fatalf("%s: %d ladders in json, %d lines in jsonl, %d records", name, len(parsed.Ladders), len(lineList), len(recList))
+		}
+		arrows := 0 // one a packet, and the packets a long ladder does not draw
+		for _, l := range strings.Split(drawing, "\n") {
+			if strings.Contains(l, "s  |---- ") || strings.Contains(l, "s  |<--- ") {
+				arrows++
+			}
+			var skipped int
+			if _, err := fmt.Sscanf(strings.TrimSpace(strings.Trim(strings.TrimSpace(l), "|")), "... %d packets not drawn ...", &skipped); err == nil {
+				arrows += skipped
+			}
+		}
+		byID := map[string]string{}
+		for _, r := range recList {
+			id, _, _ := strings.Cut(strings.TrimPrefix(r, `{"id":`), ",")
+			byID[id] = r
+		}
+		packets := 0
+		for i, line := range lineList {
+			validate(t, lineSchema, name+" show -o jsonl", []byte(line))
+			var l struct {
+				Connection json.RawMessage
+				Packets    []struct{ Content string }
+			}
+			if err := json.Unmarshal([]byte(line), &l); err != nil {
+				t.Fatal(err)
+			}
+			if string(parsed.Ladders[i]) != line {
+				t.Errorf("%s: ladder %d differs between json and jsonl", name, i+1)
+			}
+			id, _, _ := strings.Cut(strings.TrimPrefix(string(l.Connection), `{"id":`), ",")
+			if string(l.Connection) != byID[id] {
+				t.Errorf("%s: ladder %d's record is not analyze's:\n%s\n%s", name, i+1, l.Connection, byID[id])
+			}
+			packets += len(l.Packets)
+			for _, p := range l.Packets {
+				if p.Content != "" && !strings.Contains(drawing, strings.TrimSpace(p.Content[:min(len(p.Content), 20)])) {
+					t.Errorf("%s: packet content %q is not in the drawing", name, p.Content)
+				}
+			}
+		}
+		if packets != arrows {
+			t.Errorf("%s: %d packets in the JSON, %d arrows in the drawing", name, packets, arrows)
+		}
+	}
+	if code, _, errs := run("show", "-o", "json", "--no-color", "../../testdata/sample.pcapng"); code != ExitUsage || !strings.Contains(errs, "--no-color") {
+		t.Errorf("--no-color with json: exit %d, %q", code, errs)
 	}
 }
