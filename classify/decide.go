@@ -55,6 +55,10 @@ func (s *session) close(c *flow.ConnInfo, why flow.CloseReason) *Record {
 	if r.RcptTo == nil {
 		r.RcptTo = []string{} // an empty list, as the Replies, never nil
 	}
+	s.closeTransactions(why)
+	if len(r.Transactions) == 0 {
+		r.Transactions = nil // as a new session leaves it
+	}
 	var expl []byte
 	r.Verdict, expl = s.verdict(s.expl[:0], c, why)
 	if r.Verdict == VerdictAccept {

@@ -64,6 +64,11 @@ type Record struct {
 	RcptTo        []string `json:"rcpt_to"`
 	RcptToOmitted int      `json:"rcpt_to_omitted,omitempty"`
 	Messages      int      `json:"messages"`
+	// Transactions are its mail transactions, in order (at most
+	// MaxTransactions; TransactionsOmitted counts the rest): not in the
+	// connection's JSON, but one line each in the transactions output.
+	Transactions        []Transaction `json:"-"`
+	TransactionsOmitted int           `json:"-"`
 	// TLS tells what happened with STARTTLS or implicit TLS.
 	TLS TLS `json:"tls"`
 	// Flags name what a middlebox or the capture itself did to the
@@ -180,6 +185,13 @@ func (r *Record) Clone() Record {
 		c.RcptTo = make([]string, len(r.RcptTo))
 		for i, s := range r.RcptTo {
 			c.RcptTo[i] = strings.Clone(s)
+		}
+	}
+	if r.Transactions != nil {
+		c.Transactions = make([]Transaction, len(r.Transactions))
+		for i, tx := range r.Transactions {
+			tx.MailFrom, tx.LastText = strings.Clone(tx.MailFrom), strings.Clone(tx.LastText)
+			c.Transactions[i] = tx
 		}
 	}
 	if r.Flags != nil {

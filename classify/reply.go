@@ -69,6 +69,9 @@ func (s *session) finishReply(t time.Time) {
 		return
 	}
 	s.keepRefusal(cmd, code, enhanced, cur.text)
+	if cmd.tx > 0 {
+		s.transactionReply(cmd, code, text[:cur.firstLen])
+	}
 	if code == 421 {
 		s.deferred = true
 	}

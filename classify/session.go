@@ -61,9 +61,10 @@ func (s *session) reset() {
 	if cap(arena) > maxKeptArena {
 		arena = nil
 	}
-	esc, text, replies, rcpts := s.cur.esc[:0], s.cur.text[:0], s.rec.Replies, s.rec.RcptTo
+	esc, text, replies, rcpts, txs := s.cur.esc[:0], s.cur.text[:0], s.rec.Replies, s.rec.RcptTo, s.rec.Transactions
 	clear(replies)
 	clear(rcpts)
+	clear(txs)
 	clear(s.qbase[:cap(s.qbase)])
 	*s = session{}
 	s.cli.buf, s.srv.buf, s.qbase, s.expl = cli, srv, qbase, expl
@@ -74,6 +75,9 @@ func (s *session) reset() {
 	}
 	if cap(rcpts) > 0 {
 		s.rec.RcptTo = rcpts[:0]
+	}
+	if cap(txs) > 0 {
+		s.rec.Transactions = txs[:0]
 	}
 }
 
@@ -111,8 +115,9 @@ const (
 
 type command struct {
 	v      verb
-	last   bool // BDAT ... LAST
-	masked bool // all X's: a firewall rewrote it
+	last   bool  // BDAT ... LAST
+	masked bool  // all X's: a firewall rewrote it
+	tx     int32 // 1 + the index of the transaction it belongs to, 0: none
 	text   string
 }
 
@@ -194,6 +199,9 @@ type session struct {
 	// malformedFirst is the first one, quoted and escaped.
 	malformed      int
 	malformedFirst string
+	// txOpen is 1 + the index in rec.Transactions of the transaction the
+	// client's commands belong to now, 0 between transactions.
+	txOpen int
 	// txMail is how the current transaction's MAIL was answered, so that
 	// the sequence errors a refused MAIL causes are not taken as refusals
 	// of their own.
@@ -396,12 +404,20 @@ func (s *session) clientLine(line []byte, n int, t time.Time) {
 		s.tlsAttempted = true
 	case verbMAIL:
 		s.mails++
-		if s.mails == 1 {
-			s.rec.MailFrom = s.escape(commandPath(line))
+		var path string
+		if s.mails == 1 || len(s.rec.Transactions) < MaxTransactions {
+			path = s.escape(commandPath(line))
 		}
+		if s.mails == 1 {
+			s.rec.MailFrom = path
+		}
+		s.openTransaction(path, t)
 	case verbRCPT:
 		if len(s.rec.RcptTo) < MaxRcptTo {
 			s.rec.RcptTo = append(s.rec.RcptTo, s.escape(commandPath(line)))
+			if s.txOpen > 0 {
+				s.rec.Transactions[s.txOpen-1].Rcpts++
+			}
 		} else {
 			s.rec.RcptToOmitted++
 		}
@@ -414,6 +430,15 @@ func (s *session) clientLine(line []byte, n int, t time.Time) {
 }
 
 func (s *session) push(c command) {
+	switch c.v {
+	case verbMAIL, verbRCPT, verbDATA, verbBDAT, verbDataEnd, verbRSET:
+		c.tx = int32(s.txOpen)
+		if c.v == verbDataEnd || c.v == verbRSET || c.v == verbBDAT && c.last {
+			s.txOpen = 0 // its reply decides it; later commands are not of it
+		}
+	case verbHELO, verbEHLO:
+		s.txOpen = 0 // a new greeting resets the transaction (RFC 5321 4.1.4)
+	}
 	if len(s.queue) >= maxQueued {
 		s.queue = s.queue[1:]
 	}

@@ -33,7 +33,13 @@ func fixtureRecords() []classify.Record {
 			r.Duration = classify.Seconds(r.End.Sub(r.Start))
 		}
 		if r.ID == 1 { // the delivery: what its commands say
-			r.Helo, r.MailFrom, r.RcptTo, r.Messages = "client.example.net", "a@example.net", []string{"b@example.org"}, 1
+			r.Helo, r.MailFrom, r.RcptTo, r.Messages = "client.example.net", "a@example.net", []string{"b@example.org", "c@example.org", `\x1b[31mx@example.org`}, 1
+			r.Transactions = []classify.Transaction{
+				{Depth: 1, Time: at(25 * time.Millisecond), MailFrom: "a@example.net", RcptFrom: 0, Rcpts: 1, MailCode: 250, RcptAccepted: 1,
+					DataCode: 354, EndCode: 250, LastCode: 250, LastText: "2.0.0 Ok: queued as 4Tq1", Result: classify.TxDelivered},
+				{Depth: 2, Time: at(1500 * time.Millisecond), MailFrom: "", RcptFrom: 1, Rcpts: 2, MailCode: 250, RcptRefused: 1, RcptDeferred: 1,
+					LastCode: 450, LastText: "4.2.0 greylisted", Result: classify.TxRecipientsRefused},
+			}
 		}
 	}
 	return recs

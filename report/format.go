@@ -20,6 +20,10 @@ const (
 	FormatJSONL
 	// FormatCSV prints a header line and one row per connection.
 	FormatCSV
+	// FormatTransactions prints one JSON line per mail transaction (from
+	// MAIL to what became of it), as each connection is decided: the
+	// shape of Zeek's smtp.log, joined to the connection records by uid.
+	FormatTransactions
 )
 
 // formatNames holds the name of each Format, indexed by its value.
@@ -28,6 +32,8 @@ var formatNames = [...]string{
 	FormatJSON:  "json",
 	FormatJSONL: "jsonl",
 	FormatCSV:   "csv",
+
+	FormatTransactions: "transactions",
 }
 
 // FormatNames lists the names ParseFormat accepts, for completion.

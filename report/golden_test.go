@@ -50,6 +50,7 @@ var goldenCases = []struct {
 	{"report.json", Options{Format: FormatJSON}},
 	{"report.jsonl", Options{Format: FormatJSONL}},
 	{"report.csv", Options{Format: FormatCSV}},
+	{"report.transactions.jsonl", Options{Format: FormatTransactions}},
 }
 
 func TestGoldenFiles(t *testing.T) {

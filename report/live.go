@@ -24,14 +24,15 @@ type Live struct {
 }
 
 // NewLive returns the renderer of one live run writing to w: JSON Lines
-// when opts.Format is FormatJSONL, else the table, its rows and its hosts
+// when opts.Format is FormatJSONL (or FormatTransactions, a line per mail
+// transaction), else the table, its rows and its hosts
 // laid out by opts (GroupBy, Wide, Width, Location; MaxHosts is
 // DefaultMaxHosts when zero, and Flows does not apply: every row is
 // printed as it comes).
 func NewLive(w io.Writer, opts Options) *Live {
 	l := &Live{w: w}
-	if opts.Format == FormatJSONL {
-		l.jsonl = New(w, Options{Format: FormatJSONL})
+	if opts.Format == FormatJSONL || opts.Format == FormatTransactions {
+		l.jsonl = New(w, Options{Format: opts.Format})
 		return l
 	}
 	opts.Format, opts.Flows = FormatTable, false

@@ -76,6 +76,8 @@ func New(w io.Writer, opts Options) Renderer {
 		return &jsonlRenderer{w: w}
 	case FormatCSV:
 		return &csvRenderer{w: w}
+	case FormatTransactions:
+		return &transactionsRenderer{jsonlRenderer{w: w}}
 	}
 	return badRenderer{err: fmt.Errorf("report: unknown format %v", opts.Format)}
 }

@@ -70,7 +70,7 @@ printed); 2 usage error; 4 the report could not be written; 130 interrupted
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.Format, "format", "o", "table", "output format: table, json, jsonl or csv")
+	f.StringVarP(&opts.Format, "format", "o", "table", "output format: table, json, jsonl, csv, or transactions (a JSON line per mail transaction)")
 	f.StringVar(&opts.GroupBy, "group-by", "client", "which side is the host in the per-host table: client (inbound mail) or server (outbound delivery)")
 	f.BoolVar(&opts.Flows, "flows", false, "table format: also print one row per connection (at most 100000; csv and jsonl list all)")
 	f.IntVar(&opts.MaxHosts, "max-hosts", report.DefaultMaxHosts, "table and json: most hosts kept apart; the connections of later ones share one \"(more hosts)\" row (0: no bound)")
@@ -279,7 +279,7 @@ func parseGroupBy(groupBy string) (report.GroupBy, error) {
 // both flags. changed (nil: nothing given) tells which flags were given.
 func refuseIgnored(format report.Format, flows bool, changed func(string) bool) error {
 	given := func(name string) bool { return changed != nil && changed(name) }
-	perConnection := format == report.FormatJSONL || format == report.FormatCSV
+	perConnection := format == report.FormatJSONL || format == report.FormatCSV || format == report.FormatTransactions
 	if err := refuseTableFlags(format, given); err != nil {
 		return err
 	}

@@ -84,7 +84,7 @@ loader does not find.`,
 	addQuietFlag(cmd, &opts.Quiet)
 	opts.TableOptions.addFlags(cmd)
 	opts.FilterOptions.addFlags(cmd)
-	completeValues(cmd, "format", report.FormatTable.String(), report.FormatJSONL.String())
+	completeValues(cmd, "format", report.FormatTable.String(), report.FormatJSONL.String(), report.FormatTransactions.String())
 	completeValues(cmd, "group-by", groupByValues...)
 	completeInterfaces(cmd)
 	return cmd
@@ -100,8 +100,8 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 		return usageErr(errors.New("live needs an interface: -i NAME (esaflow interfaces lists them)"))
 	}
 	format, err := report.ParseFormat(opts.Format)
-	if err != nil || format != report.FormatTable && format != report.FormatJSONL {
-		return usageErr(fmt.Errorf("--format: live writes table or jsonl, not %q", opts.Format))
+	if err != nil || format != report.FormatTable && format != report.FormatJSONL && format != report.FormatTransactions {
+		return usageErr(fmt.Errorf("--format: live writes table, jsonl or transactions, not %q", opts.Format))
 	}
 	if opts.Count < 0 || opts.Duration < 0 || opts.BufferMiB < 0 {
 		return usageErr(errors.New("--count, --duration and --buffer-size must not be negative"))
@@ -114,8 +114,8 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	if err := refuseTableFlags(format, given); err != nil {
 		return err
 	}
-	if format == report.FormatJSONL && given("group-by") {
-		return usageErr(errors.New("--group-by shapes live's final per-host table of --format table; --format jsonl has none (drop --group-by)"))
+	if format != report.FormatTable && given("group-by") {
+		return usageErr(fmt.Errorf("--group-by shapes live's final per-host table of --format table; --format %s has none (drop --group-by)", format))
 	}
 	cfg, err := opts.config()
 	if err != nil {

@@ -108,14 +108,30 @@ func TestOutputsFollowTheSchema(t *testing.T) {
 			}
 		}
 	}
+	abs, _ := filepath.Abs(schemaPath)
+	transaction, err := jsonschema.NewCompiler().Compile(abs + "#/$defs/transaction")
+	if err != nil {
+		t.Fatal(err)
+	}
+	transactions := 0
 	for _, f := range files {
 		name := filepath.Base(f)
-		_, out, _ := run("analyze", "-o", "json", f)
+		_, out, _ := run("analyze", "-o", "transactions", f)
+		for _, line := range strings.SplitAfter(strings.TrimSuffix(out, "\n"), "\n") {
+			if line != "" {
+				validate(t, transaction, name+" -o transactions", []byte(line))
+				transactions++
+			}
+		}
+		_, out, _ = run("analyze", "-o", "json", f)
 		validate(t, doc, name+" -o json", []byte(out))
 		_, out, _ = run("analyze", "-o", "jsonl", f)
 		jsonlFrom(name+" -o jsonl", []byte(out))
 		_, out, _ = run("analyze", "-o", "csv", f)
 		checkCSV(t, name+" -o csv", []byte(out), columns, enums.Defs.Verdict.Enum, enums.Defs.Outcome.Enum)
+	}
+	if transactions < 20 {
+		t.Errorf("only %d transactions in the recorded captures", transactions)
 	}
 	golden := "../../report/testdata/golden/"
 	for name, check := range map[string]func(string, []byte){
@@ -125,6 +141,11 @@ func TestOutputsFollowTheSchema(t *testing.T) {
 			checkCSV(t, w, b, columns, enums.Defs.Verdict.Enum, enums.Defs.Outcome.Enum)
 		},
 		"empty_report.json": func(w string, b []byte) { validate(t, doc, w, b) },
+		"report.transactions.jsonl": func(w string, b []byte) {
+			for _, line := range strings.SplitAfter(strings.TrimSuffix(string(b), "\n"), "\n") {
+				validate(t, transaction, w, []byte(line))
+			}
+		},
 	} {
 		data, err := os.ReadFile(golden + name)
 		if err != nil {
