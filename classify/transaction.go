@@ -31,8 +31,8 @@ type Transaction struct {
 	// RCPT commands by class (2xx, 5xx, 4xx).
 	RcptAccepted, RcptRefused, RcptDeferred int
 	// LastCode and LastText are the code and first line of the last reply
-	// to one of its commands, e.g. 250 and "2.0.0 Ok: queued as 4Fx"
-	// (Zeek's last_reply).
+	// to one of its commands (but RSET), e.g. 250 and "2.0.0 Ok: queued as
+	// 4Fx" (Zeek's last_reply).
 	LastCode int
 	LastText string
 	// Result is what became of it.
@@ -107,7 +107,9 @@ func (s *session) transactionReply(cmd command, code int, line string) {
 		return
 	}
 	tx := &s.rec.Transactions[cmd.tx-1]
-	tx.LastCode, tx.LastText = code, line
+	if cmd.v != verbRSET {
+		tx.LastCode, tx.LastText = code, line
+	}
 	class := code / 100
 	decide := func(r TransactionResult) {
 		if tx.Result == TxOpen {

@@ -36,6 +36,7 @@ func TestTransactionsOfRecordedCaptures(t *testing.T) {
 		{"postfix_tempfail_450.pcap", map[uint64][]string{1: {}}},
 		{"wild_mail_450_pipelined.pcap", map[uint64][]string{1: {"deferred"}, 2: {"deferred"}}},
 		{"fw_rcpt_101.pcap", map[uint64][]string{1: {"aborted"}}},
+		{"postfix_transactions.pcap", map[uint64][]string{1: {"delivered", "recipients_refused", "delivered", "reset"}}},
 	} {
 		got := transactionsOf(t, tc.file)
 		for id, want := range tc.want {

@@ -15,4 +15,5 @@ apt-get install -y --no-install-recommends \
   tcpdump tshark wireshark-common \
   postfix haproxy \
   swaks libnet-ssleay-perl libio-socket-inet6-perl \
-  curl openssl ca-certificates procps
+  curl openssl ca-certificates procps \
+  python3

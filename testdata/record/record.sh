@@ -33,7 +33,7 @@
 #   * runs real servers in "esa": a private Postfix instance
 #     (postfix -c $RUN/postfix, queue/data under $RUN; /etc/postfix is never
 #     touched), HAProxy, nftables; and real clients in "esacli": swaks, curl,
-#     bash /dev/tcp.
+#     bash /dev/tcp, Python smtplib (/usr/bin/python3, postfix_transactions).
 #   * records each scenario with tcpdump -U -w (filter "tcp port 25") on esa0,
 #     on cfw0 in esacfw (fw_* scenarios), with tcpdump -i any (LINUX_SLL2)
 #     or with dumpcap (pcapng), stops the
@@ -71,7 +71,7 @@ CLIENTS4=(198.51.100.10 198.51.100.11 198.51.100.12 198.51.100.13 198.51.100.14
   198.51.100.15 198.51.100.16 198.51.100.17 198.51.100.18 198.51.100.19
   198.51.100.20 198.51.100.21 198.51.100.22 198.51.100.23 198.51.100.24
   198.51.100.30 198.51.100.31 198.51.100.32 198.51.100.33 198.51.100.34
-  198.51.100.35
+  198.51.100.35 198.51.100.36
   203.0.113.10 203.0.113.11 203.0.113.12 203.0.113.20 203.0.113.21 203.0.113.22)
 CLIENTS6=(2001:db8::10 2001:db8::11 2001:db8::12)
 
@@ -83,7 +83,7 @@ SCENARIOS=(port_closed
   haproxy_tcprefuse silent_close any_sll2_mixed ipv6_mixed
   fw_long_command fw_rcpt_101 postfix_starttls_tls12 tls_version_mismatch
   postfix_command_masked fw_masked_greeting
-  fw_sender_320 fw_header_998 fw_attachment_255)
+  fw_sender_320 fw_header_998 fw_attachment_255 postfix_transactions)
 
 log() { printf '[record %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -236,10 +236,10 @@ wait_listen() {
 # ---------------------------------------------------------------- capture
 # cap_start NAME [veth|any|dumpcap|cfw]   (cfw: on cfw0, the fw_* client's veth)
 CAP_NAME= CAP_FILE= CAP_MODE=
-EXP=()
+EXP=() EXP_NOTES=()
 cap_start() {
   CAP_NAME=$1 CAP_MODE=${2:-veth}
-  EXP=()
+  EXP=() EXP_NOTES=()
   rm -f "$OUT/$CAP_NAME.pcap" "$OUT/$CAP_NAME.pcapng" "$OUT/$CAP_NAME.expect"
   local err=$RUN/cap-$CAP_NAME.log
   case $CAP_MODE in
@@ -277,6 +277,10 @@ cap_kill() {
 # tls_alert=NAME; they always come after the OUTCOME.
 exp() { EXP+=("conn $*"); }
 
+# exp_note TEXT: a comment line "# TEXT" at the top of NAME.expect (after the
+# description), e.g. a scenario's designed dialogue; the test reads no comment.
+exp_note() { EXP_NOTES+=("# $*"); }
+
 cap_stop() {
   local desc=$1
   sleep 2 # let teardown (FIN/ACK, late RST) reach the capture
@@ -295,6 +299,7 @@ write_expect() {
   {
     echo "# $CAP_NAME: $desc"
     echo "# Written by testdata/record/record.sh from the scenario design, not by esaflow."
+    [ ${#EXP_NOTES[@]} -eq 0 ] || printf '%s\n' "${EXP_NOTES[@]}"
     echo "# conn CLIENT_ADDR SERVER_ADDR:SERVER_PORT VERDICT [OUTCOME] [KEY=VALUE ...]"
     printf '%s\n' "${EXP[@]}"
     echo "# host CLIENT_ADDR VERDICT"
@@ -307,6 +312,7 @@ write_expect() {
   got=$(tshark -r "$CAP_FILE" -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' -T fields -e tcp.stream 2>/dev/null | sort -u | wc -l)
   want=${#EXP[@]}
   [ "$got" = "$want" ] || die "$CAP_NAME: capture has $got connections, .expect lists $want"
+  EXP_NOTES=()
   log "wrote $CAP_FILE ($(stat -c %s "$CAP_FILE") bytes, $got conns)"
 }
 
@@ -827,6 +833,109 @@ s_fw_masked_greeting() {
   exp 198.51.100.10 $SRV4:25 ACCEPT DELIVERED flags=banner_masked,ehlo_masked
   write_expect "postfix_accept_delivered rewritten by internal/fwmask as a firewall's ESMTP inspection would: greeting masked with asterisks, STARTTLS in the EHLO reply masked as XXXXXXXA"
   cap_check "tcp.payload contains \"XXXXXXXA\"" "the masked EHLO keyword"
+}
+
+# ---------------------------------------------------------------- transactions
+# PY: Debian's python3 (not a pyenv or venv one that PATH may find first)
+PY=/usr/bin/python3
+
+s_postfix_transactions() {
+  direct_postfix
+  # One connection, four mail transactions in a row, by Python smtplib in
+  # lock step (one command, then its whole reply; the client does not
+  # pipeline although Postfix offers PIPELINING), plain SMTP, no STARTTLS:
+  #   1 MAIL, RCPT accepted, DATA, message: 250 queued              delivered
+  #   2 (no RSET before it) MAIL, RCPT to elsewhere.example: 554
+  #     Relay access denied (mydestination is example.net only); RSET recipients_refused
+  #   3 MAIL from another sender, RCPT accepted, RCPT relay 554,
+  #     DATA, message: 250 queued                                    delivered
+  #   4 MAIL, RCPT accepted, RSET before DATA                        reset
+  #   QUIT 221
+  # A message accepted: the connection is ACCEPT DELIVERED (DELIVERED ranks
+  # above the refusals, and decides with a 250, so no refusal reason).
+  local c=198.51.100.36; client_ip $c
+  local dlg=( # as smtplib writes them: verbs in lower case ("mail FROM:<...>")
+    "(connect) -> 220"
+    "ehlo client.example.org -> 250"
+    "mail FROM:<sender@example.org> -> 250"
+    "rcpt TO:<rcpt@example.net> -> 250"
+    "data -> 354"
+    "<message of tx 1> . -> 250"
+    "mail FROM:<sender@example.org> -> 250"
+    "rcpt TO:<someone@elsewhere.example> -> 554"
+    "rset -> 250"
+    "mail FROM:<other@example.org> -> 250"
+    "rcpt TO:<rcpt@example.net> -> 250"
+    "rcpt TO:<someone@elsewhere.example> -> 554"
+    "data -> 354"
+    "<message of tx 3> . -> 250"
+    "mail FROM:<sender@example.org> -> 250"
+    "rcpt TO:<rcpt@example.net> -> 250"
+    "rset -> 250"
+    "quit -> 221"
+  )
+  cap_start postfix_transactions
+  echo "=== python smtplib postfix_transactions" >>"$RUN/clients.log"
+  cns timeout 30 "$PY" - "$SRV4" >>"$RUN/clients.log" 2>&1 <<'PYEOF' || true
+import smtplib, sys
+
+def message(n, sender):
+    return ("From: <%s>\r\nTo: <rcpt@example.net>\r\n"
+            "Subject: esaflow transactions capture, message %d\r\n"
+            "Date: Thu, 01 Jan 2026 00:00:00 +0000\r\n"
+            "Message-ID: <tx%d@client.example.org>\r\n\r\n"
+            "Message %d of the postfix_transactions scenario.\r\n" % (sender, n, n, n))
+
+s = smtplib.SMTP(sys.argv[1], 25, local_hostname="client.example.org", timeout=10)
+s.set_debuglevel(1)  # transcript (send:/reply:) on stderr
+try:
+    s.ehlo()
+    # 1: delivered
+    s.mail("sender@example.org"); s.rcpt("rcpt@example.net")
+    s.data(message(1, "sender@example.org"))
+    # 2: no RSET before it; the one recipient refused (relay), then RSET
+    s.mail("sender@example.org"); s.rcpt("someone@elsewhere.example")
+    s.rset()
+    # 3: one recipient accepted, one refused, message accepted
+    s.mail("other@example.org"); s.rcpt("rcpt@example.net"); s.rcpt("someone@elsewhere.example")
+    s.data(message(3, "other@example.org"))
+    # 4: recipient accepted, RSET before DATA
+    s.mail("sender@example.org"); s.rcpt("rcpt@example.net")
+    s.rset()
+    s.quit()
+except Exception as e:
+    print("python:", type(e).__name__, e)
+PYEOF
+  exp $c $SRV4:25 ACCEPT DELIVERED
+  exp_note "dialogue, as designed (command -> reply code; cap_dialogue checks the capture holds it):"
+  local l; for l in "${dlg[@]}"; do exp_note "  $l"; done
+  exp_note "tx 1 delivered"
+  exp_note "tx 2 recipients_refused"
+  exp_note "tx 3 delivered"
+  exp_note "tx 4 reset"
+  cap_stop "one connection, four transactions in lock step: MAIL/RCPT/DATA 250 queued; MAIL, RCPT 554 relay denied, RSET; MAIL, RCPT 250 + RCPT 554, DATA 250 queued; MAIL, RCPT 250, RSET; QUIT 221"
+  cap_dialogue "${dlg[@]}"
+}
+
+# cap_dialogue LINE...: after cap_stop, the capture's one SMTP dialogue, read
+# by tshark as "COMMAND PARAMETER -> CODE" lines (commands as the client
+# wrote them, the first code of a multi-line reply, the greeting as
+# "(connect)", a message as "<message of tx N> ." with N counting the MAIL
+# commands), must be exactly these lines. A check of the recording (what
+# Postfix really answered), not a source of the .expect.
+cap_dialogue() {
+  local got want
+  want=$(printf '%s\n' "$@")
+  got=$(tshark -r "$CAP_FILE" -d tcp.port==25,smtp -Y smtp -T fields -E separator='|' \
+      -e smtp.req.command -e smtp.req.parameter -e smtp.response.code 2>/dev/null | awk -F'|' '
+    $1 != "" { cmd = $1 ($2 != "" ? " " $2 : ""); if (toupper($1) == "MAIL") n++; next }
+    $3 != "" { split($3, c, ","); print (cmd == "" ? "(connect)" : cmd) " -> " c[1]; cmd = ""; next }
+    { cmd = "<message of tx " n "> ." }')
+  if [ "$got" != "$want" ]; then
+    diff <(echo "$want") <(echo "$got") >&2 || true
+    die "$CAP_NAME: the capture's dialogue is not the designed one (diff: designed, captured)"
+  fi
+  log "$CAP_NAME: the capture holds the designed dialogue ($# replies)"
 }
 
 # ---------------------------------------------------------------- main
