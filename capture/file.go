@@ -29,6 +29,7 @@ type File struct {
 	br      *bufio.Reader // pcapng: read through it, on top of peek
 	pr      *pcapReader   // plain pcap
 	ng      *pcapgo.NgReader
+	secrets Secrets // pcapng's Decryption Secrets Blocks
 	link    LinkType
 	packets uint64
 	links   []LinkType
@@ -103,7 +104,7 @@ func NewReader(name string, r io.ReadCloser) (*File, error) {
 	switch m := binary.LittleEndian.Uint32(magic); m {
 	case 0x0a0d0d0a:
 		s.format = "pcapng"
-		s.br = bufio.NewReaderSize(s.peek, readBufferSize)
+		s.br = bufio.NewReaderSize(&blockWatcher{r: s.peek, out: &s.secrets}, readBufferSize)
 		s.ng, err = pcapgo.NewNgReader(s.br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
 			return nil, fmt.Errorf("%s: pcapng: %w", name, err)
@@ -127,6 +128,11 @@ func NewReader(name string, r io.ReadCloser) (*File, error) {
 	}
 	return s, nil
 }
+
+// Secrets returns the decryption secrets the file embeds (pcapng's
+// Decryption Secrets Blocks; none in a pcap file), handed out as the file
+// is read: see Secrets.OnSecrets.
+func (s *File) Secrets() *Secrets { return &s.secrets }
 
 func describeLink(l layers.LinkType) string {
 	return fmt.Sprintf("%d (%s)", uint32(l), l.String())

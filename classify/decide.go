@@ -131,6 +131,19 @@ func (s *session) verdict(b []byte, c *flow.ConnInfo, why flow.CloseReason) (Ver
 	}
 	switch s.first {
 	case firstTLS:
+		if s.decrypted() && s.greeted {
+			// The key log opened the session: the greeting inside
+			// TLS decides, as a greeting in clear does.
+			code := s.rec.BannerCode
+			v := VerdictAccept
+			switch code / 100 {
+			case 4:
+				v = VerdictTempfail
+			case 5:
+				v = VerdictReject
+			}
+			return v, fmt.Appendf(b, "server answered with TLS (implicit TLS), decrypted: greeting %d", code)
+		}
 		return VerdictAccept, append(b, "server answered with TLS (implicit TLS)"...)
 	case firstReply:
 		code := s.rec.BannerCode
@@ -219,7 +232,9 @@ func (s *session) outcome() Outcome {
 	switch {
 	case s.delivered:
 		return OutcomeDelivered
-	case s.plainAfterTLS:
+	case s.decrypted(), s.plainAfterTLS:
+		// Followed inside TLS (decrypted), or as clear text after
+		// STARTTLS: the outcomes below decide.
 		// Followed as clear-text SMTP: the outcomes below decide.
 	case s.tls13Failed(), s.plainTLSPort && s.clientTLSFirst:
 		return OutcomeTLSFailed
@@ -252,6 +267,9 @@ func (s *session) outcomeReason(o Outcome) string {
 	case OutcomeDelivered:
 		return "message accepted"
 	case OutcomeTLS:
+		if note := s.decryptionNote(); note != "" {
+			return "STARTTLS answered 220, TLS handshake went on (not decrypted: " + decryptionNoteText(note) + ")"
+		}
 		return "STARTTLS answered 220, TLS handshake went on"
 	case OutcomeTLSFailed:
 		if s.tlsRefused {
@@ -385,6 +403,7 @@ func (s *session) fillTLS(t *TLS) {
 	t.Implicit = s.clientTLSFirst || s.first == firstTLS
 	t.Answered = s.tlsAnswered || s.tlsRefused
 	t.Result = s.tlsResult()
+	t.Decrypted, t.Decryption = s.decrypted(), s.decryptionNote()
 	if s.stls == nil {
 		return
 	}

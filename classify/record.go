@@ -149,6 +149,15 @@ type TLS struct {
 	// "server").
 	Alert     string `json:"alert,omitempty"`
 	AlertFrom string `json:"alert_from,omitempty"`
+	// Decrypted: a key log decrypted the session and its dialogue was
+	// followed inside TLS (the outcome is then what it shows).
+	Decrypted bool `json:"decrypted"`
+	// Decryption says why a session was not decrypted although a key log
+	// was given: "no_keys" (none for its client random),
+	// "keys_do_not_match" (they fail to authenticate its records),
+	// "unsupported" (a version or cipher suite esaflow does not decrypt),
+	// "handshake_not_seen"; "" otherwise.
+	Decryption string `json:"decryption,omitempty"`
 }
 
 // Flag is one thing esaflow noticed about a connection beyond its verdict:
@@ -204,5 +213,6 @@ func (r *Record) Clone() Record {
 	t.Result, t.Version, t.Cipher = strings.Clone(t.Result), strings.Clone(t.Version), strings.Clone(t.Cipher)
 	t.CertSubject, t.CertIssuer = strings.Clone(t.CertSubject), strings.Clone(t.CertIssuer)
 	t.Alert, t.AlertFrom = strings.Clone(t.Alert), strings.Clone(t.AlertFrom)
+	t.Decryption = strings.Clone(t.Decryption)
 	return c
 }

@@ -148,6 +148,9 @@ func (s *session) finishReply(t time.Time) {
 			s.deferred = true
 		}
 	case verbSTARTTLS:
+		if s.insideTLS {
+			break // a STARTTLS inside TLS changes nothing on the wire
+		}
 		if code == 220 {
 			s.tlsAnswered = true
 			s.startTLS()

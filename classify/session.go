@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/esaflow/esaflow/classify/tlsdecrypt"
 	"github.com/esaflow/esaflow/flow"
 )
 
@@ -16,14 +17,23 @@ import (
 // The *Record passed to Emit is the caller's to keep.
 type Classifier struct {
 	emit func(*Record)
+	keys *tlsdecrypt.KeyLog
 }
 
 // NewClassifier returns a Classifier that reports each decided connection to emit.
 func NewClassifier(emit func(*Record)) *Classifier { return &Classifier{emit: emit} }
 
+// DecryptWith makes the Classifier decrypt TLS sessions whose secrets keys
+// holds (see package tlsdecrypt) and follow the SMTP dialogue inside them;
+// it returns c. keys may grow while connections are classified.
+func (c *Classifier) DecryptWith(keys *tlsdecrypt.KeyLog) *Classifier {
+	c.keys = keys
+	return c
+}
+
 // New implements flow.StreamFactory.
 func (c *Classifier) New(conn *flow.Conn) flow.Stream {
-	return &session{emit: c.emit}
+	return &session{emit: c.emit, keys: c.keys}
 }
 
 // Machine is the verdict machine of one connection, for a caller that
@@ -36,7 +46,7 @@ type Machine struct{ s *session }
 
 // NewMachine returns the state for one new connection. Its Record goes to
 // the Session's caller (Close returns it), not to the Classifier's emit.
-func (c *Classifier) NewMachine() Machine { return Machine{&session{}} }
+func (c *Classifier) NewMachine() Machine { return Machine{&session{keys: c.keys}} }
 
 // Event handles one event of the connection, in capture order.
 func (s Machine) Event(e *flow.Event) { s.s.Event(nil, e) }
@@ -57,7 +67,7 @@ func (s *session) reset() {
 	// The buffers kept, then the whole struct cleared in place and the
 	// buffers put back: a new session built on the stack and copied over
 	// s stalled on store forwarding all along its length.
-	cli, srv, qbase, expl, arena := s.cli.buf[:0], s.srv.buf[:0], s.qbase[:0], s.expl[:0], s.arena[:0]
+	cli, srv, qbase, expl, arena, keys := s.cli.buf[:0], s.srv.buf[:0], s.qbase[:0], s.expl[:0], s.arena[:0], s.keys
 	if cap(arena) > maxKeptArena {
 		arena = nil
 	}
@@ -67,7 +77,7 @@ func (s *session) reset() {
 	clear(txs)
 	clear(s.qbase[:cap(s.qbase)])
 	*s = session{}
-	s.cli.buf, s.srv.buf, s.qbase, s.expl = cli, srv, qbase, expl
+	s.cli.buf, s.srv.buf, s.qbase, s.expl, s.keys = cli, srv, qbase, expl, keys
 	s.arena = arena // the last record's strings are gone with it
 	s.cur.esc, s.cur.text = esc, text
 	if cap(replies) > 0 {
@@ -128,6 +138,11 @@ const maxQueued = 1024
 type session struct {
 	emit func(*Record)
 	rec  Record
+	keys *tlsdecrypt.KeyLog // nil: no TLS decryption
+	// dec follows the dialogue inside TLS (set when TLS starts and keys
+	// is set); insideTLS: the bytes being read are its plaintext.
+	dec       *decryption
+	insideTLS bool
 
 	cli, srv lineBuf
 	cmode    clientMode
@@ -296,6 +311,15 @@ func (s *session) client(p []byte, t time.Time, gap bool) {
 		s.startTLS()
 	}
 	s.rec.ClientBytes += uint64(len(p))
+	if s.dec != nil {
+		s.dec.at = t
+	}
+	s.clientBytes(p, t)
+}
+
+// clientBytes reads client bytes by the client mode: the dialogue in
+// clear, or inside TLS once decrypted (session.inner).
+func (s *session) clientBytes(p []byte, t time.Time) {
 	for len(p) > 0 {
 		switch s.cmode {
 		case clientCommands:
@@ -350,6 +374,7 @@ func (s *session) startTLS() {
 	s.ctls, s.stls = &p.pair[0], &p.pair[1]
 	s.ctls.watch, s.stls.watch = &p.watch, &p.watch
 	s.ctls.dir, s.stls.dir = flow.ClientToServer, flow.ServerToClient
+	s.startDecryption()
 }
 
 // checkPartialLine notes a command line that crossed the inspection's
@@ -506,6 +531,15 @@ func (s *session) server(p []byte, t time.Time, gap bool) {
 		}
 	}
 	s.rec.ServerBytes += uint64(len(p))
+	if s.dec != nil {
+		s.dec.at = t
+	}
+	s.serverBytes(p, t)
+}
+
+// serverBytes reads server bytes by the server mode: the dialogue in
+// clear, or inside TLS once decrypted (session.inner).
+func (s *session) serverBytes(p []byte, t time.Time) {
 	for len(p) > 0 {
 		switch s.smode {
 		case serverReplies:

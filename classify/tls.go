@@ -46,6 +46,10 @@ type tlsStream struct {
 	// the ServerHello; dir is this stream's direction.
 	watch *tls13Watch
 	dir   flow.Direction
+	// onRecord, when set (a key log is given), receives each whole
+	// record, header and body, assembled in rec.
+	onRecord func(dir flow.Direction, rec []byte)
+	rec      []byte
 
 	// What was learnt.
 	serverHello          bool
@@ -79,17 +83,34 @@ func (t *tlsStream) feed(p []byte) {
 			t.records++
 			t.alertAt = 0
 			t.watch.record(t.dir, t.typ, t.left)
+			if t.onRecord != nil {
+				t.rec = append(t.rec[:0], t.hdr[:]...)
+			}
 			if t.typ == tlsChangeCipherSpec || t.typ == tlsApplicationData {
 				t.clear = false // what follows is encrypted
 			}
 			if t.left == 0 {
+				t.recordDone()
 				continue
 			}
 		}
 		n := min(t.left, len(p))
 		t.body(p[:n])
+		if t.onRecord != nil {
+			t.rec = append(t.rec, p[:n]...)
+		}
 		t.left -= n
 		p = p[n:]
+		if t.left == 0 {
+			t.recordDone()
+		}
+	}
+}
+
+// recordDone hands the record just completed to onRecord.
+func (t *tlsStream) recordDone() {
+	if t.onRecord != nil {
+		t.onRecord(t.dir, t.rec)
 	}
 }
 

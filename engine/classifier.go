@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/esaflow/esaflow/classify"
+	"github.com/esaflow/esaflow/classify/tlsdecrypt"
 	"github.com/esaflow/esaflow/flow"
 	"github.com/esaflow/esaflow/report"
 )
@@ -150,14 +151,15 @@ const maxSpareSessions = 256
 
 // newAsyncClassifier starts n workers handing records to emit.
 func newAsyncClassifier(n int, emit func(*classify.Record)) *asyncClassifier {
-	return newEncodingClassifier(n, emit, nil, nil)
+	return newEncodingClassifier(n, emit, nil, nil, nil)
 }
 
-// newEncodingClassifier starts n workers; with enc set, they encode each
-// record with it and emitEncoded gets the bytes, else emit the record.
-func newEncodingClassifier(n int, emit func(*classify.Record), enc report.RecordEncoder, emitEncoded func([]byte)) *asyncClassifier {
+// newEncodingClassifier starts n workers, decrypting TLS with keys (nil:
+// none); with enc set, they encode each record with it and emitEncoded
+// gets the bytes, else emit the record.
+func newEncodingClassifier(n int, emit func(*classify.Record), enc report.RecordEncoder, emitEncoded func([]byte), keys *tlsdecrypt.KeyLog) *asyncClassifier {
 	a := &asyncClassifier{
-		cls: classify.NewClassifier(nil), emit: emit, enc: enc, emitEncoded: emitEncoded,
+		cls: classify.NewClassifier(nil).DecryptWith(keys), emit: emit, enc: enc, emitEncoded: emitEncoded,
 		results: make(chan *resultBatch, n*classBatches),
 		spare:   make(chan *resultBatch, n*classBatches+n),
 		pending: make([]classResult, 1), // grows to how far the workers get ahead

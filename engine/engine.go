@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/esaflow/esaflow/capture"
 	"github.com/esaflow/esaflow/classify"
+	"github.com/esaflow/esaflow/classify/tlsdecrypt"
 	"github.com/esaflow/esaflow/flow"
 	"github.com/esaflow/esaflow/report"
 )
@@ -76,6 +78,12 @@ type Options struct {
 	// Timings, when set together with Clock, gets one line at the end
 	// with the time each stage of the run was busy (a developer's aid).
 	Timings io.Writer
+	// KeyLog holds TLS secrets (an NSS key log, --keylog): the sessions
+	// whose secrets it holds are decrypted and their SMTP dialogue
+	// followed (classify.Classifier.DecryptWith). The secrets a pcapng
+	// source embeds (capture.File.Secrets) are added to it as they are
+	// read, to a key log made for them when it is nil.
+	KeyLog *tlsdecrypt.KeyLog
 
 	batchSize int // read-ahead batch size in bytes; 0 means prefetchBatchSize (tests make it small)
 }
@@ -103,6 +111,18 @@ type Options struct {
 func Run(ctx context.Context, sources []capture.Source, sink Sink, opts Options) (*report.Stats, error) {
 	if opts.Flow.Ports == (flow.Ports{}) && !opts.Flow.AnyPort {
 		opts.Flow.Ports, opts.Flow.AnyPort = flow.MustParsePorts(flow.DefaultPorts), true
+	}
+	if opts.KeyLog == nil {
+		opts.KeyLog = tlsdecrypt.NewKeyLog()
+	}
+	for _, s := range sources {
+		if f, ok := s.(interface{ Secrets() *capture.Secrets }); ok {
+			f.Secrets().OnSecrets(func(kind uint32, data []byte) {
+				if kind == capture.SecretsTLSKeyLog {
+					opts.KeyLog.Read(bytes.NewReader(data)) // a line it cannot read is counted, not fatal
+				}
+			})
+		}
 	}
 	files := make([]*capture.File, 0, len(sources))
 	for _, s := range sources {

@@ -30,7 +30,7 @@ type pipeline struct {
 // decided (what live needs).
 func newPipeline(opts Options, sink Sink) *pipeline {
 	p := &pipeline{opts: opts, sink: sink}
-	p.tracker = flow.NewTracker(opts.Flow, classify.NewClassifier(p.render))
+	p.tracker = flow.NewTracker(opts.Flow, classify.NewClassifier(p.render).DecryptWith(opts.KeyLog))
 	return p
 }
 
@@ -39,11 +39,12 @@ func newPipeline(opts Options, sink Sink) *pipeline {
 // order, on more cores, a little later.
 func newAsyncPipeline(opts Options, sink Sink, workers int) *pipeline {
 	p := &pipeline{opts: opts, sink: sink}
-	if enc, ok := sink.(report.RecordEncoder); ok {
-		p.async = newEncodingClassifier(workers, p.render, enc, p.renderEncoded)
-	} else {
-		p.async = newAsyncClassifier(workers, p.render)
+	enc, _ := sink.(report.RecordEncoder)
+	var encoded func([]byte)
+	if enc != nil {
+		encoded = p.renderEncoded
 	}
+	p.async = newEncodingClassifier(workers, p.render, enc, encoded, opts.KeyLog)
 	p.tracker = flow.NewTracker(opts.Flow, p.async)
 	return p
 }

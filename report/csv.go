@@ -20,6 +20,7 @@ var csvHeader = []string{
 	"client_packets", "server_packets", "client_bytes", "server_bytes", "missed_bytes",
 	"tls_offered", "tls_attempted", "tls_result", "tls_version", "tls_cipher",
 	"tls_cert_subject", "tls_cert_issuer", "tls_alert", "tls_alert_from",
+	"tls_decrypted", "tls_decryption",
 	"reason", "flags", "explanation", "replies",
 	"helo", "mail_from", "rcpt_to", "messages",
 }
@@ -90,6 +91,7 @@ func csvRow(r *classify.Record) []string {
 		strconv.FormatBool(r.TLS.Attempted),
 		r.TLS.Result, r.TLS.Version, r.TLS.Cipher,
 		r.TLS.CertSubject, r.TLS.CertIssuer, r.TLS.Alert, r.TLS.AlertFrom,
+		strconv.FormatBool(r.TLS.Decrypted), r.TLS.Decryption,
 		r.Reason, csvFlags(r.Flags), r.Explanation,
 		csvReplies(r),
 		r.Helo, r.MailFrom, strings.Join(r.RcptTo, " "), strconv.Itoa(r.Messages),

@@ -88,7 +88,7 @@ func appendRecordJSON(b []byte, r *classify.Record) []byte {
 	t := &r.TLS
 	if *t == (classify.TLS{}) {
 		// No TLS on the connection: the object is always the same.
-		b = append(b, `,"tls":{"offered":false,"attempted":false,"answered":false,"result":""},"flags":`...)
+		b = append(b, `,"tls":{"offered":false,"attempted":false,"answered":false,"result":"","decrypted":false},"flags":`...)
 	} else {
 		b = appendTLSJSON(b, t)
 	}
@@ -293,5 +293,7 @@ func appendTLSJSON(b []byte, t *classify.TLS) []byte {
 	b = appendOptString(b, `,"cert_issuer":`, t.CertIssuer)
 	b = appendOptString(b, `,"alert":`, t.Alert)
 	b = appendOptString(b, `,"alert_from":`, t.AlertFrom)
+	b = appendKeyBool(b, `,"decrypted":`, t.Decrypted)
+	b = appendOptString(b, `,"decryption":`, t.Decryption)
 	return append(b, `},"flags":`...)
 }

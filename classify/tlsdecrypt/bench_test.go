@@ -22,7 +22,11 @@ func BenchmarkDecryptAES128GCM(b *testing.B) {
 				b.Fatalf("state %s", c.State())
 			}
 			plain := bytes.Repeat([]byte("0123456789abcdef"), 1024)
-			rec := sealRecord(c, d, plain)
+			inner := plain
+			if c.version == versionTLS13 {
+				inner = append(append([]byte(nil), plain...), typeApplicationData)
+			}
+			rec := sealRecord(c, d, typeApplicationData, inner)
 			seq := d.seq
 			b.SetBytes(int64(len(plain)))
 			b.ReportAllocs()
@@ -36,25 +40,4 @@ func BenchmarkDecryptAES128GCM(b *testing.B) {
 			}
 		})
 	}
-}
-
-// sealRecord encrypts plain as the next application data record of
-// direction d, the way its sender would.
-func sealRecord(c *Conn, d *dirState, plain []byte) []byte {
-	p := d.prot
-	if c.version == versionTLS13 {
-		inner := append(append([]byte(nil), plain...), typeApplicationData)
-		hdr := makeRecord(typeApplicationData, nil)
-		hdr[3], hdr[4] = byte((len(inner)+aeadTagLen)>>8), byte(len(inner)+aeadTagLen)
-		return p.aead.Seal(hdr, p.xorNonce(d.seq), inner, hdr)
-	}
-	explicit := []byte{0, 0, 0, 0, 0, 0, 0x12, 0x34}
-	hdr := makeRecord(typeApplicationData, nil)
-	n := gcmExplicitLen + len(plain) + aeadTagLen
-	hdr[3], hdr[4] = byte(n>>8), byte(n)
-	copy(p.nonce[:], p.iv)
-	copy(p.nonce[len(p.iv):], explicit)
-	aad := append([]byte(nil), p.setPseudo(d.seq, hdr, len(plain))...)
-	rec := append(hdr, explicit...)
-	return p.aead.Seal(rec, p.nonce[:], plain, aad)
 }

@@ -97,10 +97,18 @@ func (c *Conn) State() State { return c.state }
 //
 // A record that is not encrypted (hellos, ChangeCipherSpec, alerts in
 // clear) comes back with its content type and no Plaintext. An encrypted
-// record is decrypted when the keys are known. The error wraps ErrNotTLS,
-// ErrMalformed, ErrAuthentication or ErrUnsupported; after a state change to
-// NotTLS, NoKeys, Failed (for that direction) or Unsupported, later records
-// come back undecrypted without an error.
+// record is decrypted when the keys are known; one that cannot be (no
+// keys, 0-RTT early data) comes back like a record in clear, Decrypted
+// false.
+//
+// The error wraps ErrNotTLS, ErrMalformed, ErrAuthentication or
+// ErrUnsupported. ErrMalformed changes no state: the record is passed over
+// (a TLS 1.3 record that decrypts to no content type still counts in the
+// sequence). After a state change to NotTLS, NoKeys, Failed (for that
+// direction) or Unsupported, later records come back undecrypted without
+// an error. A Result that is Decrypted may still come with an error when
+// what it carried could not be acted on (a KeyUpdate to a secret of the
+// wrong size, an encrypted ChangeCipherSpec that renegotiates).
 func (c *Conn) Record(dir Direction, rec []byte) (Result, error) {
 	if dir > FromServer {
 		return Result{}, fmt.Errorf("tlsdecrypt: invalid direction %d", dir)

@@ -79,13 +79,14 @@ func (c *memConn) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// Close ends this end's writing only, so that the peer may still send
+// its close_notify (which nobody reads).
 func (c *memConn) Close() error {
-	for _, p := range []*memPipe{c.in, c.out} {
-		p.mu.Lock()
-		p.closed = true
-		p.cond.Broadcast()
-		p.mu.Unlock()
-	}
+	p := c.out
+	p.mu.Lock()
+	p.closed = true
+	p.cond.Broadcast()
+	p.mu.Unlock()
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // randomLen is the length of a ClientHello or ServerHello random.
@@ -50,8 +51,11 @@ type secrets struct {
 // SERVER_TRAFFIC_SECRET_0; other labels (EXPORTER_SECRET, the early
 // secrets, OpenSSL's CLIENT_TRAFFIC_SECRET_N after a KeyUpdate, ...) are
 // counted by Ignored. Its zero value is not usable: make one with
-// NewKeyLog. A KeyLog must not be read into while a Conn uses it.
+// NewKeyLog. It is safe for concurrent use: secrets may be read into it
+// (a capture's embedded key log, as the capture is read) while Conns look
+// up theirs, each of which gets a copy.
 type KeyLog struct {
+	mu      sync.RWMutex
 	entries map[[randomLen]byte]*secrets
 	skipped int
 	ignored int
@@ -68,6 +72,8 @@ func NewKeyLog() *KeyLog {
 // the same client random and label replaces the earlier one. The error is
 // only ever a read error of r, wrapped.
 func (k *KeyLog) Read(r io.Reader) (added int, err error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	br := bufio.NewReaderSize(r, maxKeyLogLine)
 	first := true
 	for {
@@ -180,22 +186,41 @@ func secretLenOK(label string, n int) bool {
 }
 
 // Len returns the number of client randoms the KeyLog holds secrets for.
-func (k *KeyLog) Len() int { return len(k.entries) }
+func (k *KeyLog) Len() int {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return len(k.entries)
+}
 
 // Skipped returns the number of lines Read could not parse: a wrong number
 // of fields, bad hex, a client random that is not 32 bytes, a secret of
 // the wrong size, a line over 1 KiB.
-func (k *KeyLog) Skipped() int { return k.skipped }
+func (k *KeyLog) Skipped() int {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.skipped
+}
 
 // Ignored returns the number of well-formed lines Read passed over because
 // this package does not use their label (EXPORTER_SECRET,
 // CLIENT_EARLY_TRAFFIC_SECRET, CLIENT_TRAFFIC_SECRET_N, ...).
-func (k *KeyLog) Ignored() int { return k.ignored }
+func (k *KeyLog) Ignored() int {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.ignored
+}
 
-// lookup returns the secrets for a client random, or nil.
+// lookup returns a copy of the secrets for a client random, or nil.
 func (k *KeyLog) lookup(random [randomLen]byte) *secrets {
-	if k == nil || k.entries == nil {
+	if k == nil {
 		return nil
 	}
-	return k.entries[random]
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	e := k.entries[random]
+	if e == nil {
+		return nil
+	}
+	c := *e
+	return &c
 }

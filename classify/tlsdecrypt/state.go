@@ -34,8 +34,9 @@ const (
 	// NoKeys means the key log has no usable secrets for the connection's
 	// client random: nothing can be decrypted.
 	NoKeys
-	// Decrypting means the key log had the secrets and every encrypted
-	// record so far was authenticated under them.
+	// Decrypting means the key log had the secrets for the version and
+	// suite the ServerHello chose (the state is set then, before any
+	// record is decrypted) and no record failed authentication.
 	Decrypting
 	// Failed means the key log had secrets for the client random but a
 	// record failed authentication under them: the keys are wrong (they

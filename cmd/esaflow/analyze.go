@@ -163,7 +163,11 @@ func (o *TrackerOptions) engineOptions(stdio IO) (engine.Options, error) {
 	if err != nil {
 		return engine.Options{}, err
 	}
-	return engine.Options{Flow: cfg, Match: match, Workers: runtime.GOMAXPROCS(0), Warnings: stdio.Err}, nil
+	keys, err := o.keyLog(stdio)
+	if err != nil {
+		return engine.Options{}, err
+	}
+	return engine.Options{Flow: cfg, Match: match, Workers: runtime.GOMAXPROCS(0), Warnings: stdio.Err, KeyLog: keys}, nil
 }
 
 // asSources returns files as engine sources.

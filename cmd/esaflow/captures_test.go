@@ -61,6 +61,10 @@ type jsonConn struct {
 		Version string `json:"version"`
 		Cipher  string `json:"cipher"`
 		Alert   string `json:"alert"`
+		// Decrypted and Decryption tell whether a key log opened the
+		// session, and why not.
+		Decrypted  bool   `json:"decrypted"`
+		Decryption string `json:"decryption"`
 	} `json:"tls"`
 }
 
@@ -82,7 +86,7 @@ type expectConn struct {
 }
 
 // expectKeys are the optional fields a conn line may carry.
-var expectKeys = []string{"flags", "reason", "tls_version", "tls_cipher", "tls_alert"}
+var expectKeys = []string{"flags", "reason", "tls_version", "tls_cipher", "tls_alert", "decryption"}
 
 func readExpect(t *testing.T, path string) expectation {
 	t.Helper()
@@ -167,6 +171,35 @@ func TestRecordedCaptures(t *testing.T) {
 	}
 }
 
+// TestDecryptedCaptures runs every capture recorded with its TLS key log
+// (NAME.keys beside it, or secrets embedded in the pcapng) with the key
+// log and checks it against NAME.decrypted.expect: the real outcome of
+// the dialogue inside TLS, decrypted (tls.decrypted) for every TLS
+// session whose expectation names no decryption problem.
+func TestDecryptedCaptures(t *testing.T) {
+	expects, _ := filepath.Glob("../../testdata/captures/*.decrypted.expect")
+	if len(expects) < 10 {
+		t.Fatalf("only %d decrypted expectations", len(expects))
+	}
+	for _, exp := range expects {
+		base := strings.TrimSuffix(exp, ".decrypted.expect")
+		t.Run(filepath.Base(base), func(t *testing.T) {
+			capFile, args := base+".pcap", []string{"--keylog", base + ".keys"}
+			if _, err := os.Stat(capFile); err != nil {
+				capFile, args = base+".pcapng", nil // the secrets are in the file
+			}
+			want := readExpect(t, exp)
+			got := analyzeFile(t, capFile, args...)
+			checkExpect(t, want, got)
+			for i, c := range got.Connections {
+				if i < len(want.conns) && want.conns[i].keys["decryption"] == "" && c.TLS.Version != "" && !c.TLS.Decrypted {
+					t.Errorf("connection %d (%s) was not decrypted", c.ID, c.TLS.Version)
+				}
+			}
+		})
+	}
+}
+
 // checkExpect checks an analysis against an expect file's assertions.
 func checkExpect(t *testing.T, want expectation, got analyzeJSON) {
 	t.Helper()
@@ -195,6 +228,7 @@ func checkExpect(t *testing.T, want expectation, got analyzeJSON) {
 		got := map[string]string{
 			"flags": strings.Join(flags, ","), "reason": c.Reason,
 			"tls_version": c.TLS.Version, "tls_cipher": c.TLS.Cipher, "tls_alert": c.TLS.Alert,
+			"decryption": c.TLS.Decryption,
 		}
 		want := maps.Clone(w.keys)
 		want["flags"] = strings.Trim(strings.Join(wantFlags, ","), ",")
@@ -254,5 +288,46 @@ func itoa16(n uint16) string {
 		if n == 0 {
 			return string(b[i:])
 		}
+	}
+}
+
+// TestKeyLogThatDoesNotDecryptSaysSo: a key log naming the session's
+// client random with other secrets (here each secret's first byte
+// changed) decrypts nothing, and the record says so (tls.decryption
+// keys_do_not_match) and keeps the outcome it has without keys; a key log
+// file that is not there is a usage error, one without a secret a note.
+func TestKeyLogThatDoesNotDecryptSaysSo(t *testing.T) {
+	base := "../../testdata/captures/tls_kl_13_gcm_exim_swaks"
+	keys, err := os.ReadFile(base + ".keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wrong strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(string(keys)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 3 {
+			f[2] = "ff" + f[2][2:]
+			if strings.HasPrefix(f[2], "ffff") {
+				f[2] = "00" + f[2][2:]
+			}
+		}
+		wrong.WriteString(strings.Join(f, " ") + "\n")
+	}
+	path := filepath.Join(t.TempDir(), "wrong.keys")
+	if err := os.WriteFile(path, []byte(wrong.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := analyzeFile(t, base+".pcap", "--keylog", path)
+	c := got.Connections[0]
+	if c.TLS.Decrypted || c.TLS.Decryption != "keys_do_not_match" || c.Outcome != "TLS" || !strings.Contains(c.Explanation, "do not decrypt it") {
+		t.Errorf("decrypted %v, decryption %q, outcome %s (%s)", c.TLS.Decrypted, c.TLS.Decryption, c.Outcome, c.Explanation)
+	}
+	if code, _, errs := run("analyze", "--keylog", "/nonexistent.keys", base+".pcap"); code != ExitUsage || !strings.Contains(errs, "--keylog") {
+		t.Errorf("missing key log: exit %d, %q", code, errs)
+	}
+	empty := filepath.Join(t.TempDir(), "empty.keys")
+	os.WriteFile(empty, []byte("not a key log\n"), 0o644)
+	if code, _, errs := run("analyze", "--keylog", empty, base+".pcap"); code != ExitOK || !strings.Contains(errs, "no TLS secret in it (1 of its lines not understood)") {
+		t.Errorf("key log without secrets: exit %d, %q", code, errs)
 	}
 }

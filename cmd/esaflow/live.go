@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/esaflow/esaflow/capture"
+	"github.com/esaflow/esaflow/classify/tlsdecrypt"
 	"github.com/esaflow/esaflow/engine"
 	"github.com/esaflow/esaflow/flow"
 	"github.com/esaflow/esaflow/report"
@@ -44,6 +44,8 @@ type LiveOptions struct {
 	Immediate bool
 	// ready, when set, is called once the capture is running (tests).
 	ready func()
+	// keys is the key log read from --keylog.
+	keys *tlsdecrypt.KeyLog
 }
 
 func newLiveCmd(stdio IO) *cobra.Command {
@@ -125,6 +127,9 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	if err != nil {
 		return err
 	}
+	if opts.keys, err = opts.keyLog(stdio); err != nil {
+		return err
+	}
 	if opts.Filter == "" {
 		opts.Filter = defaultFilter(opts.Ports)
 	}
@@ -159,11 +164,12 @@ func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg 
 	// The capture ends (io.EOF) on a signal, at --duration or --count: a
 	// normal end for live, so the engine's context is never cancelled.
 	st, err := engine.Run(context.WithoutCancel(ctx), []capture.Source{in}, flt.Renderer(rend),
-		engine.Options{Flow: cfg, Warnings: stdio.Err, Clock: time.Now})
+		engine.Options{Flow: cfg, Warnings: stdio.Err, Clock: time.Now, KeyLog: opts.keys})
 	if err != nil {
 		return &exitError{code: ExitOutput, err: err}
 	}
-	printLiveStats(src, !strings.EqualFold(strings.TrimSpace(opts.Format), "jsonl"), stdio)
+	format, _ := report.ParseFormat(opts.Format)
+	printLiveStats(src, format == report.FormatTable, stdio)
 	if len(st.Warnings) > 0 {
 		return silentExit(ExitInput)
 	}

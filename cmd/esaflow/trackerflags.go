@@ -3,12 +3,15 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/esaflow/esaflow/capture"
+	"github.com/esaflow/esaflow/classify/tlsdecrypt"
 	"github.com/esaflow/esaflow/flow"
 )
 
@@ -24,7 +27,10 @@ type TrackerOptions struct {
 	MaxConns    int
 	// BPF is a capture filter in tcpdump's language applied to the frames
 	// of files (-f; live's -f is its kernel filter).
-	BPF       string
+	BPF string
+	// KeyLogs are TLS key log files (--keylog, NSS format): the sessions
+	// whose secrets they hold are decrypted.
+	KeyLogs   []string
 	portsFlag *pflag.Flag
 }
 
@@ -70,7 +76,37 @@ func (o *TrackerOptions) define(cmd *cobra.Command, portsHelp string, idle time.
 	o.portsFlag = f.Lookup("ports")
 	f.DurationVar(&o.IdleTimeout, "idle-timeout", idle, idleHelp)
 	f.IntVar(&o.MaxConns, "max-conns", flow.DefaultMaxConns, "most open connections tracked at once; the least recently active is decided early past it")
+	f.StringArrayVar(&o.KeyLogs, "keylog", nil, "TLS key log (NSS format, as SSLKEYLOGFILE writes it; repeatable): decrypt the sessions whose secrets it holds and follow their SMTP dialogue (a pcapng's embedded secrets are used too)")
 }
+
+// keyLog reads the --keylog files into one key log (nil without any); a
+// file that cannot be read is a usage error, one without a secret a note.
+func (o *TrackerOptions) keyLog(stdio IO) (*tlsdecrypt.KeyLog, error) {
+	if len(o.KeyLogs) == 0 {
+		return nil, nil
+	}
+	keys := tlsdecrypt.NewKeyLog()
+	for _, name := range o.KeyLogs {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, usageErr(fmt.Errorf("--keylog: %w", err))
+		}
+		skipped := keys.Skipped()
+		n, err := keys.Read(io.LimitReader(f, maxKeyLogSize))
+		f.Close()
+		if err != nil {
+			return nil, usageErr(fmt.Errorf("--keylog %s: %w", name, err))
+		}
+		if n == 0 {
+			fmt.Fprintf(stdio.notes(), "esaflow: --keylog %s: no TLS secret in it (%d of its lines not understood)\n", name, keys.Skipped()-skipped)
+		}
+	}
+	return keys, nil
+}
+
+// maxKeyLogSize bounds what is read of a key log file: a session's
+// secrets take a few hundred bytes.
+const maxKeyLogSize = 256 << 20
 
 // config checks the settings and returns the tracker's configuration;
 // errors are usage errors.

@@ -1404,7 +1404,9 @@ kl_dsb() {
   CAP_NAME=${base}_dsb CAP_FILE=$OUT/${base}_dsb.pcapng
   rm -f "$CAP_FILE" "$OUT/$CAP_NAME.keys"
   editcap -F pcapng --inject-secrets "tls,$OUT/$base.keys" "$OUT/$base.pcap" "$CAP_FILE" || die "$CAP_NAME: editcap failed"
-  mapfile -t EXP < <(grep '^conn ' "$OUT/$base.expect")
+  # The file carries its own key log, which esaflow reads without
+  # --keylog: analyzed as it is, it shows the decrypted outcome.
+  mapfile -t EXP < <(grep '^conn ' "$OUT/$base.decrypted.expect")
   mapfile -t DEXP < <(grep '^conn ' "$OUT/$base.decrypted.expect")
   DNOTE="The secrets are in the pcapng itself (a Decryption Secrets Block of type TLS key log, the lines of $base.keys); no .keys file goes with it."
   local desc="$base.pcap with $base.keys embedded (editcap --inject-secrets tls,...: a pcapng Decryption Secrets Block)"
