@@ -64,6 +64,9 @@ func (s *session) close(c *flow.ConnInfo, why flow.CloseReason) *Record {
 	if r.Verdict == VerdictAccept {
 		r.Outcome = s.outcome()
 		expl = append(append(expl, "; "...), s.outcomeReason(r.Outcome)...)
+		if s.decrypted() {
+			expl = append(expl, " (inside TLS, decrypted with the key log)"...)
+		}
 	}
 	r.Explanation, s.expl = s.str(expl), expl[:0]
 	s.fillTLS(&r.TLS)
