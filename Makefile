@@ -50,7 +50,7 @@ fuzz:
 	@for t in capture:FuzzReader capture:FuzzReadBatchMatchesNext flow:FuzzDecode \
 		flow:FuzzTrackerLifecycle engine:FuzzAsyncClassificationGivesTheSequentialReport \
 		classify:FuzzSessionPayloads classify:FuzzTLSStream report:FuzzRecordJSON \
-		internal/expect:FuzzParse classify/tlsdecrypt:FuzzRecord; do \
+		internal/expect:FuzzParse classify/tlsdecrypt:FuzzRecord maillog:FuzzRead; do \
 		echo "== $${t#*:} (./$${t%%:*}, $(FUZZTIME))"; \
 		$(GO) test ./$${t%%:*} -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done

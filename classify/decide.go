@@ -145,7 +145,11 @@ func (s *session) verdict(b []byte, c *flow.ConnInfo, why flow.CloseReason) (Ver
 			case 5:
 				v = VerdictReject
 			}
-			return v, fmt.Appendf(b, "server answered with TLS (implicit TLS), decrypted: greeting %d", code)
+			b = fmt.Appendf(b, "server answered with TLS (implicit TLS), decrypted: greeting %d", code)
+			if v != VerdictAccept {
+				b = append(b, s.thenWhat()...)
+			}
+			return v, b
 		}
 		return VerdictAccept, append(b, "server answered with TLS (implicit TLS)"...)
 	case firstReply:
@@ -270,10 +274,14 @@ func (s *session) outcomeReason(o Outcome) string {
 	case OutcomeDelivered:
 		return "message accepted"
 	case OutcomeTLS:
-		if note := s.decryptionNote(); note != "" {
-			return "STARTTLS answered 220, TLS handshake went on (not decrypted: " + decryptionNoteText(note) + ")"
+		what := "STARTTLS answered 220, TLS handshake went on"
+		if !s.tlsAnswered {
+			what = "TLS from the first byte (implicit TLS), handshake went on"
 		}
-		return "STARTTLS answered 220, TLS handshake went on"
+		if note := s.decryptionNote(); note != "" {
+			return what + " (not decrypted: " + decryptionNoteText(note) + ")"
+		}
+		return what
 	case OutcomeTLSFailed:
 		if s.tlsRefused {
 			return "STARTTLS refused"

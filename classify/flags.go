@@ -67,6 +67,14 @@ const (
 	// before it were given up (the capture lost packets, or the sender
 	// ordered its segments to exhaust memory).
 	FlagReassemblyLimit FlagName = "reassembly_limit"
+	// FlagLogWireMismatch: the mail server's log (--maillog) says
+	// otherwise than the packets: another verdict, or a normal end where
+	// the client saw a reset. Set by package maillog.
+	FlagLogWireMismatch FlagName = "log_wire_mismatch"
+	// FlagNotInLog: the server's log covers the connection's time but
+	// has no session of its client then: something else answered it (a
+	// proxy, a firewall), or the log misses it. Set by package maillog.
+	FlagNotInLog FlagName = "not_in_log"
 )
 
 // Inspection limits, the suffixes of FlagInspectionLimit: the defaults of
@@ -95,6 +103,8 @@ var flagHelp = map[FlagName]string{
 	FlagPlaintextAfterSTARTTLS: "the session went on in clear text after STARTTLS was accepted: either a decrypted export of a TLS session, or a middlebox stripping STARTTLS (an attack on the session's confidentiality); check the path if the capture is raw",
 	FlagMalformedReply:         "the server sent lines that are not SMTP replies; the verdict reads them as far as their enhanced status code allows",
 	FlagRSTForgedSuspected:     "the reset probably came from a middlebox (firewall, IPS) in the server's name, not from the server; look at the devices between client and server",
+	FlagLogWireMismatch:        "the mail server's log and the packets disagree: what the server logged is not what the client was shown (a middlebox answered or cut the session, or the log is of another host)",
+	FlagNotInLog:               "the mail server's log has no session for this connection in the time it covers: something in front of the server (proxy, firewall, load balancer) answered it, or the log is incomplete",
 }
 
 // FlagHelp returns the one-line explanation, with the usual remedy, of a

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 )
@@ -90,6 +91,38 @@ type Record struct {
 	// Explanation tells in words how the verdict and outcome were decided
 	// (e.g. "server RST in 1.2ms after the handshake, no server payload").
 	Explanation string `json:"explanation"`
+	// MailLog holds the sessions of the mail server's log joined to the
+	// connection (package maillog, --maillog); nil without a log.
+	MailLog []LogSession `json:"maillog,omitempty"`
+}
+
+// LogSession is a connection as the mail server's own log tells it
+// (package maillog fills it; its strings are escaped log text).
+type LogSession struct {
+	// Format is "postfix" or "esa"; Where the file and line of its first
+	// line; ID the log's name for it (smtpd[PID], postscreen[PID], the
+	// ESA's ICID).
+	Format string `json:"format"`
+	Where  string `json:"where"`
+	ID     string `json:"id"`
+	// Start is the time of its first line.
+	Start time.Time `json:"start"`
+	// Verdict is what the log says the server did ("ACCEPT", "REJECT",
+	// "TEMPFAIL", "TCPREFUSE", or "" when it says nothing of it), Reply
+	// the line or reply that says so.
+	Verdict string `json:"verdict"`
+	Reply   string `json:"reply,omitempty"`
+	// QueueIDs are the queue IDs (Postfix) or MIDs (the ESA) of its
+	// messages.
+	QueueIDs []string `json:"queue_ids"`
+	// SenderGroup and Policy are the ESA's sender group and the rule it
+	// matched.
+	SenderGroup string `json:"sender_group,omitempty"`
+	Policy      string `json:"policy,omitempty"`
+	// TLS is "success" or "failed" when the log says; Ended how the log
+	// says the session ended: "disconnect", "lost", "timeout" or "".
+	TLS   string `json:"tls,omitempty"`
+	Ended string `json:"ended"`
 }
 
 // MaxReplies bounds the replies kept per connection, so that a session
@@ -207,6 +240,13 @@ func (r *Record) Clone() Record {
 		c.Flags = make([]Flag, len(r.Flags))
 		for i, f := range r.Flags {
 			c.Flags[i] = Flag{Name: FlagName(strings.Clone(string(f.Name))), Evidence: strings.Clone(f.Evidence)}
+		}
+	}
+	if r.MailLog != nil {
+		c.MailLog = make([]LogSession, len(r.MailLog))
+		for i, l := range r.MailLog {
+			l.QueueIDs = slices.Clone(l.QueueIDs)
+			c.MailLog[i] = l // its strings are the log's, not the session's arena
 		}
 	}
 	t := &c.TLS

@@ -22,7 +22,7 @@ var csvHeader = []string{
 	"tls_cert_subject", "tls_cert_issuer", "tls_alert", "tls_alert_from",
 	"tls_decrypted", "tls_decryption",
 	"reason", "flags", "explanation", "replies",
-	"helo", "mail_from", "rcpt_to", "messages",
+	"helo", "mail_from", "rcpt_to", "messages", "maillog",
 }
 
 // csvRenderer prints a header line, then one row per connection as it is
@@ -94,7 +94,7 @@ func csvRow(r *classify.Record) []string {
 		strconv.FormatBool(r.TLS.Decrypted), r.TLS.Decryption,
 		r.Reason, csvFlags(r.Flags), r.Explanation,
 		csvReplies(r),
-		r.Helo, r.MailFrom, strings.Join(r.RcptTo, " "), strconv.Itoa(r.Messages),
+		r.Helo, r.MailFrom, strings.Join(r.RcptTo, " "), strconv.Itoa(r.Messages), csvMailLog(r.MailLog),
 	}
 }
 
@@ -165,4 +165,14 @@ func csvSafe(cell string) string {
 		return "'" + cell
 	}
 	return cell
+}
+
+// csvMailLog is the log sessions of a connection in one cell: each as
+// "ID VERDICT ended QUEUEIDS", joined by " | ".
+func csvMailLog(ls []classify.LogSession) string {
+	parts := make([]string, len(ls))
+	for i, l := range ls {
+		parts[i] = strings.TrimSpace(strings.Join(append([]string{l.ID, l.Verdict, l.Ended}, l.QueueIDs...), " "))
+	}
+	return strings.Join(parts, " | ")
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net/netip"
 	"strconv"
@@ -114,7 +115,20 @@ func appendRecordJSON(b []byte, r *classify.Record) []byte {
 	b = appendKeyUint(b, `,"missed_bytes":`, r.MissedBytes)
 	b = appendKeyString(b, `,"reason":`, r.Reason)
 	b = appendKeyString(b, `,"explanation":`, r.Explanation)
+	if r.MailLog != nil {
+		b = appendMailLogJSON(append(b, `,"maillog":`...), r.MailLog)
+	}
 	return append(b, "}\n"...)
+}
+
+// appendMailLogJSON appends the log sessions joined to a connection
+// (only with --maillog: encoding/json's speed is enough there).
+func appendMailLogJSON(b []byte, ls []classify.LogSession) []byte {
+	var buf bytes.Buffer
+	if err := newJSONEncoder(&buf).Encode(ls); err != nil {
+		return append(b, "null"...)
+	}
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
 
 func appendKeyUint(b []byte, key string, v uint64) []byte {

@@ -1,6 +1,10 @@
 package report
 
-import "time"
+import (
+	"time"
+
+	"github.com/esaflow/esaflow/classify"
+)
 
 // FileStat describes one input file. The caller fills it in.
 type FileStat struct {
@@ -44,6 +48,39 @@ type Stats struct {
 	// Warnings are problems with the input, e.g.
 	// "capture.pcap: truncated at byte 12345: unexpected EOF".
 	Warnings []string `json:"warnings"`
+	// MailLog is what joining the mail server's log (--maillog) found;
+	// nil without a log.
+	MailLog *MailLogStats `json:"maillog,omitempty"`
+}
+
+// MailLogStats count what joining the mail server's log to the
+// connections found (package maillog).
+type MailLogStats struct {
+	// Files and Lines read; Unparsed lines that are neither syslog nor
+	// the ESA's (other programs' syslog lines count nowhere).
+	Files    int `json:"files"`
+	Lines    int `json:"lines"`
+	Unparsed int `json:"unparsed_lines"`
+	// Sessions the log holds; Joined those joined to a connection;
+	// NotOnWire those in the capture's time with no connection on the
+	// wire (listed in NotOnWireSessions, the first MaxListed).
+	Sessions  int `json:"sessions"`
+	Joined    int `json:"joined"`
+	NotOnWire int `json:"not_on_wire"`
+	// Mismatches and NotInLog count the connections flagged
+	// log_wire_mismatch and not_in_log.
+	Mismatches int `json:"log_wire_mismatch"`
+	NotInLog   int `json:"not_in_log"`
+	// NotOnWireSessions are the sessions NotOnWire counts, as a record
+	// carries them, with the client's address.
+	NotOnWireSessions []NotOnWire `json:"not_on_wire_sessions"`
+}
+
+// NotOnWire is a session of the mail server's log that no connection on
+// the wire matches.
+type NotOnWire struct {
+	Client string `json:"client"`
+	classify.LogSession
 }
 
 // normalized returns a copy of s fit for output: times in UTC and empty

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/esaflow/esaflow/classify"
 )
@@ -162,11 +163,26 @@ func writeTotals(b *bytes.Buffer, hosts []Host, st *Stats) {
 		fmt.Fprintf(b, ", filtered out %d", st.FilteredOut)
 	}
 	b.WriteByte('\n')
+	if m := st.MailLog; m != nil {
+		fmt.Fprintf(b, "maillog: %d sessions in %d file(s), %d joined to connections, %d not on the wire, %d log_wire_mismatch, %d not_in_log, %d lines not understood\n",
+			m.Sessions, m.Files, m.Joined, m.NotOnWire, m.Mismatches, m.NotInLog, m.Unparsed)
+		for i, s := range m.NotOnWireSessions {
+			if i == maxNotOnWireShown {
+				fmt.Fprintf(b, "  … %d more not on the wire (the JSON lists them)\n", len(m.NotOnWireSessions)-i)
+				break
+			}
+			fmt.Fprintf(b, "  not on the wire: %s %s %s at %s (%s) %s\n", s.Client, s.Format, s.ID, s.Start.Format(time.DateTime), s.Where, s.Verdict)
+		}
+	}
 	for _, warn := range st.Warnings {
 		fmt.Fprintf(b, "warning: %s\n", warn)
 	}
 	writeFlagLegend(b, hosts)
 }
+
+// maxNotOnWireShown bounds the log sessions not on the wire the table
+// lists.
+const maxNotOnWireShown = 10
 
 // writeFlagEvidence lists, under the per-connection table, the evidence
 // of each flag a connection carries, by connection ID.

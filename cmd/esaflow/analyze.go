@@ -134,7 +134,7 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions, stdio IO) error {
 		// A developer's aid: how long each stage of the run was busy.
 		eopts.Timings, eopts.Clock = stdio.Err, stdio.now
 	}
-	st, err := engine.Run(ctx, asSources(sources), flt.Renderer(rend), eopts)
+	st, err := engine.Run(ctx, asSources(sources), opts.joined(flt.Renderer(rend)), eopts)
 	prog.Done()
 	if err != nil {
 		return &exitError{code: ExitOutput, err: err}
@@ -165,6 +165,9 @@ func (o *TrackerOptions) engineOptions(stdio IO) (engine.Options, error) {
 	}
 	keys, err := o.keyLog(stdio)
 	if err != nil {
+		return engine.Options{}, err
+	}
+	if o.log, err = o.mailLog(); err != nil {
 		return engine.Options{}, err
 	}
 	return engine.Options{Flow: cfg, Match: match, Workers: runtime.GOMAXPROCS(0), Warnings: stdio.Err, KeyLog: keys}, nil

@@ -122,7 +122,7 @@ func runCheck(ctx context.Context, opts *CheckOptions, stdio IO) error {
 	}
 	defer closeSources(sources)
 	col := &collector{agg: report.NewAggregator(group)}
-	st, err := engine.Run(ctx, asSources(sources), col, eopts)
+	st, err := engine.Run(ctx, asSources(sources), opts.joined(col), eopts)
 	if err != nil {
 		return &exitError{code: ExitOutput, err: err}
 	}

@@ -130,6 +130,9 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	if opts.keys, err = opts.keyLog(stdio); err != nil {
 		return err
 	}
+	if opts.log, err = opts.mailLog(); err != nil {
+		return err
+	}
 	if opts.Filter == "" {
 		opts.Filter = defaultFilter(opts.Ports)
 	}
@@ -163,7 +166,7 @@ func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg 
 	in := newLiveInput(ctx, opts, src, rend, stdio)
 	// The capture ends (io.EOF) on a signal, at --duration or --count: a
 	// normal end for live, so the engine's context is never cancelled.
-	st, err := engine.Run(context.WithoutCancel(ctx), []capture.Source{in}, flt.Renderer(rend),
+	st, err := engine.Run(context.WithoutCancel(ctx), []capture.Source{in}, opts.joined(flt.Renderer(rend)),
 		engine.Options{Flow: cfg, Warnings: stdio.Err, Clock: time.Now, KeyLog: opts.keys})
 	if err != nil {
 		return &exitError{code: ExitOutput, err: err}

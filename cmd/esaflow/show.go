@@ -217,7 +217,7 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 	ladders := newLadderSet(sel)
 	eopts.Flow.Tap = ladders.segment
 	col := &collector{agg: report.NewAggregator(report.GroupClient)}
-	st, err := engine.Run(ctx, asSources(sources), col, eopts)
+	st, err := engine.Run(ctx, asSources(sources), opts.joined(col), eopts)
 	if err != nil {
 		return &exitError{code: ExitOutput, err: err}
 	}

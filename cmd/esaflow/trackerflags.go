@@ -12,7 +12,9 @@ import (
 
 	"github.com/esaflow/esaflow/capture"
 	"github.com/esaflow/esaflow/classify/tlsdecrypt"
+	"github.com/esaflow/esaflow/engine"
 	"github.com/esaflow/esaflow/flow"
+	"github.com/esaflow/esaflow/maillog"
 )
 
 // TrackerOptions are the connection-tracking settings of a command that
@@ -30,8 +32,24 @@ type TrackerOptions struct {
 	BPF string
 	// KeyLogs are TLS key log files (--keylog, NSS format): the sessions
 	// whose secrets they hold are decrypted.
-	KeyLogs   []string
-	portsFlag *pflag.Flag
+	KeyLogs []string
+	// MailLogs are the mail server's log files (--maillog), read as one
+	// rotated set; MailLogYear and MailLogZone say what syslog lines
+	// leave out.
+	MailLogs    []string
+	MailLogYear int
+	MailLogZone string
+	portsFlag   *pflag.Flag
+	// log is the --maillog files, read (engineOptions, or live's start).
+	log *maillog.Log
+}
+
+// joined returns s behind the join with the --maillog files, if any.
+func (o *TrackerOptions) joined(s engine.Sink) engine.Sink {
+	if o.log == nil {
+		return s
+	}
+	return o.log.Renderer(s)
 }
 
 // addFlags defines --ports, --idle-timeout and --max-conns on cmd, for a
@@ -76,6 +94,9 @@ func (o *TrackerOptions) define(cmd *cobra.Command, portsHelp string, idle time.
 	o.portsFlag = f.Lookup("ports")
 	f.DurationVar(&o.IdleTimeout, "idle-timeout", idle, idleHelp)
 	f.IntVar(&o.MaxConns, "max-conns", flow.DefaultMaxConns, "most open connections tracked at once; the least recently active is decided early past it")
+	f.StringArrayVar(&o.MailLogs, "maillog", nil, "the mail server's log (Postfix syslog, Cisco ESA mail_logs; gzip or not; repeatable, rotated files in any order): join it to the connections and flag where the two disagree")
+	f.IntVar(&o.MailLogYear, "maillog-year", 0, "the year of syslog lines, which carry none (default: the year of the packets they are joined to)")
+	f.StringVar(&o.MailLogZone, "maillog-tz", "UTC", "the time zone of log lines that carry none: an IANA name (Europe/Paris), UTC, or Local")
 	f.StringArrayVar(&o.KeyLogs, "keylog", nil, "TLS key log (NSS format, as SSLKEYLOGFILE writes it; repeatable): decrypt the sessions whose secrets it holds and follow their SMTP dialogue (a pcapng's embedded secrets are used too)")
 }
 
@@ -102,6 +123,26 @@ func (o *TrackerOptions) keyLog(stdio IO) (*tlsdecrypt.KeyLog, error) {
 		}
 	}
 	return keys, nil
+}
+
+// mailLog reads the --maillog files (nil without any); errors are usage
+// errors naming the file.
+func (o *TrackerOptions) mailLog() (*maillog.Log, error) {
+	if len(o.MailLogs) == 0 {
+		if o.MailLogYear != 0 || o.MailLogZone != "UTC" && o.MailLogZone != "" {
+			return nil, usageErr(errors.New("--maillog-year and --maillog-tz say how to read --maillog files; give one"))
+		}
+		return nil, nil
+	}
+	loc, err := time.LoadLocation(o.MailLogZone)
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("--maillog-tz %q: %w", o.MailLogZone, err))
+	}
+	l := maillog.New(maillog.Options{Year: o.MailLogYear, Location: loc})
+	if err := l.ReadFiles(o.MailLogs); err != nil {
+		return nil, usageErr(fmt.Errorf("--maillog: %w", err))
+	}
+	return l, nil
 }
 
 // maxKeyLogSize bounds what is read of a key log file: a session's

@@ -51,15 +51,18 @@
 #   tls_kl_NAME.decrypted.expect  what the decrypted session shows, with the
 #                                 SMTP dialogue tshark decrypts as comments
 #                                 (tls/kl_dialogue.py, which also judges the
-#                                 outcome; it must be the designed one)
+#                                 verdict and outcome; they must be the
+#                                 designed ones)
 # Keys are logged by clients (msmtp/GnuTLS SSLKEYLOGFILE, s_client
 # -keylogfile, tls/kl_smtp.py = Python smtplib keylog_filename, OpenSSL) or
 # by the server (Exim/GnuTLS, see exim_start); TLS 1.2 and 1.3, AES-GCM,
 # ChaCha20-Poly1305, CBC with and without encrypt_then_mac; a delivery,
 # recipient and sender refusals, a client and a server reset, a KeyUpdate,
-# a key log of another session (tls_kl_13_wrongkeys_*), and two pcapng
+# a key log of another session (tls_kl_13_wrongkeys_*), two pcapng
 # with the key log embedded (*_dsb.pcapng, editcap --inject-secrets, no
-# .keys file). What each shows: tls/README.md.
+# .keys file), and implicit TLS on 465 (tls_kl_465_*, Python SMTP_SSL): a
+# delivery, and a 554 greeting inside TLS (REJECT once decrypted). What
+# each shows: tls/README.md.
 #
 # Notes from recording (Debian 12: OpenSSL 3.0, GnuTLS 3.7.9, Postfix
 # 3.7.11, Exim 4.96):
@@ -134,6 +137,7 @@ SCENARIOS=(
   tls_kl_13_reset_postfix_python tls_kl_12_srvreset_exim_python
   tls_kl_13_wrongkeys_exim_msmtp tls_kl_13_keyupdate_postfix_opensslcli
   tls_kl_12_gcm_postfix_msmtp_dsb tls_kl_13_gcm_exim_swaks_dsb
+  tls_kl_465_ok_postfix_python tls_kl_465_reject_postfix_python
 )
 
 log() { printf '[tls %s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -1016,14 +1020,15 @@ kl_types() { awk '{ n[$1]++ } END { for (t in n) printf "%s%s", (k++ ? " " : "")
 
 # write_dexpect DESC KEYS: $OUT/$CAP_NAME.decrypted.expect from DEXP; KEYS
 # ("-": the secrets embedded in the pcapng) decrypts the capture for the
-# dialogue at its head, and the outcome kl_dialogue.py judges from that
-# dialogue must be the one DEXP designs, connection by connection.
+# dialogue at its head, and the verdict and outcome kl_dialogue.py judges
+# from that dialogue must be the ones DEXP designs, connection by connection
+# (outcome "-": none, the verdict is not ACCEPT).
 write_dexpect() {
   local desc=$1 keys=$2 e=$OUT/$CAP_NAME.decrypted.expect d=$KLDIR/$CAP_NAME.dialogue
   "$PY" "$TLSDIR/kl_dialogue.py" "$CAP_FILE" "$keys" >"$d" || die "$CAP_NAME: kl_dialogue.py failed"
   local judged want
-  judged=$(sed -n 's/^outcome: //p' "$d" | paste -sd' ' -)
-  want=$(printf '%s\n' "${DEXP[@]}" | awk '{ print ($5 ~ /=/ || $5 == "") ? "-" : $5 }' | paste -sd' ' -)
+  judged=$(paste -d' ' <(sed -n 's/^verdict: //p' "$d") <(sed -n 's/^outcome: //p' "$d") | paste -sd' ' -)
+  want=$(printf '%s\n' "${DEXP[@]}" | awk '{ print $4, ($5 ~ /=/ || $5 == "") ? "-" : $5 }' | paste -sd' ' -)
   [ "$judged" = "$want" ] || { cat "$d" >&2; die "$CAP_NAME: the decrypted dialogue shows $judged, the design says $want"; }
   local from="decrypted with $(basename "$keys")"
   [ "$keys" = - ] && from="decrypted with the secrets embedded in the pcapng (Decryption Secrets Block)"
@@ -1032,7 +1037,7 @@ write_dexpect() {
     echo "# What the session shows once decrypted (esaflow analyze --keylog): written by"
     echo "# testdata/record/tls.sh from the scenario design, not by esaflow, and checked"
     echo "# against this SMTP dialogue, as tshark decrypts it (tls/kl_dialogue.py):"
-    sed -e '/^outcome: /d' -e 's/^/#   /' "$d"
+    sed -e '/^outcome: /d' -e '/^verdict: /d' -e 's/^/#   /' "$d"
     echo "# The outcome is the one esaflow gives the same dialogue in clear text; the"
     echo "# tls_version/tls_cipher of the handshake stay, and no plaintext_after_starttls"
     echo "# flag: the session was encrypted on the wire."
@@ -1420,6 +1425,69 @@ kl_dsb() {
 }
 s_tls_kl_12_gcm_postfix_msmtp_dsb() { kl_dsb tls_kl_12_gcm_postfix_msmtp; }
 s_tls_kl_13_gcm_exim_swaks_dsb() { kl_dsb tls_kl_13_gcm_exim_swaks; }
+
+# Implicit TLS on 465 (Postfix's smtps service, smtpd_tls_wrappermode=yes, as
+# tls_465_ok_postfix_msmtp) with the client's key log: the whole connection
+# is TLS, the greeting is the server's first application record, and only
+# the key log shows it. kl_smtp.py --implicit = smtplib.SMTP_SSL.
+
+# check_implicit: the connection starts with the client's ClientHello, and
+# no SMTP is readable without the keys (no STARTTLS, nothing in clear)
+check_implicit() {
+  cap_check "tcp.dstport==465 && tls.handshake.type==1" "a ClientHello to port 465"
+  cap_check_none "smtp.req.command || smtp.response.code" "SMTP in clear (without the keys)"
+}
+
+s_tls_kl_465_ok_postfix_python() {
+  # A delivery over implicit TLS 1.3: Python smtplib.SMTP_SSL (OpenSSL,
+  # keylog_filename) x Postfix on 465: 220 inside TLS, EHLO, MAIL, RCPT,
+  # DATA, message, 250 queued, QUIT 221.
+  postfix_start direct
+  local c=198.51.100.154; client_ip $c
+  kl_start tls_kl_465_ok_postfix_python
+  kl_python deliver --implicit
+  exp $c $SRV4:465 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  dexp $c $SRV4:465 ACCEPT DELIVERED tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  DNOTE="Implicit TLS: no clear-text SMTP at all; the 220 greeting is the server's first application record after the handshake (and its session tickets), decrypted, and decides the verdict as a greeting in clear does."
+  kl_stop "port 465, Postfix smtpd_tls_wrappermode=yes (OpenSSL) x Python smtplib.SMTP_SSL (OpenSSL, keys logged by the client), TLS 1.3 from the first byte: 220 inside TLS, EHLO, MAIL, RCPT, DATA, message, 250 queued, QUIT 221" "$KL_CLI"
+  check_sh13 0x1302
+  check_no_clear_alert
+  check_implicit
+  kl_check_keytypes "${KT13[@]}"
+  kl_check 'smtp.response.code==220 && smtp.rsp.parameter contains "ESMTP Postfix"' "the 220 greeting inside TLS"
+  kl_check 'smtp.response.code==250 && smtp.rsp.parameter contains "queued"' "the 250 queued"
+  kl_check 'lower(smtp.req.command)=="quit"' "QUIT"
+}
+
+s_tls_kl_465_reject_postfix_python() {
+  # Postfix refuses the client over implicit TLS: smtpd_delay_reject=no and
+  # check_client_access with record.sh's client_access.cidr plus this
+  # client's address as REJECT (what record.sh's postfix_reject_554 does in
+  # clear). In wrapper mode smtpd completes the TLS handshake first, then
+  # its greeting is 554 5.7.1 ... Client host rejected: Access denied,
+  # inside TLS. smtplib.SMTP_SSL (TLS 1.2 at most) raises SMTPConnectError
+  # on it, having closed its socket (a FIN, no close_notify, no QUIT);
+  # kl_smtp.py catches it.
+  local c=198.51.100.155
+  mkdir -p "$CONF"
+  cp "$HERE/client_access.cidr" "$CONF/client_access.cidr"
+  echo "$c   REJECT" >>"$CONF/client_access.cidr"
+  postfix_start direct smtpd_delay_reject=no "smtpd_client_restrictions=check_client_access cidr:$CONF/client_access.cidr"
+  client_ip $c
+  kl_start tls_kl_465_reject_postfix_python
+  kl_python greeting_refused --implicit --max 1.2
+  exp $c $SRV4:465 ACCEPT TLS tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+  dexp $c $SRV4:465 REJECT reason=access_denied tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+  DNOTE="Implicit TLS: the greeting inside TLS is a 554, so the verdict is REJECT (reason access_denied, as postfix_reject_554's 554 in clear) and there is no outcome. Without the keys the connection is an implicit-TLS session whose TLS 1.2 handshake completed: ACCEPT TLS; only the key log shows the refusal."
+  kl_stop "port 465, Postfix smtpd_tls_wrappermode=yes + smtpd_delay_reject=no + check_client_access REJECT (OpenSSL) x Python smtplib.SMTP_SSL (OpenSSL, keys logged by the client), TLS 1.2: handshake, then 554 5.7.1 Client host rejected: Access denied as the greeting inside TLS; the client closes, no command" "$KL_CLI"
+  check_sh12 0xc030
+  check_no_clear_alert
+  check_implicit
+  kl_check_keytypes CLIENT_RANDOM
+  kl_check 'smtp.response.code==554 && smtp.rsp.parameter contains "Client host rejected"' "the 554 greeting inside TLS"
+  kl_check_none 'smtp.response.code==220' "a 220 greeting"
+  kl_check_none 'smtp.req.command' "an SMTP command"
+}
 
 # ---------------------------------------------------------------- main
 main() {

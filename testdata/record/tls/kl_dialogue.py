@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Print the SMTP dialogue of each connection of a capture, decrypting what
-follows STARTTLS with a TLS key log, and judge the session's outcome from
-it. Part of the esaflow TLS recording rig (testdata/record/tls.sh), used to
+follows STARTTLS (or, with implicit TLS, the whole session) with a TLS key
+log, and judge the session's verdict and outcome from it. Part of the esaflow TLS recording rig (testdata/record/tls.sh), used to
 write and check the tls_kl_*.decrypted.expect files; runs tshark, standard
 library only.
 
@@ -13,14 +13,20 @@ a pcapng (Decryption Secrets Block) are used, if any. Output, one line each:
   S: 220 mx.example.net ESMTP Postfix            (a reply: code, first line; "+k lines")
   C: EHLO client.example.org                     (a command line)
   -- TLS (decrypted) --                          (after the 220 to STARTTLS)
+  -- implicit TLS from the first byte (decrypted) --   (the client's first
+                                                 bytes are a TLS handshake record)
   C: <message: 18 lines, 861 bytes>  C: .        (the DATA body)
   tls: TLSv1.3 TLS_AES_128_GCM_SHA256; decrypted handshake/alerts: ...
   end: C FIN, S FIN                              (FIN/RST in capture order)
+  verdict: ACCEPT                                (judged from the greeting)
   outcome: DELIVERED                             (judged from the above)
-The outcome uses esaflow's outcome names and precedence for plaintext
-sessions (DELIVERED > TLS > ... > SENDER_REJECTED > RECIPIENT_REJECTED >
-DEFERRED > RESET > QUIT > INCOMPLETE); TLS when nothing after STARTTLS
-could be decrypted.
+The verdict is esaflow's for the greeting (2xx ACCEPT, 4xx TEMPFAIL, 5xx
+REJECT; ACCEPT for implicit TLS whose greeting could not be decrypted); the
+outcome uses esaflow's outcome names and precedence for plaintext sessions
+(DELIVERED > TLS > ... > SENDER_REJECTED > RECIPIENT_REJECTED > DEFERRED >
+RESET > QUIT > INCOMPLETE); TLS when nothing after STARTTLS (or on an
+implicit-TLS connection) could be decrypted; "-" (none) when the verdict is
+not ACCEPT.
 """
 import re
 import subprocess
@@ -110,8 +116,18 @@ class Dialogue:
             self.data_mode, self.msg_lines, self.msg_bytes = True, 0, 0
 
 
+def verdict(ev):
+    """esaflow's verdict, judged from the greeting (the first reply)."""
+    greeting = next((x for who, x in ev if who == "S"), None)
+    if greeting is None or 200 <= greeting < 300:
+        return "ACCEPT"
+    return {4: "TEMPFAIL", 5: "REJECT"}.get(greeting // 100, "NOT_SMTP")
+
+
 def outcome(ev, ends, decrypted):
     """esaflow's outcome names, judged from the command/reply sequence."""
+    if verdict(ev) != "ACCEPT":
+        return "-"  # an outcome only follows an ACCEPT greeting
     pending = []  # commands awaiting replies, in order
     delivered = sender_rej = deferred = quit = False
     rcpt = rcpt5 = 0
@@ -154,9 +170,11 @@ for st in streams:
     d = Dialogue(srv_node)
     sys.stdout.flush()
     print(f"conn {st} {nodes.get(1 - srv_node)} -> {nodes.get(srv_node)}")
-    # clear text up to the server's 220 to STARTTLS (then TLS records)
+    # clear text up to the server's 220 to STARTTLS (then TLS records);
+    # implicit TLS: the client's first bytes are a TLS handshake record
     starttls = False
-    for node, data in clear:
+    implicit = bool(clear) and clear[0][0] != srv_node and clear[0][1][:1] == b"\x16"
+    for node, data in ([] if implicit else clear):
         if starttls and (node != srv_node or data[:1] == b"\x16"):
             break
         if node == srv_node and starttls:
@@ -166,7 +184,7 @@ for st in streams:
         if d.last_cmd == "STARTTLS" and node != srv_node:
             starttls = True
     decrypted = False
-    if starttls and d.ev and d.ev[-1] == ("S", 220):
+    if implicit or starttls and d.ev and d.ev[-1] == ("S", 220):
         tls_chunks, tls_nodes, _ = follow("tls", st)
         # tshark names the nodes of a TLS follow by address (one may show
         # as ":0"): the server is the node that is not the client
@@ -179,7 +197,8 @@ for st in streams:
                 tls_srv = 1 - n
         if tls_srv is None and tls_chunks:
             sys.exit(f"stream {st}: cannot tell the nodes of the TLS follow apart: {tls_nodes}")
-        d.lines.append("-- TLS (decrypted) --" if tls_chunks else "-- TLS: nothing decrypted with this key log --")
+        head = "implicit TLS from the first byte" if implicit else "TLS"
+        d.lines.append(f"-- {head} (decrypted) --" if tls_chunks else f"-- {head}: nothing decrypted with this key log --")
         decrypted = bool(tls_chunks)
         d.buf = {0: b"", 1: b""}
         for node, data in tls_chunks:  # node numbers as the clear-text stream's
@@ -216,4 +235,5 @@ for st in streams:
         port, fin, rst = r.split("\t")
         ends.append(("S" if port in ("25", "465") else "C") + (" RST" if rst in ("1", "True") else " FIN"))
     print("end: " + (", ".join(ends) if ends else "none"))
+    print("verdict: " + verdict(d.ev))
     print("outcome: " + outcome(d.ev, ends, decrypted))
