@@ -142,15 +142,23 @@ func (j *joiner) expected(r *classify.Record) bool {
 // mismatch returns the evidence of a disagreement between the packets of
 // r and the sessions the log has of it, or "".
 func mismatch(r *classify.Record, ss []*Session) string {
+	// The verdicts the server decides; the others are the client's
+	// doing (ABANDONED) or the capture's (INCOMPLETE), which no log
+	// line contradicts.
+	serverSide := false
+	switch r.Verdict {
+	case classify.VerdictAccept, classify.VerdictReject, classify.VerdictTempfail, classify.VerdictTCPRefuse, classify.VerdictSilentClose:
+		serverSide = true
+	}
 	for _, s := range ss {
-		if s.Verdict != VerdictNone && string(s.Verdict) != r.Verdict.String() {
+		if serverSide && s.Verdict != VerdictNone && string(s.Verdict) != r.Verdict.String() {
 			return fmt.Sprintf("the log says %s (%s: %q), the packets %s", s.Verdict, s.Where, clip(s.Reply), r.Verdict)
 		}
 	}
 	serverReset := r.ClosedBy == "server RST" || slices.ContainsFunc(r.Flags, func(f classify.Flag) bool { return f.Name == classify.FlagRSTForgedSuspected })
 	for _, s := range ss {
-		if !serverReset || s.Passed || s.Verdict == VerdictTCPRefuse {
-			continue // the server's own reset is what it logs as TCPREFUSE
+		if !serverReset || s.Passed || s.Verdict != VerdictAccept && s.Verdict != VerdictNone {
+			continue // a server that refused may reset: its own reset
 		}
 		switch s.Ended {
 		case "disconnect":

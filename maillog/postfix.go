@@ -102,7 +102,9 @@ func (p *postfixReader) smtpdLine(where string, st stamp, proc, msg string) bool
 	s.end = st
 	switch {
 	case strings.HasPrefix(msg, "disconnect from "):
-		s.Ended, s.EndLine = "disconnect", msg
+		if s.Ended == "" { // after "lost connection" or "timeout", those say how it ended
+			s.Ended, s.EndLine = "disconnect", msg
+		}
 		s.Quit = strings.Contains(msg, " quit=")
 		p.close(proc, s)
 	case strings.HasPrefix(msg, "lost connection after "):
