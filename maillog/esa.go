@@ -94,13 +94,13 @@ func (e *esaReader) line(where string, st stamp, msg string) bool {
 				}
 			}
 		case "lost":
-			s.Ended, s.EndLine = "lost", msg
+			s.Ended, s.EndLine, s.EndWhere = "lost", msg, where
 		case "close":
 			if s.Ended == "" {
 				s.Ended = "disconnect"
 			}
 			if s.EndLine == "" {
-				s.EndLine = msg
+				s.EndLine, s.EndWhere = msg, where
 			}
 			e.close(f[1], s)
 		}

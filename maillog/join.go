@@ -162,9 +162,9 @@ func mismatch(r *classify.Record, ss []*Session) string {
 		}
 		switch s.Ended {
 		case "disconnect":
-			return fmt.Sprintf("the client got a reset from the server's address, but the server logged a normal end (%s: %q): the reset did not come from it", s.Where, clip(s.EndLine))
+			return fmt.Sprintf("the client got a reset from the server's address, but the server logged a normal end (%s: %q): the reset did not come from it", s.EndWhere, clip(s.EndLine))
 		case "lost", "timeout":
-			return fmt.Sprintf("the client got a reset from the server's address, but the server logged that the client went away (%s: %q): neither reset the other, something between them did", s.Where, clip(s.EndLine))
+			return fmt.Sprintf("the client got a reset from the server's address, but the server logged that the client went away (%s: %q): neither reset the other, something between them did", s.EndWhere, clip(s.EndLine))
 		}
 	}
 	return ""

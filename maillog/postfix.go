@@ -103,14 +103,14 @@ func (p *postfixReader) smtpdLine(where string, st stamp, proc, msg string) bool
 	switch {
 	case strings.HasPrefix(msg, "disconnect from "):
 		if s.Ended == "" { // after "lost connection" or "timeout", those say how it ended
-			s.Ended, s.EndLine = "disconnect", msg
+			s.Ended, s.EndLine, s.EndWhere = "disconnect", msg, where
 		}
 		s.Quit = strings.Contains(msg, " quit=")
 		p.close(proc, s)
 	case strings.HasPrefix(msg, "lost connection after "):
-		s.Ended, s.EndLine = "lost", msg
+		s.Ended, s.EndLine, s.EndWhere = "lost", msg, where
 	case strings.HasPrefix(msg, "timeout after "):
-		s.Ended, s.EndLine = "timeout", msg
+		s.Ended, s.EndLine, s.EndWhere = "timeout", msg, where
 	case strings.HasPrefix(msg, "NOQUEUE: reject: CONNECT from "):
 		s.Reply = replyOf(msg)
 		s.Verdict = verdictOf(s.Reply)
@@ -170,16 +170,16 @@ func (p *postfixReader) screenLine(where string, st stamp, proc, msg string) boo
 	s.end = st
 	switch verb {
 	case "PASS": // handed to smtpd, which logs the rest
-		s.Passed, s.Ended, s.EndLine = true, "passed", msg
+		s.Passed, s.Ended, s.EndLine, s.EndWhere = true, "passed", msg, where
 		p.closeScreen(key, s)
 	case "DISCONNECT":
 		if s.Ended == "" {
 			s.Ended = "disconnect"
 		}
-		s.EndLine = msg
+		s.EndLine, s.EndWhere = msg, where
 		p.closeScreen(key, s)
 	case "HANGUP":
-		s.Ended, s.EndLine = "lost", msg
+		s.Ended, s.EndLine, s.EndWhere = "lost", msg, where
 	case "PREGREET", "DNSBL", "DENYLISTED", "BLACKLISTED", "COMMAND", "NON-SMTP", "BARE":
 		if s.Reply == "" {
 			s.Reply = msg

@@ -72,8 +72,8 @@ type Session struct {
 	// (Postfix's normal end, the ESA's "close"), "lost" (lost connection,
 	// the ESA's "lost"), "timeout", or "" when the log does not say.
 	Ended string
-	// EndLine is the line that said it.
-	EndLine string
+	// EndLine is the line that said it, EndWhere its file and line.
+	EndLine, EndWhere string
 	// Quit: Postfix's disconnect counted a QUIT.
 	Quit bool
 	// Passed: a postscreen session that handed the client to smtpd.

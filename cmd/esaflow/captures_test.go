@@ -32,6 +32,11 @@ type analyzeJSON struct {
 			Name   string `json:"name"`
 			Format string `json:"format"`
 		} `json:"files"`
+		MailLog *struct {
+			Joined    int `json:"joined"`
+			NotOnWire int `json:"not_on_wire"`
+			Unparsed  int `json:"unparsed_lines"`
+		} `json:"maillog"`
 	} `json:"stats"`
 }
 
@@ -66,6 +71,10 @@ type jsonConn struct {
 		Decrypted  bool   `json:"decrypted"`
 		Decryption string `json:"decryption"`
 	} `json:"tls"`
+	// MailLog is the log sessions joined (--maillog).
+	MailLog []struct {
+		ID, Verdict string
+	} `json:"maillog"`
 }
 
 // expectation is one parsed .expect file.

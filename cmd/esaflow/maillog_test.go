@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,6 +114,51 @@ func TestMailLogOptionErrors(t *testing.T) {
 		code, _, errs := run(append(append([]string{"analyze"}, args...), "../../testdata/sample.pcapng")...)
 		if code != ExitUsage || !strings.Contains(errs, "--maillog") {
 			t.Errorf("%v: exit %d, %q", args, code, errs)
+		}
+	}
+}
+
+// TestRecordedMailLogs joins every capture the rig recorded with Postfix
+// to the slice of Postfix's own log it kept (NAME.maillog): no false
+// disagreement anywhere; the disagreements the scenarios are built for are
+// flagged: the forged resets of the router (fw_*) and of the
+// mismatch scenario, where Postfix logged the client going away while the
+// client got a reset in the server's name (log_wire_mismatch), and the
+// connections HAProxy refused, which Postfix never saw (not_in_log). No
+// session of the log is left off the wire.
+func TestRecordedMailLogs(t *testing.T) {
+	logs, _ := filepath.Glob("../../testdata/captures/*.maillog")
+	if len(logs) < 25 {
+		t.Fatalf("only %d recorded mail logs", len(logs))
+	}
+	flagged := map[string]string{
+		"fw_attachment_255": "1 log_wire_mismatch", "fw_header_998": "1 log_wire_mismatch", "fw_long_command": "1 log_wire_mismatch",
+		"fw_rcpt_101": "1 log_wire_mismatch", "fw_sender_320": "1 log_wire_mismatch", "postfix_log_mismatch_rst": "1 log_wire_mismatch",
+		"any_sll2_mixed": "3 not_in_log", "ipv6_mixed": "3 not_in_log",
+	}
+	for _, log := range logs {
+		base := strings.TrimSuffix(log, ".maillog")
+		name := filepath.Base(base)
+		capFile := base + ".pcap"
+		if _, err := os.Stat(capFile); err != nil {
+			capFile = base + ".pcapng"
+		}
+		got := analyzeFile(t, capFile, "--maillog", log)
+		var flags []string
+		joined := 0
+		for _, c := range got.Connections {
+			for _, f := range c.Flags {
+				if f.Name == "log_wire_mismatch" || f.Name == "not_in_log" {
+					flags = append(flags, fmt.Sprintf("%d %s", c.ID, f.Name))
+				}
+			}
+			joined += len(c.MailLog)
+		}
+		if got, want := strings.Join(flags, ","), flagged[name]; got != want {
+			t.Errorf("%s: flags %q, want %q", name, got, want)
+		}
+		if st := got.Stats.MailLog; st == nil || st.NotOnWire != 0 || st.Joined != joined || st.Unparsed != 0 {
+			t.Errorf("%s: stats %+v (joined %d)", name, st, joined)
 		}
 	}
 }

@@ -44,17 +44,32 @@
 #     scenarios, that the packet the scenario is about is really there
 #     (cap_check: forged RST with TTL 64, TLS alert, ServerHello version and
 #     cipher), so that a changed tool version cannot silently break a design.
+#   * cuts Postfix's own log for each scenario into NAME.maillog (every
+#     scenario, also those Postfix never sees: then the slice is empty or
+#     shows nothing of that client). The private Postfix logs through
+#     postlogd (main.cf maillog_file = $RUN/maillog, master.cf "postlog
+#     unix-dgram ... postlogd"), never through the host's syslog, with
+#     TZ=UTC. cap_start notes the log's size once the capture runs; cap_stop,
+#     after the capture is stopped, the log has stopped growing and every
+#     smtpd session in it has disconnected, copies what was appended since. The one rewrite: postlogd writes the day of
+#     the month zero-padded ("Dec 05 14:07:43 mx postfix/smtpd[123]: ..."),
+#     syslog space-padded; the copy has syslog's "Dec  5 14:07:43 ...".
+#     ml_check/ml_absent then check the slice for the lines a scenario is
+#     built to make Postfix write (or not write).
 #   * removes namespaces, stops Postfix/HAProxy on exit (trap).
 #
 # Environment: OUT (default: testdata/captures), RUN (default:
 # /var/tmp/esaflow-record, scratch dir, wiped at start), KEEP_RUN=1 keeps
 # $RUN (Postfix maillog, client logs) after the run for debugging.
+# Postfix runs with TZ=UTC whatever the host's zone, so NAME.maillog times
+# are UTC (syslog lines carry no zone and no year).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=${OUT:-$(dirname "$HERE")/captures}
 RUN=${RUN:-/var/tmp/esaflow-record}
 CONF=$RUN/postfix
+MAILLOG=$RUN/maillog # main.cf.in: maillog_file, written by postlogd
 SNS=esa
 CNS=esacli
 FWNS=esafw           # router between the fw_* client and the server
@@ -83,7 +98,8 @@ SCENARIOS=(port_closed
   haproxy_tcprefuse silent_close any_sll2_mixed ipv6_mixed
   fw_long_command fw_rcpt_101 postfix_starttls_tls12 tls_version_mismatch
   postfix_command_masked fw_masked_greeting
-  fw_sender_320 fw_header_998 fw_attachment_255 postfix_transactions)
+  fw_sender_320 fw_header_998 fw_attachment_255 postfix_transactions
+  postfix_log_mismatch_rst)
 
 log() { printf '[record %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -194,14 +210,15 @@ postfix_start() {
   if [ $# -gt 0 ]; then postconf -c "$CONF" -e "$@"; fi
   chown root:root "$RUN/spool"
   chown postfix:postfix "$RUN/data"
-  sns postfix -c "$CONF" start >>"$RUN/postfix.log" 2>&1 || { cat "$RUN/postfix.log" >&2; die "postfix start failed"; }
+  # TZ=UTC: Postfix (import_environment has TZ) stamps its log in UTC
+  sns env TZ=UTC postfix -c "$CONF" start >>"$RUN/postfix.log" 2>&1 || { cat "$RUN/postfix.log" >&2; die "postfix start failed"; }
   local port=25; [ "$mode" = behind ] && port=10025
   wait_listen $port
   PF_STATE="$mode $*"
 }
 
 postfix_reload() {
-  sns postfix -c "$CONF" reload >>"$RUN/postfix.log" 2>&1
+  sns env TZ=UTC postfix -c "$CONF" reload >>"$RUN/postfix.log" 2>&1
   sleep 2
 }
 
@@ -240,7 +257,7 @@ EXP=() EXP_NOTES=()
 cap_start() {
   CAP_NAME=$1 CAP_MODE=${2:-veth}
   EXP=() EXP_NOTES=()
-  rm -f "$OUT/$CAP_NAME.pcap" "$OUT/$CAP_NAME.pcapng" "$OUT/$CAP_NAME.expect"
+  rm -f "$OUT/$CAP_NAME.pcap" "$OUT/$CAP_NAME.pcapng" "$OUT/$CAP_NAME.expect" "$OUT/$CAP_NAME.maillog"
   local err=$RUN/cap-$CAP_NAME.log
   case $CAP_MODE in
     veth) CAP_FILE=$OUT/$CAP_NAME.pcap
@@ -259,6 +276,7 @@ cap_start() {
     sleep 0.1
   done
   sleep 0.5
+  ml_mark
   log "recording $CAP_NAME ($CAP_MODE)"
 }
 
@@ -289,6 +307,55 @@ cap_stop() {
   CAP_PID=
   [ -s "$CAP_FILE" ] || die "$CAP_NAME: empty capture"
   write_expect "$desc"
+  ml_cut
+}
+
+# ---------------------------------------------------------------- maillog
+# Postfix's log for one scenario: ml_mark (in cap_start, once the capture
+# runs) notes how long $MAILLOG is; ml_cut (in cap_stop, after the capture
+# stopped) waits until the log has stopped growing (postlogd writes each
+# record as it comes) and every smtpd "connect from" since the mark has its
+# "disconnect from" (at most 30 s: a session that a forged RST left open on
+# the server's side ends with smtpd's timeout, see FW_POSTFIX), then copies
+# what was appended since the mark into $OUT/$CAP_NAME.maillog, an empty
+# file if nothing was. Day of the month from postlogd's "Dec 05" to
+# syslog's "Dec  5"; nothing else changes.
+ML_OFF=0
+ml_size() { stat -c %s "$MAILLOG" 2>/dev/null || echo 0; }
+ml_mark() { ML_OFF=$(ml_size); }
+ml_cut() {
+  local prev=-1 cur i slice con=0 dis=0
+  for i in $(seq 60); do
+    cur=$(ml_size)
+    if [ "$cur" = "$prev" ]; then
+      slice=$(tail -c +$((ML_OFF + 1)) "$MAILLOG" 2>/dev/null || true)
+      con=$(grep -c 'postfix/smtpd\[[0-9]*\]: connect from' <<<"$slice" || true)
+      dis=$(grep -c 'postfix/smtpd\[[0-9]*\]: disconnect from' <<<"$slice" || true)
+      [ "$con" = "$dis" ] && break
+    fi
+    prev=$cur
+    sleep 0.5
+  done
+  [ "$con" = "$dis" ] || log "WARNING: $CAP_NAME: $con smtpd connect but $dis disconnect lines after 30 s"
+  local ml=$OUT/$CAP_NAME.maillog
+  if [ -f "$MAILLOG" ]; then
+    tail -c +$((ML_OFF + 1)) "$MAILLOG" | sed -E 's/^([A-Z][a-z]{2}) 0([1-9]) /\1  \2 /' >"$ml"
+  else
+    : >"$ml"
+  fi
+  log "wrote $ml ($(wc -l <"$ml") Postfix log lines)"
+}
+
+# ml_check ERE WHAT: after cap_stop, the scenario's log slice must hold a
+# line matching ERE; ml_absent ERE WHAT: no line may match. Checks of the
+# recording (what Postfix really logged), like cap_check.
+ml_check() {
+  grep -qE "$1" "$OUT/$CAP_NAME.maillog" || die "$CAP_NAME: Postfix's log slice shows no $2 ($1)"
+  log "$CAP_NAME: Postfix logged $2"
+}
+ml_absent() {
+  ! grep -qE "$1" "$OUT/$CAP_NAME.maillog" || die "$CAP_NAME: Postfix's log slice holds what it should not: $2 ($1)"
+  log "$CAP_NAME: Postfix logged no $2"
 }
 
 # write_expect DESC: write $OUT/$CAP_NAME.expect from EXP and check that
@@ -398,6 +465,7 @@ s_port_closed() {
   curl_smtp "smtp://$SRV4:25/client.example.org"
   exp $c $SRV4:25 PORT_CLOSED
   cap_stop "nothing listens on 192.0.2.25:25: SYN -> RST/ACK"
+  ml_absent "198\.51\.100\.15" "line for the client"
 }
 
 s_postfix_accept_delivered() {
@@ -407,6 +475,8 @@ s_postfix_accept_delivered() {
   swaks_to $SRV4 --body @"$BODY" --header "Subject: esaflow accept capture"
   exp $c $SRV4:25 ACCEPT DELIVERED
   cap_stop "220, EHLO 250, MAIL 250, RCPT 250, DATA 354, ~4.6 KB message, 250 queued, QUIT 221"
+  ml_check "disconnect from unknown\[198\.51\.100\.10\] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5" "the delivery session"
+  ml_check "status=sent" "the message delivered (discard)"
 }
 
 s_postfix_reject_554() {
@@ -416,6 +486,7 @@ s_postfix_reject_554() {
   swaks_to $SRV4
   exp $c $SRV4:25 REJECT reason=access_denied
   cap_stop "smtpd_delay_reject=no + check_client_access REJECT: 554 5.7.1 instead of 220; client QUIT, 221"
+  ml_check "NOQUEUE: reject: CONNECT from unknown\[198\.51\.100\.11\]: 554 5\.7\.1" "the 554 at connect"
 }
 
 s_postfix_tempfail_450() {
@@ -425,6 +496,7 @@ s_postfix_tempfail_450() {
   swaks_to $SRV4
   exp $c $SRV4:25 TEMPFAIL reason=access_denied
   cap_stop "check_client_access '450 4.7.1 ...': 450 instead of 220; client QUIT, 221"
+  ml_check "NOQUEUE: reject: CONNECT from unknown\[198\.51\.100\.12\]: 450 4\.7\.1" "the 450 at connect"
 }
 
 s_postfix_sender_rejected() {
@@ -434,6 +506,7 @@ s_postfix_sender_rejected() {
   swaks_to $SRV4 --from ghost@no-such-domain.invalid
   exp $c $SRV4:25 ACCEPT SENDER_REJECTED reason=sender_dns_verification
   cap_stop "220, EHLO 250, MAIL FROM 553 5.1.8 Sender address rejected, QUIT 221"
+  ml_check "reject: MAIL from unknown\[198\.51\.100\.17\]: 553 5\.1\.8" "the 553 to MAIL"
 }
 
 s_postfix_recipient_rejected() {
@@ -443,6 +516,7 @@ s_postfix_recipient_rejected() {
   swaks_to $SRV4 --to someone@elsewhere.example
   exp $c $SRV4:25 ACCEPT RECIPIENT_REJECTED reason=relay_denied
   cap_stop "220, EHLO 250, MAIL 250, RCPT 554 5.7.1 Relay access denied, QUIT 221"
+  ml_check "reject: RCPT from unknown\[198\.51\.100\.18\]: 554 5\.7\.1 .*Relay access denied" "the relay denial"
 }
 
 s_postfix_starttls() {
@@ -452,6 +526,7 @@ s_postfix_starttls() {
   swaks_to $SRV4 --tls --body @"$BODY" --header "Subject: esaflow starttls capture"
   exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
   cap_stop "220, EHLO 250 (STARTTLS offered), STARTTLS 220 2.0.0, TLS 1.3 handshake + encrypted delivery"
+  ml_check "TLS connection established from unknown\[198\.51\.100\.19\]: TLSv1\.3 with cipher TLS_AES_256_GCM_SHA384" "the TLS 1.3 session"
 }
 
 s_postfix_quit() {
@@ -461,6 +536,7 @@ s_postfix_quit() {
   swaks_to $SRV4 --quit-after EHLO
   exp $c $SRV4:25 ACCEPT QUIT
   cap_stop "220, EHLO 250, QUIT 221, close"
+  ml_check "disconnect from unknown\[198\.51\.100\.21\] ehlo=1 quit=1 commands=2" "EHLO and QUIT"
 }
 
 s_curl_delivery() {
@@ -471,6 +547,7 @@ s_curl_delivery() {
     --mail-rcpt rcpt@example.net -T "$MSG"
   exp $c $SRV4:25 ACCEPT DELIVERED
   cap_stop "curl as SMTP client: 220, EHLO, MAIL, RCPT, DATA, message, 250 queued, QUIT"
+  ml_check "disconnect from unknown\[198\.51\.100\.22\] ehlo=1 mail=1 rcpt=1 data=1 quit=1" "the delivery session"
 }
 
 s_nft_drop_no_answer() {
@@ -488,6 +565,7 @@ EOF
   curl_smtp "smtp://$SRV4:25/client.example.org" # --connect-timeout 3
   exp $c $SRV4:25 NO_ANSWER
   cap_stop "nftables drops the client's SYNs: SYN + retransmissions, no answer; curl gives up after 3 s"
+  ml_absent "198\.51\.100\.16" "line for the client"
   sns nft delete table inet esaflow_rig
 }
 
@@ -503,6 +581,9 @@ s_mixed_host() {
   swaks_to $SRV4
   exp $c $SRV4:25 REJECT reason=access_denied
   cap_stop "same client: 1st connection 220/EHLO/QUIT; access map changed + postfix reload; 2nd connection 554"
+  ml_check "disconnect from unknown\[198\.51\.100\.23\] ehlo=1 quit=1" "the first session"
+  ml_check "reload -- version" "the reload"
+  ml_check "NOQUEUE: reject: CONNECT from unknown\[198\.51\.100\.23\]: 554" "the 554 to the second"
   cp "$HERE/client_access.cidr" "$CONF/client_access.cidr"
   postfix_reload
 }
@@ -517,6 +598,7 @@ s_abandoned() {
   sleep 4
   exp $c $SRV4:25 ABANDONED
   cap_stop "handshake, client FIN after 1 s with no server byte yet; server's late 220 answered by client RST"
+  ml_check "lost connection after CONNECT from unknown\[198\.51\.100\.30\]" "the lost connection after CONNECT"
 }
 
 s_dumpcap_pcapng() {
@@ -532,6 +614,9 @@ s_dumpcap_pcapng() {
   swaks_to $SRV4 --to someone@elsewhere.example
   exp 203.0.113.22 $SRV4:25 ACCEPT RECIPIENT_REJECTED reason=relay_denied
   cap_stop "pcapng by dumpcap: delivery, 450 greeting, relay denied"
+  ml_check "disconnect from unknown\[203\.0\.113\.20\] ehlo=1 mail=1 rcpt=1 data=1" "the delivery"
+  ml_check "NOQUEUE: reject: CONNECT from unknown\[203\.0\.113\.21\]: 450" "the 450"
+  ml_check "NOQUEUE: reject: RCPT from unknown\[203\.0\.113\.22\]: 554" "the relay denial"
 }
 
 s_postfix_tls_required() {
@@ -541,6 +626,7 @@ s_postfix_tls_required() {
   swaks_to $SRV4
   exp $c $SRV4:25 ACCEPT TLS_REQUIRED reason=tls_required
   cap_stop "smtpd_tls_security_level=encrypt, client without TLS: 220, EHLO 250, MAIL 530 5.7.0 Must issue a STARTTLS command first, QUIT 221"
+  ml_check "disconnect from unknown\[198\.51\.100\.20\] ehlo=1 mail=0/1 quit=1" "the refused MAIL"
 }
 
 s_postscreen_drop_521() {
@@ -553,6 +639,9 @@ s_postscreen_drop_521() {
   swaks_to $SRV4 --quit-after EHLO
   exp 198.51.100.24 $SRV4:25 ACCEPT QUIT
   cap_stop "postscreen: denylisted client gets 521 and server FIN at once; allowlisted client 220/EHLO/QUIT via smtpd"
+  ml_check "postscreen\[[0-9]+\]: DENYLISTED \[198\.51\.100\.13\]" "the denylisted client"
+  ml_check "postscreen\[[0-9]+\]: ALLOWLISTED \[198\.51\.100\.24\]" "the allowlisted client"
+  ml_check "smtpd\[[0-9]+\]: disconnect from unknown\[198\.51\.100\.24\] ehlo=1 quit=1" "its smtpd session"
 }
 
 s_postscreen_pregreet() {
@@ -564,6 +653,7 @@ s_postscreen_pregreet() {
   cns bash -c "exec 3<>/dev/tcp/$SRV4/25; printf 'EHLO early.example\r\n' >&3; timeout 6 cat <&3 >/dev/null; exec 3<&-" || true
   exp $c $SRV4:25 REJECT reason=5.5.x+mail+delivery+protocol
   cap_stop "postscreen pregreet: client sends EHLO before the greeting is over; '220-' then 521 and server RST"
+  ml_check "postscreen\[[0-9]+\]: PREGREET .* from \[198\.51\.100\.32\]" "the pregreet"
 }
 
 # server setups: Postfix alone on port 25, or HAProxy on 25 in front of it
@@ -580,6 +670,7 @@ s_haproxy_tcprefuse() {
   swaks_to $SRV4
   exp $c $SRV4:25 TCPREFUSE
   cap_stop "HAProxy 'tcp-request connection reject': handshake, then RST from the server, no byte"
+  ml_absent "198\.51\.100\.14" "line for the client"
 }
 
 s_silent_close() {
@@ -589,6 +680,7 @@ s_silent_close() {
   swaks_to $SRV4
   exp $c $SRV4:25 SILENT_CLOSE
   cap_stop "HAProxy 'tcp-request content reject' after 2 s inspect-delay: handshake, no byte, server FIN"
+  ml_absent "198\.51\.100\.31" "line for the client"
 }
 
 s_any_sll2_mixed() {
@@ -604,6 +696,9 @@ s_any_sll2_mixed() {
   swaks_to $SRV4
   exp 203.0.113.12 $SRV4:25 TCPREFUSE
   cap_stop "tcpdump -i any (LINUX_SLL2), HAProxy in front of Postfix: delivery, 554 greeting, HAProxy RST"
+  ml_check "disconnect from unknown\[203\.0\.113\.10\] ehlo=1 mail=1 rcpt=1 data=1" "the delivery"
+  ml_check "NOQUEUE: reject: CONNECT from unknown\[203\.0\.113\.11\]: 554" "the 554"
+  ml_absent "203\.0\.113\.12" "line for the client HAProxy refuses"
 }
 
 s_ipv6_mixed() {
@@ -619,6 +714,9 @@ s_ipv6_mixed() {
   swaks_to $SRV6
   exp 2001:db8::12 $SRV6:25 TCPREFUSE
   cap_stop "IPv6, HAProxy in front of Postfix: delivery, 554 greeting, HAProxy RST"
+  ml_check "disconnect from unknown\[2001:db8::10\] ehlo=1 mail=1 rcpt=1 data=1" "the delivery"
+  ml_check "NOQUEUE: reject: CONNECT from unknown\[2001:db8::11\]: 554" "the 554"
+  ml_absent "2001:db8::12\]" "line for the client HAProxy refuses"
 }
 
 # ---------------------------------------------------------------- fw_* (router esafw)
@@ -639,6 +737,14 @@ s_ipv6_mixed() {
 # (maillog: "lost connection after EHLO/RCPT"). A genuine server RST is
 # never followed by the server's own retransmission.
 #
+# Postfix behind the router runs with smtpd_timeout=10s (default 300s): a
+# forged RST that leaves the server's side open (fw_attachment_255: the
+# server had no unacknowledged data, so no retransmission draws the
+# client's RST) ends on the server "timeout after DATA" within the
+# scenario's log slice, after the capture has stopped (ml_cut waits for it),
+# instead of in a later scenario's slice.
+FW_POSTFIX=(smtpd_timeout=10s)
+#
 # fw_nft RULESET: load "table ip esaflow_fw" (forward chain) into the router.
 fw_nft() {
   fws nft delete table ip esaflow_fw 2>/dev/null || true
@@ -646,7 +752,7 @@ fw_nft() {
 }
 
 s_fw_long_command() {
-  direct_postfix
+  direct_postfix "${FW_POSTFIX[@]}"
   # The limit: an SMTP command line longer than 512 characters (RFC 5321
   # 4.5.3.1.4). The client says EHLO, then NOOP with a 600-character argument
   # (NOOP may carry a string; not MAIL FROM, whose own limit is 320): a
@@ -669,13 +775,14 @@ s_fw_long_command() {
   smtp_lines "$FWCNS" "$SRV4" "$cmds"
   exp $FWCLI $SRV4:25 ACCEPT RESET flags=rst_forged_suspected,inspection_limit:command_line_512
   cap_stop "router esafw between client and server: 220, EHLO 250, 607-byte NOOP line; the router forges a RST from 192.0.2.25 (TTL 64, server packets TTL 63); the server never sees the line, retransmits its EHLO reply, the client answers RST"
+  ml_check "lost connection after EHLO from unknown\[$FWCLI\]" "the lost connection after EHLO"
   cap_check "ip.src==$SRV4 && tcp.flags.reset==1 && ip.ttl==64" "the forged RST (TTL 64)"
   cap_check "ip.src==$SRV4 && ip.ttl==63 && smtp.response.code==220" "the server's 220 (TTL 63)"
   fws nft delete table ip esaflow_fw
 }
 
 s_fw_rcpt_101() {
-  direct_postfix
+  direct_postfix "${FW_POSTFIX[@]}"
   # The limit: 100 recipients per message. nftables keeps no per-connection
   # count of commands, so the router counts bytes instead: client segments
   # whose TCP payload starts with "RCPT" (raw payload match @th,256,32 =
@@ -708,6 +815,7 @@ s_fw_rcpt_101() {
   smtp_lines "$FWCNS" "$SRV4" "$cmds"
   exp $FWCLI $SRV4:25 ACCEPT RESET flags=rst_forged_suspected,inspection_limit:rcpt_count_100
   cap_stop "router esafw: 220, EHLO, MAIL 250, 100 x RCPT 250; the 101st RCPT is answered by a RST forged by the router in the server's name (TTL 64, server packets TTL 63); the server retransmits its 100th 250, the client answers RST"
+  ml_check "disconnect from unknown\[$FWCLI\] ehlo=1 mail=1 rcpt=100 commands=102" "100 RCPTs, not 101"
   cap_check "ip.src==$SRV4 && tcp.flags.reset==1 && ip.ttl==64" "the forged RST (TTL 64)"
   cap_check "smtp.req.command==\"RCPT\" && smtp.req.parameter contains \"u101@\"" "the 101st RCPT"
   fws nft delete table ip esaflow_fw
@@ -719,7 +827,7 @@ s_fw_rcpt_101() {
 # crosses the limit; every other client segment of the session is shorter.
 fw_limit() {
   local name=$1 limit=$2 len=$3 desc=$4; shift 4
-  direct_postfix
+  direct_postfix "${FW_POSTFIX[@]}"
   fw_nft "table ip esaflow_fw {
   chain forward {
     type filter hook forward priority 0; policy accept;
@@ -747,12 +855,14 @@ s_fw_sender_320() {
   printf '%s\n' "EHLO client.example.org" "MAIL FROM:<$(printf 's%.0s' $(seq 330))@example.org>" "QUIT" >"$cmds"
   fw_limit fw_sender_320 sender_length_320 400 "220, EHLO 250, MAIL FROM with a 342-octet address" \
     smtp_lines "$FWCNS" "$SRV4" "$cmds"
+  ml_check "lost connection after EHLO from unknown\[$FWCLI\]" "the lost connection after EHLO (no MAIL seen)"
 }
 
 s_fw_header_998() {
   # swaks adds a 1008-octet header line; the message is otherwise small.
   fw_limit fw_header_998 header_line_998 1050 "220, EHLO, MAIL, RCPT, DATA 354, a message with a 1008-octet header line" \
     fw_swaks --add-header "X-Long: $(printf 'h%.0s' $(seq 1000))"
+  ml_check "lost connection after DATA \(0 bytes\) from unknown\[$FWCLI\]" "the lost connection after DATA"
 }
 
 s_fw_attachment_255() {
@@ -760,6 +870,7 @@ s_fw_attachment_255() {
   printf 'attachment\n' >"$RUN/attach.txt"
   fw_limit fw_attachment_255 attachment_filename_255 380 "220, EHLO, MAIL, RCPT, DATA 354, a MIME message whose attachment has a 304-octet file name" \
     fw_swaks --attach-name "$(printf 'f%.0s' $(seq 300)).pdf" --attach @"$RUN/attach.txt"
+  ml_check "(timeout|lost connection) after DATA \(0 bytes\) from unknown\[$FWCLI\]" "the end of the session after DATA (a timeout: no retransmission draws a client RST)"
 }
 
 # ---------------------------------------------------------------- TLS versions
@@ -780,6 +891,7 @@ s_postfix_starttls_tls12() {
   swaks_to $SRV4 --tls --body @"$BODY" --header "Subject: esaflow starttls tls1.2 capture"
   exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.2 tls_cipher=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
   cap_stop "smtpd_tls_protocols '>=TLSv1.2, <=TLSv1.2': 220, EHLO 250, STARTTLS 220, TLS 1.2 handshake (certificate in clear), encrypted delivery"
+  ml_check "TLS connection established from unknown\[198\.51\.100\.33\]: TLSv1\.2 with cipher ECDHE-ECDSA-AES256-GCM-SHA384" "the TLS 1.2 session"
   cap_check "tls.handshake.type==2 && tls.handshake.version==0x0303 && !tls.handshake.extensions.supported_version && tls.handshake.ciphersuite==0xc02c" \
     "a TLS 1.2 ServerHello choosing TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"
   cap_check "tls.handshake.type==11 && ip.src==$SRV4" "the server Certificate in clear"
@@ -796,6 +908,7 @@ s_tls_version_mismatch() {
     -connect $SRV4:25 </dev/null >>"$RUN/clients.log" 2>&1 || true
   exp $c $SRV4:25 ACCEPT TLS_FAILED tls_alert=protocol_version
   cap_stop "server TLS 1.3 only, client (openssl s_client -tls1_2) TLS 1.2 only: 220, EHLO, STARTTLS 220, ClientHello, server alert protocol_version"
+  ml_check "lost connection after STARTTLS from unknown\[198\.51\.100\.34\]" "the failed handshake"
   cap_check "tls.alert_message.desc==70 && ip.src==$SRV4" "the server's alert protocol_version"
 }
 
@@ -816,6 +929,7 @@ s_postfix_command_masked() {
   smtp_lines "$CNS" "$SRV4" "$cmds"
   exp $c $SRV4:25 ACCEPT QUIT flags=command_masked
   cap_stop "220, EHLO 250, a command overwritten with X's (as an inspecting firewall forwards it), 500 5.5.2 command not recognized, QUIT 221"
+  ml_check "disconnect from unknown\[198\.51\.100\.35\] ehlo=1 quit=1 unknown=0/1" "the unknown command"
   cap_check "smtp.response.code==500" "the 500 reply"
 }
 
@@ -833,6 +947,14 @@ s_fw_masked_greeting() {
   exp 198.51.100.10 $SRV4:25 ACCEPT DELIVERED flags=banner_masked,ehlo_masked
   write_expect "postfix_accept_delivered rewritten by internal/fwmask as a firewall's ESMTP inspection would: greeting masked with asterisks, STARTTLS in the EHLO reply masked as XXXXXXXA"
   cap_check "tcp.payload contains \"XXXXXXXA\"" "the masked EHLO keyword"
+  # Same session, same Postfix: its log is postfix_accept_delivered's slice.
+  rm -f "$OUT/fw_masked_greeting.maillog"
+  if [ -f "$OUT/postfix_accept_delivered.maillog" ]; then
+    cp "$OUT/postfix_accept_delivered.maillog" "$OUT/fw_masked_greeting.maillog"
+    log "wrote $OUT/fw_masked_greeting.maillog (postfix_accept_delivered's)"
+  else
+    log "WARNING: no postfix_accept_delivered.maillog: fw_masked_greeting.maillog not written"
+  fi
 }
 
 # ---------------------------------------------------------------- transactions
@@ -914,6 +1036,7 @@ PYEOF
   exp_note "tx 3 delivered"
   exp_note "tx 4 reset"
   cap_stop "one connection, four transactions in lock step: MAIL/RCPT/DATA 250 queued; MAIL, RCPT 554 relay denied, RSET; MAIL, RCPT 250 + RCPT 554, DATA 250 queued; MAIL, RCPT 250, RSET; QUIT 221"
+  ml_check "disconnect from unknown\[198\.51\.100\.36\] ehlo=1 mail=4 rcpt=3/5 data=2 rset=2 quit=1 commands=13/15" "the four transactions"
   cap_dialogue "${dlg[@]}"
 }
 
@@ -936,6 +1059,43 @@ cap_dialogue() {
     die "$CAP_NAME: the capture's dialogue is not the designed one (diff: designed, captured)"
   fi
   log "$CAP_NAME: the capture holds the designed dialogue ($# replies)"
+}
+
+# ---------------------------------------------------------------- log vs. wire
+s_postfix_log_mismatch_rst() {
+  direct_postfix "${FW_POSTFIX[@]}"
+  # A delivery that a middlebox cuts with a RST forged towards the client
+  # only, so that Postfix's log tells another story than the client saw.
+  # The router esafw (see fw_*) matches the client's "DATA" command
+  # segment (payload exactly "DATA\r\n": IP length 20 + 32 + 6 = 58, raw
+  # payload match @th,256,48 after a 32-byte TCP header, hence "tcp doff 8"),
+  # drops it and sends the client a RST in the server's name (TTL 64).
+  # The client (swaks from esacfw, no pipelining) saw 220, EHLO, MAIL 250,
+  # RCPT 250, and then "the server" reset its DATA. Postfix never sees
+  # DATA: the dropped segment also acknowledged the RCPT reply, so the
+  # server retransmits its 250 ~200 ms later, the client's kernel answers
+  # with a RST of its own, and smtpd logs "lost connection after RCPT" and
+  # a disconnect without data=: no reset, no DATA, no message in its log.
+  fw_nft "table ip esaflow_fw {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    ip saddr $FWCLI ip daddr $SRV4 tcp dport 25 ip length 58 tcp doff 8 @th,256,48 0x444154410d0a reject with tcp reset
+  }
+}"
+  cap_start postfix_log_mismatch_rst cfw
+  fw_swaks --body @"$BODY" --header "Subject: esaflow log mismatch capture"
+  exp $FWCLI $SRV4:25 ACCEPT RESET flags=rst_forged_suspected
+  exp_note "what the client saw: 220, EHLO 250, MAIL 250, RCPT 250, DATA -> RST from 192.0.2.25 (TTL 64, forged by the router)"
+  exp_note "what Postfix logged (postfix_log_mismatch_rst.maillog): lost connection after RCPT; disconnect ehlo=1 mail=1 rcpt=1 commands=3"
+  cap_stop "router esafw: 220, EHLO 250, MAIL 250, RCPT 250, DATA; the router drops the DATA segment and forges a RST to the client in the server's name (TTL 64, server packets TTL 63); the server, which never saw DATA, retransmits its RCPT 250, the client answers RST; Postfix logs a lost connection after RCPT"
+  cap_check "ip.src==$SRV4 && tcp.flags.reset==1 && ip.ttl==64" "the forged RST (TTL 64)"
+  cap_check "smtp.req.command==\"DATA\" && ip.src==$FWCLI" "the client's DATA"
+  [ "$(tshark -r "$CAP_FILE" -d tcp.port==25,smtp -Y 'smtp.response.code==354' 2>/dev/null | wc -l)" = 0 ] ||
+    die "$CAP_NAME: the capture shows a 354: the server saw DATA"
+  ml_check "smtpd\[[0-9]+\]: lost connection after RCPT from unknown\[$FWCLI\]" "the lost connection after RCPT"
+  ml_check "disconnect from unknown\[$FWCLI\] ehlo=1 mail=1 rcpt=1 commands=3\$" "the disconnect with no DATA"
+  ml_absent "data=|status=sent|reset|RST" "DATA, a delivery or a reset"
+  fws nft delete table ip esaflow_fw
 }
 
 # ---------------------------------------------------------------- main
