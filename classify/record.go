@@ -183,8 +183,9 @@ type TLS struct {
 	Alert     string `json:"alert,omitempty"`
 	AlertFrom string `json:"alert_from,omitempty"`
 	// Decrypted: a key log decrypted the session and its dialogue was
-	// followed inside TLS (the outcome is then what it shows).
-	Decrypted bool `json:"decrypted"`
+	// followed inside TLS (the outcome is then what it shows); the key is
+	// left out when false, as the other TLS details are when empty.
+	Decrypted bool `json:"decrypted,omitempty"`
 	// Decryption says why a session was not decrypted although a key log
 	// was given: "no_keys" (none for its client random),
 	// "keys_do_not_match" (they fail to authenticate its records),

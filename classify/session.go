@@ -215,8 +215,10 @@ type session struct {
 	malformed      int
 	malformedFirst string
 	// txOpen is 1 + the index in rec.Transactions of the transaction the
-	// client's commands belong to now, 0 between transactions.
+	// client's commands belong to now, 0 between transactions; tx1 holds
+	// the first one.
 	txOpen int
+	tx1    [1]Transaction
 	// txMail is how the current transaction's MAIL was answered, so that
 	// the sequence errors a refused MAIL causes are not taken as refusals
 	// of their own.

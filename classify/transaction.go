@@ -14,26 +14,28 @@ import (
 // strings are escaped wire text, in the record's memory (Record.Clone
 // copies them).
 type Transaction struct {
-	// Depth numbers the transactions of a connection from 1.
-	Depth int
+	// Depth numbers the transactions of a connection from 1. (The counts
+	// are 32-bit: a session is allocated for every connection, and its
+	// first transaction is part of it.)
+	Depth int32
 	// Time is the timestamp of the packet that carried the MAIL command.
 	Time time.Time
 	// MailFrom is the MAIL FROM path ("" for the null sender <>).
 	MailFrom string
 	// RcptFrom and Rcpts locate its recipients in the record's RcptTo:
 	// RcptTo[RcptFrom:RcptFrom+Rcpts] (fewer past MaxRcptTo).
-	RcptFrom, Rcpts int
+	RcptFrom, Rcpts int32
 	// MailCode is the reply to MAIL (0: none seen), DataCode the reply to
 	// DATA (0: no DATA, or BDAT), EndCode the reply to the end of the
 	// message (the final dot or BDAT LAST).
-	MailCode, DataCode, EndCode int
+	MailCode, DataCode, EndCode int32
 	// RcptAccepted, RcptRefused and RcptDeferred count the replies to its
 	// RCPT commands by class (2xx, 5xx, 4xx).
-	RcptAccepted, RcptRefused, RcptDeferred int
+	RcptAccepted, RcptRefused, RcptDeferred int32
 	// LastCode and LastText are the code and first line of the last reply
 	// to one of its commands (but RSET), e.g. 250 and "2.0.0 Ok: queued as
 	// 4Fx" (Zeek's last_reply).
-	LastCode int
+	LastCode int32
 	LastText string
 	// Result is what became of it.
 	Result TransactionResult
@@ -95,8 +97,13 @@ func (s *session) openTransaction(path string, t time.Time) {
 		s.rec.TransactionsOmitted++
 		return
 	}
+	if s.rec.Transactions == nil {
+		// The first transaction in the session's own slot: most
+		// connections have one, and a new session then allocates none.
+		s.rec.Transactions = s.tx1[:0:1]
+	}
 	s.rec.Transactions = append(s.rec.Transactions, Transaction{
-		Depth: len(s.rec.Transactions) + 1, Time: t, MailFrom: path, RcptFrom: len(s.rec.RcptTo)})
+		Depth: int32(len(s.rec.Transactions) + 1), Time: t, MailFrom: path, RcptFrom: int32(len(s.rec.RcptTo))})
 	s.txOpen = len(s.rec.Transactions)
 }
 
@@ -108,7 +115,7 @@ func (s *session) transactionReply(cmd command, code int, line string) {
 	}
 	tx := &s.rec.Transactions[cmd.tx-1]
 	if cmd.v != verbRSET {
-		tx.LastCode, tx.LastText = code, line
+		tx.LastCode, tx.LastText = int32(code), line
 	}
 	class := code / 100
 	decide := func(r TransactionResult) {
@@ -118,7 +125,7 @@ func (s *session) transactionReply(cmd command, code int, line string) {
 	}
 	switch cmd.v {
 	case verbMAIL:
-		tx.MailCode = code
+		tx.MailCode = int32(code)
 		switch {
 		case code == 530:
 			decide(TxTLSRequired)
@@ -137,7 +144,7 @@ func (s *session) transactionReply(cmd command, code int, line string) {
 			tx.RcptDeferred++
 		}
 	case verbDATA:
-		tx.DataCode = code
+		tx.DataCode = int32(code)
 		switch {
 		case code == 354:
 		case tx.RcptAccepted == 0 && tx.RcptRefused > 0:
@@ -151,7 +158,7 @@ func (s *session) transactionReply(cmd command, code int, line string) {
 		if cmd.v == verbBDAT && !cmd.last && class == 2 {
 			return // a chunk accepted; the message is not over
 		}
-		tx.EndCode = code
+		tx.EndCode = int32(code)
 		switch class {
 		case 2:
 			decide(TxDelivered)

@@ -57,7 +57,7 @@ func TestTransactionCountsItsRecipients(t *testing.T) {
 		t.Fatalf("record %+v", rec)
 	}
 	tx := rec.Transactions[0]
-	if tx.Depth != 1 || tx.MailCode != 250 || tx.RcptAccepted != 100 || tx.RcptFrom != 0 || tx.Rcpts != len(rec.RcptTo) || tx.MailFrom != "sender@example.org" || tx.LastCode != 250 {
+	if tx.Depth != 1 || tx.MailCode != 250 || tx.RcptAccepted != 100 || tx.RcptFrom != 0 || int(tx.Rcpts) != len(rec.RcptTo) || tx.MailFrom != "sender@example.org" || tx.LastCode != 250 {
 		t.Errorf("transaction %+v (recipients kept: %d)", tx, len(rec.RcptTo))
 	}
 }

@@ -89,7 +89,7 @@ func appendRecordJSON(b []byte, r *classify.Record) []byte {
 	t := &r.TLS
 	if *t == (classify.TLS{}) {
 		// No TLS on the connection: the object is always the same.
-		b = append(b, `,"tls":{"offered":false,"attempted":false,"answered":false,"result":"","decrypted":false},"flags":`...)
+		b = append(b, `,"tls":{"offered":false,"attempted":false,"answered":false,"result":""},"flags":`...)
 	} else {
 		b = appendTLSJSON(b, t)
 	}
@@ -307,7 +307,9 @@ func appendTLSJSON(b []byte, t *classify.TLS) []byte {
 	b = appendOptString(b, `,"cert_issuer":`, t.CertIssuer)
 	b = appendOptString(b, `,"alert":`, t.Alert)
 	b = appendOptString(b, `,"alert_from":`, t.AlertFrom)
-	b = appendKeyBool(b, `,"decrypted":`, t.Decrypted)
+	if t.Decrypted {
+		b = append(b, `,"decrypted":true`...)
+	}
 	b = appendOptString(b, `,"decryption":`, t.Decryption)
 	return append(b, `},"flags":`...)
 }

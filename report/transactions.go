@@ -43,7 +43,7 @@ func appendTransactionsJSON(b []byte, r *classify.Record) []byte {
 		b = append(b, `,"mail_code":`...)
 		b = strconv.AppendInt(b, int64(tx.MailCode), 10)
 		b = append(b, `,"rcpt_to":[`...)
-		from, to := min(tx.RcptFrom, len(r.RcptTo)), min(tx.RcptFrom+tx.Rcpts, len(r.RcptTo))
+		from, to := min(int(tx.RcptFrom), len(r.RcptTo)), min(int(tx.RcptFrom+tx.Rcpts), len(r.RcptTo))
 		for j, rcpt := range r.RcptTo[from:to] {
 			if j > 0 {
 				b = append(b, ',')
@@ -61,7 +61,7 @@ func appendTransactionsJSON(b []byte, r *classify.Record) []byte {
 		b = append(b, `,"last_reply":`...)
 		last := ""
 		if tx.LastCode != 0 {
-			last = strconv.Itoa(tx.LastCode)
+			last = strconv.Itoa(int(tx.LastCode))
 			if tx.LastText != "" {
 				last += " " + tx.LastText
 			}
