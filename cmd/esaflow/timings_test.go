@@ -3,11 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"path/filepath"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esaflow/esaflow/internal/pcaptest"
 )
@@ -51,16 +52,13 @@ func TestTimingsGoToStderrOnlyWhenAsked(t *testing.T) {
 // nothing is timed, and the line says so instead of printing zeros;
 // --jobs 1 times the same files.
 func TestTimingsSayWhenFilesAreReadInParallel(t *testing.T) {
-	// The captures of the first rig, recorded one after another: none
-	// overlaps another in time (the later rigs recorded side by side, and
-	// the derived captures repeat the times of the ones they come from).
+	// Four captures an hour apart: none overlaps another in time, with
+	// room to spare for the linger and the idle timeout, so the plan
+	// reads them side by side (recorded captures made one after another
+	// may lie closer than that: the rig records them seconds apart).
 	var files []string
-	all, _ := filepath.Glob("../../testdata/captures/*.pcap*")
-	for _, f := range all {
-		b := filepath.Base(f)
-		if !strings.HasPrefix(b, "wild_") && !strings.HasPrefix(b, "tls_") && !strings.HasPrefix(b, "sample_") && !strings.HasPrefix(b, "fw_masked") {
-			files = append(files, f)
-		}
+	for i := range 4 {
+		files = append(files, writeTemp(t, fmt.Sprintf("hour%d.pcap", i), pcaptest.Busy(t0.Add(time.Duration(i)*time.Hour), 48)))
 	}
 	env := map[string]string{"ESAFLOW_TIMINGS": "1"}
 	args := append([]string{"analyze", "--quiet", "--idle-timeout", "1s", "--jobs", "2"}, files...)
