@@ -130,8 +130,10 @@ func runLive(ctx context.Context, opts *LiveOptions, stdio IO) error {
 	if opts.keys, err = opts.keyLog(stdio); err != nil {
 		return err
 	}
-	if opts.log, err = opts.mailLog(); err != nil {
-		return err
+	if len(opts.MailLogs) > 0 {
+		// The log would be read once, before the connections it is to
+		// be joined to are logged: nothing would ever match.
+		return usageErr(errors.New("--maillog joins a log to a capture already made: record with live -w FILE, then esaflow analyze --maillog LOG FILE"))
 	}
 	if opts.Filter == "" {
 		opts.Filter = defaultFilter(opts.Ports)

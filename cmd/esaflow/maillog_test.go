@@ -162,3 +162,12 @@ func TestRecordedMailLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveRefusesMailLog: live cannot join a log read before its
+// connections are logged, and says what to do instead.
+func TestLiveRefusesMailLog(t *testing.T) {
+	code, _, errs := run("live", "-i", "lo", "--maillog", "../../testdata/maillog/esa_sample.log")
+	if code != ExitUsage || !strings.Contains(errs, "live -w FILE, then esaflow analyze --maillog") {
+		t.Errorf("exit %d, %q", code, errs)
+	}
+}
