@@ -52,6 +52,9 @@ type PacketLabeler struct {
 	tlsLeft   [2]int // bytes of a TLS record that continue in the next segment
 	tlsCipher [2]bool
 	missing   int // payload bytes of the current segment the snap length cut
+	// dec names what TLS records carry when a key log opens them
+	// (DecryptWith); nil: no key log.
+	dec *labelDecryption
 }
 
 // Label names what seg carries; fromClient tells who sent it. seg is read
@@ -76,6 +79,11 @@ func (l *PacketLabeler) Label(seg *flow.Segment, fromClient bool) PacketLabel {
 	switch {
 	case l.tls || l.tlsLeft[side] > 0 || (!l.body && l.bdatLeft == 0 && isTLSRecord(seg.Payload)):
 		p.Content = l.tlsRecords(seg.Payload, side)
+		if l.dec != nil {
+			if inside := l.dec.decrypted(seg.Payload, side, l.greeted); inside != "" {
+				p.Content = inside
+			}
+		}
 	case fromClient:
 		l.missing = seg.WireLen - len(seg.Payload)
 		p.Content = l.client(seg.Payload)

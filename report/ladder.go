@@ -258,6 +258,12 @@ func tlsSummary(t *classify.TLS) string {
 	if t.Cipher != "" {
 		parts = append(parts, t.Cipher)
 	}
+	switch {
+	case t.Decrypted:
+		parts = append(parts, "decrypted with the key log")
+	case t.Decryption != "":
+		parts = append(parts, "not decrypted ("+t.Decryption+")")
+	}
 	if t.Alert != "" {
 		alert := "alert " + t.Alert
 		if t.AlertFrom != "" {

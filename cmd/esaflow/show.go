@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/esaflow/esaflow/classify"
+	"github.com/esaflow/esaflow/classify/tlsdecrypt"
 	"github.com/esaflow/esaflow/engine"
 	"github.com/esaflow/esaflow/flow"
 	"github.com/esaflow/esaflow/report"
@@ -215,6 +216,10 @@ func runShow(ctx context.Context, opts *ShowOptions, stdio IO) error {
 	// One pass: the engine numbers the connections as analyze does, and
 	// its tracker's tap hands show the packets of the selected ones.
 	ladders := newLadderSet(sel)
+	if eopts.KeyLog == nil {
+		eopts.KeyLog = tlsdecrypt.NewKeyLog() // for the secrets a pcapng embeds
+	}
+	ladders.keys = eopts.KeyLog
 	eopts.Flow.Tap = ladders.segment
 	col := &collector{agg: report.NewAggregator(report.GroupClient)}
 	st, err := engine.Run(ctx, asSources(sources), opts.joined(col), eopts)
@@ -321,7 +326,8 @@ type ladderConn struct {
 // unless a later connection took that pair.
 type ladderSet struct {
 	sel    showSelector
-	maxID  uint64 // the highest connection ID seen so far
+	keys   *tlsdecrypt.KeyLog // the key log the engine decrypts with: the labels use it too
+	maxID  uint64             // the highest connection ID seen so far
 	byID   map[uint64]*ladderConn
 	probes map[*flow.Conn]*ladderConn
 	last   map[[2]netip.AddrPort]*ladderConn // the latest selected connection of each pair
@@ -359,6 +365,7 @@ func (s *ladderSet) segment(c *flow.Conn, seg *flow.Segment) {
 		lc := s.probes[c]
 		if lc == nil || lc.start != c.Start || lc.client != c.Client {
 			lc = &ladderConn{client: c.Client, start: c.Start}
+			lc.lab.DecryptWith(s.keys)
 			s.probes[c] = lc
 		}
 		lc.add(seg)
@@ -376,6 +383,7 @@ func (s *ladderSet) segment(c *flow.Conn, seg *flow.Segment) {
 		lc = s.probes[c]
 		if lc == nil || lc.start != c.Start || lc.client != c.Client {
 			lc = &ladderConn{client: c.Client, start: c.Start}
+			lc.lab.DecryptWith(s.keys)
 		}
 		delete(s.probes, c)
 		s.byID[c.ID] = lc

@@ -503,3 +503,29 @@ func TestShowWritesLaddersForPrograms(t *testing.T) {
 		t.Errorf("--no-color with json: exit %d, %q", code, errs)
 	}
 }
+
+// TestShowDrawsInsideDecryptedTLS: with the session's key log, the
+// ladder names the commands and replies inside TLS (here the relay refusal
+// that the outcome rests on) instead of "application data", and says the
+// session was decrypted; without it, the same packets are application data.
+func TestShowDrawsInsideDecryptedTLS(t *testing.T) {
+	base := "../../testdata/captures/tls_kl_13_rcptrej_postfix_python"
+	code, out, errs := run("show", "-q", "--keylog", base+".keys", base+".pcap")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"decrypted: rcpt TO:<someone@elsewhere.example>", "decrypted: 554 5.7.1 <someone@elsewhere.example>: Relay access denied",
+		"decrypted: quit", "outcome RECIPIENT_REJECTED", "decrypted with the key log"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the ladder lacks %q:\n%s", want, out)
+		}
+	}
+	_, plain, _ := run("show", "-q", base+".pcap")
+	if strings.Contains(plain, "decrypted") || !strings.Contains(plain, "application data") {
+		t.Errorf("without keys:\n%s", plain)
+	}
+	_, embedded, _ := run("show", "-q", "../../testdata/captures/tls_kl_13_gcm_exim_swaks_dsb.pcapng")
+	if !strings.Contains(embedded, "decrypted: 250 OK id=") {
+		t.Errorf("with the secrets the pcapng embeds:\n%s", embedded)
+	}
+}
