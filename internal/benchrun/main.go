@@ -39,6 +39,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -365,13 +366,17 @@ func measureEach(runs int, tmp *os.File, mks ...func() *exec.Cmd) ([]result, err
 				cmd.Stderr = os.Stderr
 			}
 			start := time.Now()
-			if err := cmd.Run(); err != nil {
+			if err := cmd.Start(); err != nil {
+				return nil, fmt.Errorf("%s: %w", cmd.Path, err)
+			}
+			peak := watchPeakRSS(cmd.Process.Pid)
+			if err := cmd.Wait(); err != nil {
 				return nil, fmt.Errorf("%s: %w", cmd.Path, err)
 			}
 			walls[k] = append(walls[k], time.Since(start))
 			cpus[k] = append(cpus[k], cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
-			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > res[k].rss {
-				res[k].rss = ru.Maxrss
+			if kib := peak(); kib > res[k].rss {
+				res[k].rss = kib
 			}
 		}
 	}
@@ -468,4 +473,45 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+// watchPeakRSS follows the peak resident set size (VmHWM, KiB) of a
+// running process until the function it returns is called, after the
+// process ended, which returns the last peak read. The child's rusage
+// cannot be used: os/exec starts it as a vfork of this process, and
+// Linux carries the parent's high-water mark across the exec into the
+// child's ru_maxrss (this process holds generated captures: hundreds of
+// MiB), while VmHWM belongs to the memory the exec made. It is read every
+// 20 ms: reading it takes the process's memory lock, and at every
+// millisecond that slowed the process measured by a tenth. A peak reached
+// in the last 20 ms before exit may be missed.
+func watchPeakRSS(pid int) func() int64 {
+	var peak atomic.Int64
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		path := fmt.Sprintf("/proc/%d/status", pid)
+		for {
+			if b, err := os.ReadFile(path); err == nil {
+				if i := bytes.Index(b, []byte("VmHWM:")); i >= 0 {
+					var kib int64
+					fmt.Sscanf(string(b[i+len("VmHWM:"):]), "%d", &kib)
+					if kib > peak.Load() {
+						peak.Store(kib)
+					}
+				}
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() int64 {
+		close(done)
+		<-stopped
+		return peak.Load()
+	}
 }
