@@ -166,6 +166,11 @@ func captureLive(ctx context.Context, opts *LiveOptions, src *capture.Live, cfg 
 		opts.ready()
 	}
 	in := newLiveInput(ctx, opts, src, rend, stdio)
+	if opts.keys != nil {
+		follow, stop := context.WithCancel(ctx)
+		defer stop()
+		go followKeyLogs(follow, opts.KeyLogs, opts.keyOffsets, opts.keys, keyLogFollowInterval)
+	}
 	// The capture ends (io.EOF) on a signal, at --duration or --count: a
 	// normal end for live, so the engine's context is never cancelled.
 	st, err := engine.Run(context.WithoutCancel(ctx), []capture.Source{in}, opts.joined(flt.Renderer(rend)),

@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/esaflow/esaflow/classify/tlsdecrypt"
 )
 
 // mailLogRun analyzes the sample capture with --maillog args and returns
@@ -169,5 +173,36 @@ func TestLiveRefusesMailLog(t *testing.T) {
 	code, _, errs := run("live", "-i", "lo", "--maillog", "../../testdata/maillog/esa_sample.log")
 	if code != ExitUsage || !strings.Contains(errs, "live -w FILE, then esaflow analyze --maillog") {
 		t.Errorf("exit %d, %q", code, errs)
+	}
+}
+
+// TestLiveFollowsItsKeyLog: lines a TLS program appends to the key log
+// after live started are read (whole lines only; a file put in its place
+// is read from its start).
+func TestLiveFollowsItsKeyLog(t *testing.T) {
+	keys, err := os.ReadFile("../../testdata/captures/tls_kl_12_gcm_postfix_msmtp.keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "keys.log")
+	os.WriteFile(path, nil, 0o644)
+	kl := tlsdecrypt.NewKeyLog()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go followKeyLogs(ctx, []string{path}, []int64{0}, kl, 5*time.Millisecond)
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	line := strings.TrimSpace(string(keys))
+	f.WriteString(line[:20]) // half a line: not read yet
+	time.Sleep(50 * time.Millisecond)
+	if kl.Len() != 0 {
+		t.Fatalf("half a line read: %d secrets", kl.Len())
+	}
+	f.WriteString(line[20:] + "\n")
+	f.Close()
+	for i := 0; i < 100 && kl.Len() == 0; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if kl.Len() != 1 || kl.Skipped() != 0 {
+		t.Errorf("%d secrets, %d lines skipped, want the appended one", kl.Len(), kl.Skipped())
 	}
 }

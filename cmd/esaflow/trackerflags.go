@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,10 @@ type TrackerOptions struct {
 	portsFlag   *pflag.Flag
 	// log is the --maillog files, read (engineOptions, or live's start).
 	log *maillog.Log
+	// followKeys: the key logs are followed as they grow (live), from
+	// keyOffsets, the bytes of each read at start.
+	followKeys bool
+	keyOffsets []int64
 }
 
 // joined returns s behind the join with the --maillog files, if any.
@@ -83,7 +88,7 @@ const liveIdleTimeout = 5 * time.Minute
 // only the --ports (so no SMTP is found on other ports) and whose idle
 // timeout is wall-clock time (liveIdleTimeout).
 func (o *TrackerOptions) addLiveFlags(cmd *cobra.Command) {
-	o.PortsOnly = true
+	o.PortsOnly, o.followKeys = true, true
 	o.define(cmd, "SMTP server ports, comma-separated, ranges allowed; the capture filter takes only these",
 		liveIdleTimeout, "decide a connection after this long without packets (wall-clock time; shorter than analyze's 10m: verdicts for someone watching)")
 }
@@ -113,12 +118,17 @@ func (o *TrackerOptions) keyLog(stdio IO) (*tlsdecrypt.KeyLog, error) {
 			return nil, usageErr(fmt.Errorf("--keylog: %w", err))
 		}
 		skipped := keys.Skipped()
-		n, err := keys.Read(io.LimitReader(f, maxKeyLogSize))
+		b, err := io.ReadAll(io.LimitReader(f, maxKeyLogSize))
 		f.Close()
 		if err != nil {
 			return nil, usageErr(fmt.Errorf("--keylog %s: %w", name, err))
 		}
-		if n == 0 {
+		if o.followKeys {
+			b = b[:bytes.LastIndexByte(b, '\n')+1] // a line being written is read when whole
+		}
+		o.keyOffsets = append(o.keyOffsets, int64(len(b)))
+		n, _ := keys.Read(bytes.NewReader(b))
+		if n == 0 && !o.followKeys { // live reads what is appended later
 			fmt.Fprintf(stdio.notes(), "esaflow: --keylog %s: no TLS secret in it (%d of its lines not understood)\n", name, keys.Skipped()-skipped)
 		}
 	}
