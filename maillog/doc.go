@@ -1,6 +1,6 @@
 // Package maillog reads mail servers' own logs — Postfix's (smtpd and
-// postscreen, through syslog or postlogd) and the Cisco Email Security
-// Appliance's mail_logs — into sessions, one per connection the server
+// postscreen, through syslog or postlogd), the Cisco Email Security
+// Appliance's mail_logs and Exim's mainlog — into sessions, one per connection the server
 // logged, and joins them to the connections esaflow decided from the
 // wire: each record gets the log's identifiers and verdict, and every
 // disagreement between the two is flagged with its evidence

@@ -1,9 +1,7 @@
 package maillog
 
 import (
-	"maps"
 	"net/netip"
-	"slices"
 	"strings"
 )
 
@@ -39,7 +37,7 @@ func (e *esaReader) line(where string, st stamp, msg string) bool {
 			return false
 		}
 		if old := e.open[icid]; old != nil {
-			e.close(icid, old)
+			e.log.end(e.open, icid, old)
 		}
 		e.open[icid] = &Session{Format: FormatESA, Where: where, ID: "ICID " + icid, Client: addr, start: st, end: st}
 		return true
@@ -102,21 +100,12 @@ func (e *esaReader) line(where string, st stamp, msg string) bool {
 			if s.EndLine == "" {
 				s.EndLine, s.EndWhere = msg, where
 			}
-			e.close(f[1], s)
+			e.log.end(e.open, f[1], s)
 		}
 		return true
 	}
 	return false
 }
 
-func (e *esaReader) close(icid string, s *Session) {
-	e.log.add(s)
-	delete(e.open, icid)
-}
-
 // finish keeps the sessions still open at the end of the log.
-func (e *esaReader) finish() {
-	for _, k := range slices.Sorted(maps.Keys(e.open)) {
-		e.close(k, e.open[k])
-	}
-}
+func (e *esaReader) finish() { e.log.endAll(e.open) }

@@ -155,7 +155,8 @@ func mismatch(r *classify.Record, ss []*Session) string {
 			return fmt.Sprintf("the log says %s (%s: %q), the packets %s", s.Verdict, s.Where, clip(s.Reply), r.Verdict)
 		}
 	}
-	serverReset := r.ClosedBy == "server RST" || slices.ContainsFunc(r.Flags, func(f classify.Flag) bool { return f.Name == classify.FlagRSTForgedSuspected })
+	forged := slices.ContainsFunc(r.Flags, func(f classify.Flag) bool { return f.Name == classify.FlagRSTForgedSuspected })
+	serverReset := r.ClosedBy == "server RST" || forged
 	for _, s := range ss {
 		if !serverReset || s.Passed || s.Verdict != VerdictAccept && s.Verdict != VerdictNone {
 			continue // a server that refused may reset: its own reset
@@ -164,6 +165,9 @@ func mismatch(r *classify.Record, ss []*Session) string {
 		case "disconnect":
 			return fmt.Sprintf("the client got a reset from the server's address, but the server logged a normal end (%s: %q): the reset did not come from it", s.EndWhere, clip(s.EndLine))
 		case "lost", "timeout":
+			if !forged {
+				continue // its own host reset it (a killed socket): the server saw it lost
+			}
 			return fmt.Sprintf("the client got a reset from the server's address, but the server logged that the client went away (%s: %q): neither reset the other, something between them did", s.EndWhere, clip(s.EndLine))
 		}
 	}

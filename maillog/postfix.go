@@ -1,9 +1,7 @@
 package maillog
 
 import (
-	"maps"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -91,7 +89,7 @@ func (p *postfixReader) smtpdLine(where string, st stamp, proc, msg string) bool
 			return false
 		}
 		if s != nil {
-			p.close(proc, s)
+			p.log.end(p.smtpd, proc, s)
 		}
 		s = &Session{Format: FormatPostfix, Where: where, ID: proc, Client: a, start: st, end: st, Verdict: VerdictAccept}
 		p.smtpd[proc] = s
@@ -106,7 +104,7 @@ func (p *postfixReader) smtpdLine(where string, st stamp, proc, msg string) bool
 			s.Ended, s.EndLine, s.EndWhere = "disconnect", msg, where
 		}
 		s.Quit = strings.Contains(msg, " quit=")
-		p.close(proc, s)
+		p.log.end(p.smtpd, proc, s)
 	case strings.HasPrefix(msg, "lost connection after "):
 		s.Ended, s.EndLine, s.EndWhere = "lost", msg, where
 	case strings.HasPrefix(msg, "timeout after "):
@@ -153,7 +151,7 @@ func (p *postfixReader) screenLine(where string, st stamp, proc, msg string) boo
 		}
 		key := a.String() + ":" + strconv.Itoa(int(port))
 		if old := p.screen[key]; old != nil {
-			p.closeScreen(key, old)
+			p.log.end(p.screen, key, old)
 		}
 		p.screen[key] = &Session{Format: FormatPostfix, Where: where, ID: proc, Client: a, ClientPort: port, start: st, end: st}
 		return true
@@ -171,13 +169,13 @@ func (p *postfixReader) screenLine(where string, st stamp, proc, msg string) boo
 	switch verb {
 	case "PASS": // handed to smtpd, which logs the rest
 		s.Passed, s.Ended, s.EndLine, s.EndWhere = true, "passed", msg, where
-		p.closeScreen(key, s)
+		p.log.end(p.screen, key, s)
 	case "DISCONNECT":
 		if s.Ended == "" {
 			s.Ended = "disconnect"
 		}
 		s.EndLine, s.EndWhere = msg, where
-		p.closeScreen(key, s)
+		p.log.end(p.screen, key, s)
 	case "HANGUP":
 		s.Ended, s.EndLine, s.EndWhere = "lost", msg, where
 	case "PREGREET", "DNSBL", "DENYLISTED", "BLACKLISTED", "COMMAND", "NON-SMTP", "BARE":
@@ -194,22 +192,8 @@ func (p *postfixReader) screenLine(where string, st stamp, proc, msg string) boo
 	return true
 }
 
-func (p *postfixReader) close(proc string, s *Session) {
-	p.log.add(s)
-	delete(p.smtpd, proc)
-}
-
-func (p *postfixReader) closeScreen(key string, s *Session) {
-	p.log.add(s)
-	delete(p.screen, key)
-}
-
 // finish keeps the sessions still open at the end of the log.
 func (p *postfixReader) finish() {
-	for _, k := range slices.Sorted(maps.Keys(p.smtpd)) {
-		p.close(k, p.smtpd[k])
-	}
-	for _, k := range slices.Sorted(maps.Keys(p.screen)) {
-		p.closeScreen(k, p.screen[k])
-	}
+	p.log.endAll(p.smtpd)
+	p.log.endAll(p.screen)
 }

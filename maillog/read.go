@@ -6,7 +6,9 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -36,6 +38,7 @@ type Log struct {
 	Files, Lines, Used, Unparsed int
 	postfix                      *postfixReader
 	esa                          *esaReader
+	exim                         *eximReader
 	resolved                     bool
 }
 
@@ -44,6 +47,7 @@ func New(opts Options) *Log {
 	l := &Log{opts: opts}
 	l.postfix = newPostfixReader(l)
 	l.esa = newESAReader(l)
+	l.exim = newEximReader(l)
 	return l
 }
 
@@ -87,6 +91,12 @@ func (l *Log) line(where, line string) {
 			return
 		}
 	}
+	if st, msg, ok := eximStamp(line); ok {
+		if l.exim.line(where, st, msg) {
+			l.Used++
+		}
+		return
+	}
 	st, rest, ok := syslogStamp(line)
 	if !ok {
 		if strings.TrimSpace(line) != "" {
@@ -115,6 +125,7 @@ func (l *Log) line(where, line string) {
 func (l *Log) Finish() {
 	l.postfix.finish()
 	l.esa.finish()
+	l.exim.finish()
 	if l.opts.Year != 0 {
 		l.resolve(l.opts.Year, 0)
 	}
@@ -122,6 +133,19 @@ func (l *Log) Finish() {
 
 // add keeps a session.
 func (l *Log) add(s *Session) { l.sessions = append(l.sessions, s) }
+
+// end keeps the session s, open under key, as ended.
+func (l *Log) end(open map[string]*Session, key string, s *Session) {
+	l.add(s)
+	delete(open, key)
+}
+
+// endAll keeps the sessions still open, in the order of their keys.
+func (l *Log) endAll(open map[string]*Session) {
+	for _, k := range slices.Sorted(maps.Keys(open)) {
+		l.end(open, k, open[k])
+	}
+}
 
 // resolve gives every session its times: syslog lines in year (or, with
 // a reference month, the year that puts them nearest to it).
@@ -228,6 +252,9 @@ func firstStamp(name string) (time.Time, error) {
 			return st.resolve(2000, time.UTC), nil
 		}
 		if st, _, ok := syslogStamp(sc.Text()); ok {
+			return st.resolve(2000, time.UTC), nil
+		}
+		if st, _, ok := eximStamp(sc.Text()); ok {
 			return st.resolve(2000, time.UTC), nil
 		}
 	}

@@ -13,6 +13,8 @@ const (
 	FormatPostfix Format = iota + 1
 	// FormatESA: the Cisco Email Security Appliance's mail_logs.
 	FormatESA
+	// FormatExim: Exim's mainlog.
+	FormatExim
 )
 
 // String returns "postfix" or "esa".
@@ -22,6 +24,8 @@ func (f Format) String() string {
 		return "postfix"
 	case FormatESA:
 		return "esa"
+	case FormatExim:
+		return "exim"
 	}
 	return ""
 }

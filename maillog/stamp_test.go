@@ -23,10 +23,14 @@ func TestLineTimestamps(t *testing.T) {
 		{"2025-06-01T10:00:00 mx x: y", false, time.Date(2025, 6, 1, 10, 0, 0, 0, paris), "mx x: y"},
 		{"Wed Jul 20 19:47:40 2005 Info: New SMTP ICID 1", true, time.Date(2005, 7, 20, 19, 47, 40, 0, paris), "Info: New SMTP ICID 1"},
 		{"Tue Jun  7 09:08:49 2005 Info: x", true, time.Date(2005, 6, 7, 9, 8, 49, 0, paris), "Info: x"},
+		{"2026-12-05 15:10:02 SMTP connection from x", false, time.Date(2026, 12, 5, 15, 10, 2, 0, paris), "SMTP connection from x"},
+		{"2026-12-05 15:10:02.250 +0100 [123] H=x", false, time.Date(2026, 12, 5, 14, 10, 2, 250e6, time.UTC), "H=x"},
 	} {
 		read := syslogStamp
 		if tc.esa {
 			read = esaStamp
+		} else if tc.line[10] == ' ' {
+			read = eximStamp
 		}
 		st, rest, ok := read(tc.line)
 		if !ok || rest != tc.rest || !st.resolve(2026, paris).Equal(tc.want) {

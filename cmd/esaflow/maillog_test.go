@@ -206,3 +206,37 @@ func TestLiveFollowsItsKeyLog(t *testing.T) {
 		t.Errorf("%d secrets, %d lines skipped, want the appended one", kl.Len(), kl.Skipped())
 	}
 }
+
+// TestEximMainlogJoinsByPort: Exim's mainlog (recorded beside the tls rig's
+// Exim captures) joins each connection by its client address and port:
+// the delivery's session carries its queue ID and TLS, a failed handshake
+// its TLS failure, and the reset by the server's host its loss.
+func TestEximMainlogJoinsByPort(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+	}{
+		{"tls_465_ok_exim_swaks", "exim ACCEPT disconnect success 1"},
+		{"tls_13_untrusted_exim_opensslcli", "exim ACCEPT disconnect failed 0"},
+		{"tls_kl_12_srvreset_exim_python", "exim ACCEPT lost  0"},
+	} {
+		base := "../../testdata/captures/" + tc.name
+		code, out, errs := run("analyze", "-q", "-o", "jsonl", "--maillog", base+".maillog", base+".pcap")
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", tc.name, code, errs)
+		}
+		var rec struct {
+			ClientPort int `json:"client_port"`
+			MailLog    []struct {
+				Format, ID, Verdict, Ended, TLS string
+				QueueIDs                        []string `json:"queue_ids"`
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &rec); err != nil || len(rec.MailLog) != 1 {
+			t.Fatalf("%s: %v %s", tc.name, err, out)
+		}
+		m := rec.MailLog[0]
+		if got := fmt.Sprintf("%s %s %s %s %d", m.Format, m.Verdict, m.Ended, m.TLS, len(m.QueueIDs)); got != tc.want || !strings.HasSuffix(m.ID, fmt.Sprintf(":%d", rec.ClientPort)) {
+			t.Errorf("%s: %q (%s), want %q", tc.name, got, m.ID, tc.want)
+		}
+	}
+}

@@ -99,7 +99,7 @@ func (o *TrackerOptions) define(cmd *cobra.Command, portsHelp string, idle time.
 	o.portsFlag = f.Lookup("ports")
 	f.DurationVar(&o.IdleTimeout, "idle-timeout", idle, idleHelp)
 	f.IntVar(&o.MaxConns, "max-conns", flow.DefaultMaxConns, "most open connections tracked at once; the least recently active is decided early past it")
-	f.StringArrayVar(&o.MailLogs, "maillog", nil, "the mail server's log (Postfix syslog, Cisco ESA mail_logs; gzip or not; repeatable, rotated files in any order): join it to the connections and flag where the two disagree")
+	f.StringArrayVar(&o.MailLogs, "maillog", nil, "the mail server's log (Postfix syslog, Cisco ESA mail_logs, Exim mainlog; gzip or not; repeatable, rotated files in any order): join it to the connections and flag where the two disagree")
 	f.IntVar(&o.MailLogYear, "maillog-year", 0, "the year of syslog lines, which carry none (default: the year of the packets they are joined to)")
 	f.StringVar(&o.MailLogZone, "maillog-tz", "UTC", "the time zone of log lines that carry none: an IANA name (Europe/Paris), UTC, or Local")
 	f.StringArrayVar(&o.KeyLogs, "keylog", nil, "TLS key log (NSS format, as SSLKEYLOGFILE writes it; repeatable): decrypt the sessions whose secrets it holds and follow their SMTP dialogue (a pcapng's embedded secrets are used too)")

@@ -31,6 +31,8 @@
 #     packets the design is about (cap_check: ServerHello version and cipher,
 #     cleartext alert, STARTTLS 220 followed by plain text), and appends the
 #     TLS record sequence of every capture to $RUN/records.txt (record_dump).
+#   * cuts Exim's mainlog for each scenario Exim serves into NAME.maillog
+#     (ex_ml_mark/ex_ml_cut; exim.conf.in: log_selector, timezone = UTC).
 #   * stops every daemon it started and removes the namespaces on exit (trap).
 #
 # Environment: OUT (default: testdata/captures), RUN (default:
@@ -338,7 +340,7 @@ cap_start() {
   CAP_NAME=$1
   EXP=()
   CAP_FILE=$OUT/$CAP_NAME.pcap
-  rm -f "$CAP_FILE" "$OUT/$CAP_NAME.expect"
+  rm -f "$CAP_FILE" "$OUT/$CAP_NAME.expect" "$OUT/$CAP_NAME.maillog"
   local err=$RUN/cap-$CAP_NAME.log
   sns tcpdump -Z root -U -i "$SDEV" -w "$CAP_FILE" $FILTER 2>"$err" &
   CAP_PID=$!
@@ -348,6 +350,7 @@ cap_start() {
     sleep 0.1
   done
   sleep 0.5
+  ex_ml_mark
   log "recording $CAP_NAME"
 }
 cap_kill() {
@@ -372,6 +375,41 @@ cap_halt() {
   wait "$CAP_PID" || true
   CAP_PID=
   [ -s "$CAP_FILE" ] || die "$CAP_NAME: empty capture"
+  ex_ml_cut
+}
+
+# ---------------------------------------------------------------- Exim's log
+# Exim's mainlog for each scenario Exim serves, as record.sh's ml_mark/ml_cut
+# do with Postfix's log: ex_ml_mark (in cap_start, once the capture runs, if
+# the Exim daemon is up) notes how long $EXIM_MAINLOG is; ex_ml_cut (in
+# cap_halt, after the capture stopped) waits until the log has not grown for
+# 2 s (at most 30 s) and copies what was appended since the mark into
+# $OUT/$CAP_NAME.maillog, lines as Exim wrote them (exim.conf.in: log_selector,
+# timezone = UTC), an empty file if nothing was. Scenarios without Exim get
+# no .maillog from tls.sh.
+EXIM_MAINLOG=$RUN/exim/log/mainlog
+EX_ML_OFF= # empty: Exim was not running at cap_start
+ex_ml_size() { stat -c %s "$EXIM_MAINLOG" 2>/dev/null || echo 0; }
+ex_ml_mark() { if [ -n "$EX_STATE" ]; then EX_ML_OFF=$(ex_ml_size); else EX_ML_OFF=; fi; }
+ex_ml_cut() {
+  [ -n "$EX_ML_OFF" ] || return 0
+  local prev=-1 cur same=0
+  for _ in $(seq 60); do
+    cur=$(ex_ml_size)
+    if [ "$cur" = "$prev" ]; then same=$((same + 1)); else same=0; fi
+    [ "$same" -ge 4 ] && break
+    prev=$cur
+    sleep 0.5
+  done
+  [ "$same" -ge 4 ] || log "WARNING: $CAP_NAME: Exim's mainlog still growing after 30 s"
+  local ml=$OUT/$CAP_NAME.maillog
+  if [ -f "$EXIM_MAINLOG" ]; then
+    tail -c +$((EX_ML_OFF + 1)) "$EXIM_MAINLOG" >"$ml"
+  else
+    : >"$ml"
+  fi
+  EX_ML_OFF=
+  log "wrote $ml ($(wc -l <"$ml") Exim mainlog lines)"
 }
 
 # write_expect DESC: as record.sh's: $OUT/$CAP_NAME.expect from EXP, and the
@@ -1348,7 +1386,7 @@ s_tls_kl_13_wrongkeys_exim_msmtp() {
   kl_start tls_kl_13_wrongkeys_exim_msmtp
   MSMTP_KEYLOG=$KL_CLI msmtp_send 25 --tls-starttls=on
   exp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
-  dexp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384
+  dexp $c $SRV4:25 ACCEPT TLS tls_version=TLSv1.3 tls_cipher=TLS_AES_256_GCM_SHA384 decryption=no_keys
   local desc="Exim (GnuTLS) x msmtp (GnuTLS), TLS 1.3 delivery; the .keys file is the key log of another session (the same delivery run just before, not captured): no line names this capture's client random"
   DNOTE="Nothing decrypts with these keys: the record stays what it is without keys, and decryption must say that the key log holds no secret for this session's client random (the keys do not match), not fail silently or guess."
   cap_halt
@@ -1407,7 +1445,13 @@ kl_dsb() {
   mkdir -p "$KLDIR"
   [ -s "$OUT/$base.pcap" ] && [ -s "$OUT/$base.keys" ] || die "${base}_dsb: record $base first"
   CAP_NAME=${base}_dsb CAP_FILE=$OUT/${base}_dsb.pcapng
-  rm -f "$CAP_FILE" "$OUT/$CAP_NAME.keys"
+  rm -f "$CAP_FILE" "$OUT/$CAP_NAME.keys" "$OUT/$CAP_NAME.maillog"
+  # the same connections as BASE: its server log slice, if it has one (as
+  # record.sh's fw_masked_greeting takes postfix_accept_delivered's)
+  if [ -f "$OUT/$base.maillog" ]; then
+    cp "$OUT/$base.maillog" "$OUT/$CAP_NAME.maillog"
+    log "wrote $OUT/$CAP_NAME.maillog ($base's)"
+  fi
   editcap -F pcapng --inject-secrets "tls,$OUT/$base.keys" "$OUT/$base.pcap" "$CAP_FILE" || die "$CAP_NAME: editcap failed"
   # The file carries its own key log, which esaflow reads without
   # --keylog: analyzed as it is, it shows the decrypted outcome.
