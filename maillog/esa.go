@@ -17,7 +17,7 @@ func newESAReader(l *Log) *esaReader {
 
 // line reads one mail_logs message; it reports whether it belonged to a
 // session.
-func (e *esaReader) line(where string, st stamp, msg string) bool {
+func (e *esaReader) line(where linePos, st stamp, msg string) bool {
 	f := strings.Fields(msg)
 	switch {
 	case len(f) >= 4 && strings.EqualFold(f[0], "New") && strings.EqualFold(f[1], "SMTP") && f[2] == "ICID":
@@ -39,7 +39,7 @@ func (e *esaReader) line(where string, st stamp, msg string) bool {
 		if old := e.open[icid]; old != nil {
 			e.log.end(e.open, icid, old)
 		}
-		e.open[icid] = &Session{Format: FormatESA, Where: where, ID: "ICID " + icid, Client: addr, start: st, end: st}
+		e.open[icid] = &Session{Format: FormatESA, Where: where.String(), ID: "ICID " + icid, Client: addr, start: st, end: st}
 		return true
 	case len(f) >= 5 && f[0] == "Start" && f[1] == "MID" && f[3] == "ICID":
 		// "Start MID 200257070 ICID 282204970"
@@ -92,13 +92,13 @@ func (e *esaReader) line(where string, st stamp, msg string) bool {
 				}
 			}
 		case "lost":
-			s.Ended, s.EndLine, s.EndWhere = "lost", msg, where
+			s.Ended, s.EndLine, s.EndWhere = "lost", msg, where.String()
 		case "close":
 			if s.Ended == "" {
 				s.Ended = "disconnect"
 			}
 			if s.EndLine == "" {
-				s.EndLine, s.EndWhere = msg, where
+				s.EndLine, s.EndWhere = msg, where.String()
 			}
 			e.log.end(e.open, f[1], s)
 		}

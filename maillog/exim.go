@@ -70,7 +70,7 @@ func eximClient(msg string) (string, *Session, bool) {
 
 // line reads one mainlog message; it reports whether it belonged to a
 // session.
-func (e *eximReader) line(where string, st stamp, msg string) bool {
+func (e *eximReader) line(where linePos, st stamp, msg string) bool {
 	switch {
 	case strings.HasPrefix(msg, "SMTP connection from ") && strings.Contains(msg, "(TCP/IP connection count"),
 		strings.HasPrefix(msg, "Connection from ") && strings.Contains(msg, " refused"):
@@ -81,9 +81,9 @@ func (e *eximReader) line(where string, st stamp, msg string) bool {
 		if old := e.open[key]; old != nil {
 			e.log.end(e.open, key, old)
 		}
-		s.Where, s.ID, s.start, s.end, s.Verdict = where, "exim "+key, st, st, VerdictAccept
+		s.Where, s.ID, s.start, s.end, s.Verdict = where.String(), "exim "+key, st, st, VerdictAccept
 		if strings.HasPrefix(msg, "Connection from ") { // too many connections, or a host limit: 421
-			s.Verdict, s.Reply, s.Ended, s.EndLine, s.EndWhere = VerdictTempfail, msg, "disconnect", msg, where
+			s.Verdict, s.Reply, s.Ended, s.EndLine, s.EndWhere = VerdictTempfail, msg, "disconnect", msg, where.String()
 			e.log.end(e.open, key, s)
 			return true
 		}
@@ -119,21 +119,21 @@ func (e *eximReader) line(where string, st stamp, msg string) bool {
 	case strings.HasPrefix(msg, "TLS error on connection") && strings.Contains(msg, "handshake"):
 		s.TLS = "failed" // (a read error later in the session is not the handshake's)
 	case strings.HasPrefix(msg, "SMTP connection from ") && strings.Contains(msg, "closed by QUIT"):
-		s.Ended, s.EndLine, s.EndWhere, s.Quit = "disconnect", msg, where, true
+		s.Ended, s.EndLine, s.EndWhere, s.Quit = "disconnect", msg, where.String(), true
 		e.log.end(e.open, key, s)
 	case strings.HasPrefix(msg, "SMTP connection from ") && strings.Contains(msg, "closed by DROP"):
-		s.Ended, s.EndLine, s.EndWhere = "disconnect", msg, where
+		s.Ended, s.EndLine, s.EndWhere = "disconnect", msg, where.String()
 		e.log.end(e.open, key, s)
 	case strings.HasPrefix(msg, "SMTP connection from ") && strings.Contains(msg, " lost"),
 		strings.HasPrefix(msg, "unexpected disconnection"):
-		s.Ended, s.EndLine, s.EndWhere = "lost", msg, where
+		s.Ended, s.EndLine, s.EndWhere = "lost", msg, where.String()
 		e.log.end(e.open, key, s)
 	case strings.HasPrefix(msg, "SMTP command timeout"), strings.HasPrefix(msg, "SMTP data timeout"):
-		s.Ended, s.EndLine, s.EndWhere = "timeout", msg, where
+		s.Ended, s.EndLine, s.EndWhere = "timeout", msg, where.String()
 		e.log.end(e.open, key, s)
 	case strings.HasPrefix(msg, "no MAIL in SMTP connection"), strings.HasPrefix(msg, "no host name found"):
 		if s.Ended == "" {
-			s.Ended, s.EndLine, s.EndWhere = "disconnect", msg, where
+			s.Ended, s.EndLine, s.EndWhere = "disconnect", msg, where.String()
 		}
 		if strings.Contains(msg, "QUIT") {
 			s.Quit = true

@@ -37,6 +37,8 @@ type joiner struct {
 	used     map[*Session]bool
 	first    time.Time // the earliest and latest packet of the joined connections
 	last     time.Time
+	logFrom  time.Time // the log's first session start and last session end
+	logTo    time.Time
 	st       report.MailLogStats
 	indexed  bool
 }
@@ -49,27 +51,22 @@ func (j *joiner) index(r *classify.Record) {
 		t := r.Start.UTC()
 		j.log.resolve(t.Year(), t.Month())
 	}
-	for _, s := range j.log.sessions {
+	for i, s := range j.log.sessions {
 		k := s.Client.String()
 		j.byClient[k] = append(j.byClient[k], s)
+		if i == 0 {
+			j.logFrom = s.Start // the sessions are in order of their start
+		}
+		if s.End.After(j.logTo) {
+			j.logTo = s.End
+		}
 	}
 }
 
 // covers tells whether the log's time covers t: the log has a session
 // starting before t and one ending after it.
 func (j *joiner) covers(t time.Time) bool {
-	ss := j.log.sessions
-	return len(ss) > 0 && !t.Before(ss[0].Start.Add(-Tolerance)) && !t.After(lastEnd(ss).Add(Tolerance))
-}
-
-func lastEnd(ss []*Session) time.Time {
-	var t time.Time
-	for _, s := range ss {
-		if s.End.After(t) {
-			t = s.End
-		}
-	}
-	return t
+	return len(j.log.sessions) > 0 && !t.Before(j.logFrom.Add(-Tolerance)) && !t.After(j.logTo.Add(Tolerance))
 }
 
 // Connection joins r to its sessions, then hands it on.

@@ -68,7 +68,7 @@ func verdictOf(reply string) Verdict {
 
 // line reads one Postfix line; it reports whether the line belonged to a
 // session.
-func (p *postfixReader) line(where string, st stamp, prog, msg string) bool {
+func (p *postfixReader) line(where linePos, st stamp, prog, msg string) bool {
 	slash := strings.LastIndexByte(prog, '/')
 	daemon := prog[slash+1:] // "smtpd[123]"
 	switch {
@@ -80,7 +80,7 @@ func (p *postfixReader) line(where string, st stamp, prog, msg string) bool {
 	return false
 }
 
-func (p *postfixReader) smtpdLine(where string, st stamp, proc, msg string) bool {
+func (p *postfixReader) smtpdLine(where linePos, st stamp, proc, msg string) bool {
 	s := p.smtpd[proc]
 	switch {
 	case strings.HasPrefix(msg, "connect from "):
@@ -91,7 +91,7 @@ func (p *postfixReader) smtpdLine(where string, st stamp, proc, msg string) bool
 		if s != nil {
 			p.log.end(p.smtpd, proc, s)
 		}
-		s = &Session{Format: FormatPostfix, Where: where, ID: proc, Client: a, start: st, end: st, Verdict: VerdictAccept}
+		s = &Session{Format: FormatPostfix, Where: where.String(), ID: proc, Client: a, start: st, end: st, Verdict: VerdictAccept}
 		p.smtpd[proc] = s
 		return true
 	case s == nil:
@@ -101,14 +101,14 @@ func (p *postfixReader) smtpdLine(where string, st stamp, proc, msg string) bool
 	switch {
 	case strings.HasPrefix(msg, "disconnect from "):
 		if s.Ended == "" { // after "lost connection" or "timeout", those say how it ended
-			s.Ended, s.EndLine, s.EndWhere = "disconnect", msg, where
+			s.Ended, s.EndLine, s.EndWhere = "disconnect", msg, where.String()
 		}
 		s.Quit = strings.Contains(msg, " quit=")
 		p.log.end(p.smtpd, proc, s)
 	case strings.HasPrefix(msg, "lost connection after "):
-		s.Ended, s.EndLine, s.EndWhere = "lost", msg, where
+		s.Ended, s.EndLine, s.EndWhere = "lost", msg, where.String()
 	case strings.HasPrefix(msg, "timeout after "):
-		s.Ended, s.EndLine, s.EndWhere = "timeout", msg, where
+		s.Ended, s.EndLine, s.EndWhere = "timeout", msg, where.String()
 	case strings.HasPrefix(msg, "NOQUEUE: reject: CONNECT from "):
 		s.Reply = replyOf(msg)
 		s.Verdict = verdictOf(s.Reply)
@@ -142,7 +142,7 @@ func isQueueID(s string) bool {
 	return true
 }
 
-func (p *postfixReader) screenLine(where string, st stamp, proc, msg string) bool {
+func (p *postfixReader) screenLine(where linePos, st stamp, proc, msg string) bool {
 	verb, rest, _ := strings.Cut(msg, " ")
 	if verb == "CONNECT" { // "CONNECT from [addr]:port to [addr]:port"
 		a, port, ok := bracketAddr(rest)
@@ -153,7 +153,7 @@ func (p *postfixReader) screenLine(where string, st stamp, proc, msg string) boo
 		if old := p.screen[key]; old != nil {
 			p.log.end(p.screen, key, old)
 		}
-		p.screen[key] = &Session{Format: FormatPostfix, Where: where, ID: proc, Client: a, ClientPort: port, start: st, end: st}
+		p.screen[key] = &Session{Format: FormatPostfix, Where: where.String(), ID: proc, Client: a, ClientPort: port, start: st, end: st}
 		return true
 	}
 	a, port, ok := bracketAddr(rest)
@@ -168,16 +168,16 @@ func (p *postfixReader) screenLine(where string, st stamp, proc, msg string) boo
 	s.end = st
 	switch verb {
 	case "PASS": // handed to smtpd, which logs the rest
-		s.Passed, s.Ended, s.EndLine, s.EndWhere = true, "passed", msg, where
+		s.Passed, s.Ended, s.EndLine, s.EndWhere = true, "passed", msg, where.String()
 		p.log.end(p.screen, key, s)
 	case "DISCONNECT":
 		if s.Ended == "" {
 			s.Ended = "disconnect"
 		}
-		s.EndLine, s.EndWhere = msg, where
+		s.EndLine, s.EndWhere = msg, where.String()
 		p.log.end(p.screen, key, s)
 	case "HANGUP":
-		s.Ended, s.EndLine, s.EndWhere = "lost", msg, where
+		s.Ended, s.EndLine, s.EndWhere = "lost", msg, where.String()
 	case "PREGREET", "DNSBL", "DENYLISTED", "BLACKLISTED", "COMMAND", "NON-SMTP", "BARE":
 		if s.Reply == "" {
 			s.Reply = msg

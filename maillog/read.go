@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +52,15 @@ func New(opts Options) *Log {
 	return l
 }
 
+// linePos is a line's place in the log, made into "file:line" only for
+// the lines a session keeps.
+type linePos struct {
+	file string
+	n    int
+}
+
+func (p linePos) String() string { return p.file + ":" + strconv.Itoa(p.n) }
+
 // maxLine bounds a log line; longer ones are counted as not understood.
 const maxLine = 64 << 10
 
@@ -73,7 +83,7 @@ func (l *Log) Read(name string, r io.Reader) error {
 	sc.Buffer(make([]byte, 64<<10), maxLine)
 	for n := 1; sc.Scan(); n++ {
 		l.Lines++
-		l.line(fmt.Sprintf("%s:%d", name, n), strings.TrimRight(sc.Text(), "\r"))
+		l.line(linePos{name, n}, strings.TrimRight(sc.Text(), "\r"))
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -82,7 +92,7 @@ func (l *Log) Read(name string, r io.Reader) error {
 }
 
 // line reads one line.
-func (l *Log) line(where, line string) {
+func (l *Log) line(where linePos, line string) {
 	if st, rest, ok := esaStamp(line); ok {
 		if lvl, msg, ok := strings.Cut(rest, ": "); ok && (lvl == "Info" || lvl == "Warning" || lvl == "Critical" || lvl == "Debug" || lvl == "Trace") {
 			if l.esa.line(where, st, msg) {

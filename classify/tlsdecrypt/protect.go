@@ -153,14 +153,20 @@ func (p *protection) openMACThenEncrypt(dst []byte, seq uint64, hdr, frag []byte
 		return nil, fmt.Errorf("%w: bad CBC padding", ErrAuthentication)
 	}
 	content, mac := body[:len(body)-p.macLen], body[len(body)-p.macLen:]
-	p.mac.Reset()
-	p.mac.Write(p.setPseudo(seq, hdr, len(content)))
-	p.mac.Write(content)
-	p.sum = p.mac.Sum(p.sum[:0])
-	if !hmac.Equal(p.sum, mac) {
+	if !p.macMatches(seq, hdr, content, mac) {
 		return nil, fmt.Errorf("%w: %w", ErrAuthentication, errOpen)
 	}
 	return content, nil
+}
+
+// macMatches tells whether mac is the record MAC of data, the record of
+// sequence number seq whose header is hdr.
+func (p *protection) macMatches(seq uint64, hdr, data, mac []byte) bool {
+	p.mac.Reset()
+	p.mac.Write(p.setPseudo(seq, hdr, len(data)))
+	p.mac.Write(data)
+	p.sum = p.mac.Sum(p.sum[:0])
+	return hmac.Equal(p.sum, mac)
 }
 
 // openEncryptThenMAC decrypts a TLS 1.2 CBC record under encrypt_then_mac
@@ -171,11 +177,7 @@ func (p *protection) openEncryptThenMAC(dst []byte, seq uint64, hdr, frag []byte
 		return nil, fmt.Errorf("%w: %d-byte encrypt-then-MAC record is not a MAC after whole blocks", ErrAuthentication, len(frag))
 	}
 	protected, mac := frag[:len(frag)-p.macLen], frag[len(frag)-p.macLen:]
-	p.mac.Reset()
-	p.mac.Write(p.setPseudo(seq, hdr, len(protected)))
-	p.mac.Write(protected)
-	p.sum = p.mac.Sum(p.sum[:0])
-	if !hmac.Equal(p.sum, mac) {
+	if !p.macMatches(seq, hdr, protected, mac) {
 		return nil, fmt.Errorf("%w: %w", ErrAuthentication, errOpen)
 	}
 	out := cbcDecrypt(p.block, dst, protected[:aesBlockLen], protected[aesBlockLen:])
